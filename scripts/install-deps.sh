@@ -23,6 +23,8 @@ pkgs=(
 	libcurl4-openssl-dev libmicrohttpd-dev openssl
 	# tests and tools
 	clang-format hyperfine valgrind python3
+	# plate OCR training fonts + eval (tools/train-ocr)
+	fonts-opendin fonts-bebas-neue fonts-roboto-unhinted fonts-open-sans fonts-league-spartan fonts-b612 fonts-cantarell python3-scipy
 )
 
 missing=()
