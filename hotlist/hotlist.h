@@ -38,13 +38,13 @@
 #include "policy.h"
 
 /* Field caps. A field longer than its cap is a validation error, never truncated. */
-#define HOTLIST_PLATE_MAX 8	    /* NCIC: 1 to 8 characters A-Z 0-9 */
-#define HOTLIST_PLATE_RAW_MAX 31    /* as printed, before normalisation */
-#define HOTLIST_LIST_NAME_MAX 31    /* [a-z0-9_-], first a letter or digit */
-#define HOTLIST_REASON_MAX 200
-#define HOTLIST_SHORT_MAX 31	    /* make, model, colour, style, plate type, ids */
-#define HOTLIST_VIN_MAX 17
-#define HOTLIST_AGENCY_MAX 9	    /* NCIC ORI */
+#define HOTLIST_PLATE_MAX     8  /* NCIC: 1 to 8 characters A-Z 0-9 */
+#define HOTLIST_PLATE_RAW_MAX 31 /* as printed, before normalisation */
+#define HOTLIST_LIST_NAME_MAX 31 /* [a-z0-9_-], first a letter or digit */
+#define HOTLIST_REASON_MAX    200
+#define HOTLIST_SHORT_MAX     31 /* make, model, colour, style, plate type, ids */
+#define HOTLIST_VIN_MAX       17
+#define HOTLIST_AGENCY_MAX    9 /* NCIC ORI */
 
 enum hotlist_source {
 	HOTLIST_SOURCE_LOCAL = 0,
@@ -60,11 +60,11 @@ int hotlist_source_from_name(const char *name, size_t len);
  * not given. Its identity within a list is (plate, state, source_record_id). */
 struct hotlist_entry {
 	char list[HOTLIST_LIST_NAME_MAX + 1];
-	char plate[HOTLIST_PLATE_MAX + 1];	/* normalised */
+	char plate[HOTLIST_PLATE_MAX + 1]; /* normalised */
 	char plate_raw[HOTLIST_PLATE_RAW_MAX + 1];
-	char state[3];				/* USPS or province code, or "??" */
+	char state[3];                          /* USPS or province code, or "??" */
 	char plate_type[HOTLIST_SHORT_MAX + 1]; /* NCIC LIT, e.g. "PC" */
-	int plate_year;				/* NCIC LIY; 0 = not given */
+	int plate_year;                         /* NCIC LIY; 0 = not given */
 	enum policy_category category;
 	char reason[HOTLIST_REASON_MAX + 1];
 	char make[HOTLIST_SHORT_MAX + 1];
@@ -75,9 +75,9 @@ struct hotlist_entry {
 	char vin[HOTLIST_VIN_MAX + 1];
 	enum hotlist_source source;
 	char source_record_id[HOTLIST_SHORT_MAX + 1]; /* NCIC NIC */
-	char agency[HOTLIST_AGENCY_MAX + 1];	       /* NCIC ORI */
-	char case_number[HOTLIST_SHORT_MAX + 1];       /* NCIC OCA */
-	int64_t entered_at;			       /* UTC microseconds */
+	char agency[HOTLIST_AGENCY_MAX + 1];          /* NCIC ORI */
+	char case_number[HOTLIST_SHORT_MAX + 1];      /* NCIC OCA */
+	int64_t entered_at;                           /* UTC microseconds */
 	int64_t effective_at;
 	int64_t expires_at;
 	char entered_by[HOTLIST_SHORT_MAX + 1];
@@ -100,12 +100,12 @@ bool hotlist_list_name_valid(const char *name);
 struct hotlist;
 
 struct hotlist_options {
-	const struct policy *policy; /* refused categories; required, borrowed for the
-					hotlist's lifetime */
+	const struct policy *policy;    /* refused categories; required, borrowed for the
+					   hotlist's lifetime */
 	const struct alpr_clock *clock; /* NULL: real time; borrowed */
-	size_t map_size;		/* LMDB map size in bytes; 0: the default (64 GiB,
+	size_t map_size;                /* LMDB map size in bytes; 0: the default (64 GiB,
 					   sparse) */
-	bool read_only;			/* open an existing database for reading only */
+	bool read_only;                 /* open an existing database for reading only */
 };
 
 /* Opens (creating when needed and not read-only) the hotlist database in folder @dir.
@@ -118,7 +118,7 @@ void hotlist_close(struct hotlist *h);
 
 struct hotlist_list_info {
 	char name[HOTLIST_LIST_NAME_MAX + 1];
-	int priority;	 /* higher wins when one read matches several lists */
+	int priority;    /* higher wins when one read matches several lists */
 	int alert_level; /* 0 silent (log only), 1 notify, 2 alarm */
 	uint64_t version;
 	int64_t generated_at; /* when the version was made (UTC microseconds) */
@@ -136,13 +136,13 @@ int hotlist_lists(struct hotlist *h, struct hotlist_list_info *out, size_t cap);
 
 enum hotlist_import_mode {
 	HOTLIST_IMPORT_REPLACE = 0, /* the file is the whole list: entries not in it are removed */
-	HOTLIST_IMPORT_MERGE,	    /* add and update only */
+	HOTLIST_IMPORT_MERGE,       /* add and update only */
 };
 
 struct hotlist_import_options {
-	const char *list;     /* target list; created with priority 0, alert 2 if missing */
+	const char *list; /* target list; created with priority 0, alert 2 if missing */
 	enum hotlist_import_mode mode;
-	bool skip_invalid;    /* import the valid rows and report the rest */
+	bool skip_invalid;                  /* import the valid rows and report the rest */
 	enum hotlist_source default_source; /* for rows without a source column */
 	/* Called every ~100,000 rows with the bytes parsed so far (for a progress bar).
 	 * May be NULL. */
@@ -154,15 +154,15 @@ struct hotlist_import_options {
 };
 
 struct hotlist_import_result {
-	uint64_t rows;	    /* data rows read */
+	uint64_t rows; /* data rows read */
 	uint64_t added;
 	uint64_t updated;
 	uint64_t unchanged;
-	uint64_t removed;   /* REPLACE only */
-	uint64_t refused;   /* in a category the policy refuses: counted, never stored */
-	uint64_t rejected;  /* invalid rows (with skip_invalid), or 1+ when the import failed */
-	uint64_t version;   /* the list's version after the import */
-	char error[512];    /* the first error, "FILE:LINE: field: message", when failed */
+	uint64_t removed;  /* REPLACE only */
+	uint64_t refused;  /* in a category the policy refuses: counted, never stored */
+	uint64_t rejected; /* invalid rows (with skip_invalid), or 1+ when the import failed */
+	uint64_t version;  /* the list's version after the import */
+	char error[512];   /* the first error, "FILE:LINE: field: message", when failed */
 };
 
 /*
@@ -198,13 +198,13 @@ int hotlist_foreach(struct hotlist *h, const char *list, const char *prefix,
 
 /* ---- matching -------------------------------------------------------------------------- */
 
-#define HOTLIST_MATCH_MAX 32 /* matches returned for one read, at most */
+#define HOTLIST_MATCH_MAX      32 /* matches returned for one read, at most */
 #define HOTLIST_CANDIDATES_MAX 32
 
 enum hotlist_match_kind {
 	HOTLIST_MATCH_EXACT = 0,
 	HOTLIST_MATCH_EQUIVALENT, /* look-alike substitutions */
-	HOTLIST_MATCH_EDIT,	  /* one character missing from or added to the read */
+	HOTLIST_MATCH_EDIT,       /* one character missing from or added to the read */
 };
 const char *hotlist_match_kind_name(enum hotlist_match_kind k);
 
@@ -215,23 +215,23 @@ struct hotlist_candidate {
 
 struct hotlist_match_options {
 	int max_substitutions; /* look-alike substitutions allowed: 0, 1 (default) or 2 */
-	bool no_edit;	       /* disable one-character-missing/extra matching */
+	bool no_edit;          /* disable one-character-missing/extra matching */
 };
 
 struct hotlist_match {
 	struct hotlist_entry entry;
-	struct hotlist_list_info list;	  /* the list it came from */
+	struct hotlist_list_info list; /* the list it came from */
 	enum hotlist_match_kind kind;
-	int candidate;			  /* index of the candidate that matched */
+	int candidate; /* index of the candidate that matched */
 	char read_plate[HOTLIST_PLATE_MAX + 1];
 	/* EQUIVALENT: positions (0-based, in the entry's plate) that differ; EDIT: the one
 	 * position missing from the read (entry index) or extra in it (read index). */
 	int positions[2];
 	int npositions;
-	bool edit_missing;	/* EDIT: the read lacks the entry's character at positions[0] */
-	bool state_mismatch;	/* the read's state is known and differs from the entry's */
+	bool edit_missing;      /* EDIT: the read lacks the entry's character at positions[0] */
+	bool state_mismatch;    /* the read's state is known and differs from the entry's */
 	bool state_unconfirmed; /* the read had no state, or the entry's state is "??" */
-	float score;		/* ranking: kind, candidate confidence, list priority */
+	float score;            /* ranking: kind, candidate confidence, list priority */
 };
 
 /*
@@ -299,9 +299,9 @@ struct hotlist_stats {
 	uint64_t entries;
 	uint64_t lists;
 	uint64_t by_category[POLICY_CAT_COUNT];
-	uint64_t expired;     /* past expires_at now */
-	uint64_t not_yet;     /* before effective_at now */
-	uint64_t db_bytes;    /* pages in use times page size */
+	uint64_t expired;  /* past expires_at now */
+	uint64_t not_yet;  /* before effective_at now */
+	uint64_t db_bytes; /* pages in use times page size */
 	uint64_t map_bytes;
 };
 int hotlist_stats(struct hotlist *h, struct hotlist_stats *out);

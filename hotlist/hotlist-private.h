@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * hotlist-private.h: internals shared by the hotlist's .c files and its tests. Not API.
+ */
+#pragma once
+
+#include <lmdb.h>
+
+#include "hotlist.h"
+
+/* The entry's key in the `entries` database: plate \0 state \0 list \0 record_id. Plate first,
+ * so every entry with one plate sits together and an exact lookup is one range seek. */
+#define HOTLIST_KEY_MAX                                                                            \
+	(HOTLIST_PLATE_MAX + 1 + 2 + 1 + HOTLIST_LIST_NAME_MAX + 1 + HOTLIST_SHORT_MAX)
+/* A packed entry: a format byte, then every field (strings as u8 length + bytes). */
+#define HOTLIST_PACKED_MAX 1024
+/* A canonical line (docs/hotlist-format.md): every field, tab-separated. */
+#define HOTLIST_LINE_MAX 1024
+/* Versions kept for export and diff (history is pruned past this). Twice-daily NCIC
+ * refreshes keep about two weeks. */
+#define HOTLIST_VERSIONS_KEPT 32
+/* Plates under one look-alike or deletion key read at most: a bound on the cost of one
+ * lookup however the list is shaped (a real key has a handful). */
+#define HOTLIST_INDEX_SCAN_MAX 64
+/* Shortest plates an edit (one missing or extra character) may match: shorter plates would
+ * match too much. */
+#define HOTLIST_EDIT_MIN_LEN 5
+
+struct hotlist {
+	MDB_env *env;
+	MDB_dbi meta, lists, entries, equiv, del1, history;
+	const struct policy *policy;
+	const struct alpr_clock *clock;
+	bool read_only;
+};
+
+/* The additive content digest: the sum, mod 2^256, of SHA-256(canonical line) of every
+ * entry, kept per list so a change costs O(1) to account. */
+struct hotlist_sum {
+	uint8_t b[32];
+};
+void hotlist_sum_add(struct hotlist_sum *s, const char *line, size_t len, bool subtract);
+/* The published digest: SHA-256("alpr-hotlist-digest-v1\n" list "\n" count "\n" sum). */
+void hotlist_sum_digest(const struct hotlist_sum *s, const char *list, uint64_t count,
+			uint8_t out[32]);
+
+/* The stored form of a list's record in the `lists` database. */
+struct hotlist_list_rec {
+	uint32_t format;
+	int32_t priority;
+	int32_t alert_level;
+	uint32_t pad;
+	uint64_t version;
+	uint64_t oldest_version;
+	int64_t generated_at;
+	uint64_t entry_count;
+	struct hotlist_sum sum;
+};
+
+size_t hotlist_entry_key(const struct hotlist_entry *e, char *key);
+/* Splits a key back into its parts (pointers into caller buffers). */
+void hotlist_key_parts(const char *key, size_t len, char *plate, char *state, char *list,
+		       char *rid);
+size_t hotlist_entry_pack(const struct hotlist_entry *e, uint8_t *out);
+int hotlist_entry_unpack(const void *data, size_t len, const char *list, struct hotlist_entry *e);
+size_t hotlist_entry_line(const struct hotlist_entry *e, char *out, size_t outsz);
+/* Parses a canonical line back into an entry (for deltas). 0 or -ALPR_E_PARSE with @err. */
+int hotlist_entry_from_line(const char *line, size_t len, const char *list, struct hotlist_entry *e,
+			    char *err, size_t errsz);
+/* Validates a whole entry; on failure writes "field: message" to @err. */
+int hotlist_entry_validate(const struct hotlist_entry *e, char *err, size_t errsz);
+/* Maps each look-alike class to one representative (0,1,2,5,8,6); other characters kept. */
+void hotlist_canon(const char *plate, char *out);
+bool hotlist_lookalike(char a, char b);
+
+int hotlist_mdb_err(int rc);
+
+/* ---- change batches: the one write path for import, add, remove and deltas ---- */
+
+struct hotlist_batch;
+struct hotlist_batch *hotlist_batch_new(void);
+void hotlist_batch_free(struct hotlist_batch *b);
+/* Queues an upsert (the entry's key decides) or a removal. */
+void hotlist_batch_put(struct hotlist_batch *b, const struct hotlist_entry *e);
+void hotlist_batch_del(struct hotlist_batch *b, const char *key, size_t keylen);
+size_t hotlist_batch_size(const struct hotlist_batch *b);
+
+struct hotlist_batch_result {
+	uint64_t added, updated, unchanged, removed, missing;
+	uint64_t version;
+	struct hotlist_list_rec rec;
+};
+
+/* Applies @b to list @list inside @txn: entries, the look-alike and deletion indexes, the
+ * version history and the list record. @replace removes every entry of the list that the
+ * batch does not put; @clear_first empties the list first (a snapshot). @new_version, when
+ * not 0, is the version to record (a delta's target). */
+int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struct hotlist_batch *b,
+			bool replace, uint64_t new_version, struct hotlist_batch_result *res);
+
+int hotlist_list_rec_get(struct hotlist *h, MDB_txn *txn, const char *name,
+			 struct hotlist_list_rec *rec);
+int hotlist_list_rec_put(struct hotlist *h, MDB_txn *txn, const char *name,
+			 const struct hotlist_list_rec *rec);
+void hotlist_list_info_fill(const char *name, const struct hotlist_list_rec *rec,
+			    struct hotlist_list_info *out);
+
+/* CSV import internals (csv.c). */
+int hotlist_csv_parse(struct hotlist *h, const char *path,
+		      const struct hotlist_import_options *opts, struct hotlist_batch *b,
+		      struct hotlist_import_result *res);

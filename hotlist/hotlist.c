@@ -1,0 +1,1061 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * The hotlist database: opening, lists, and the batch applier through which every change
+ * (import, add, remove, signed delta) goes, so that entries, indexes, history and the
+ * list's digest can never disagree.
+ *
+ * Named databases (docs/hotlist-format.md):
+ *   meta     "format" -> "1"
+ *   lists    name -> struct hotlist_list_rec
+ *   entries  plate\0state\0list\0record_id -> packed entry
+ *   equiv    look-alike canonical plate -> plate (dupsort): one lookup finds every plate
+ *            that differs from a read only by look-alike characters
+ *   del1     plate with one character deleted -> (position, character) (dupsort, dupfixed):
+ *            one lookup finds every plate one character longer than a read
+ *   history  list\0 version(8, big-endian) seq(4, big-endian) -> undo record
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hotlist-private.h"
+
+#define HOTLIST_DEFAULT_MAP_SIZE (UINT64_C(64) << 30) /* sparse: costs nothing until used */
+#define HOTLIST_FORMAT           "1"
+
+int hotlist_mdb_err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+		return -ENOSPC;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return -ALPR_E_CORRUPT;
+	case MDB_READERS_FULL:
+	case MDB_MAP_RESIZED:
+		return -EAGAIN;
+	default:
+		return rc > 0 ? -rc : -EIO;
+	}
+}
+
+int hotlist_open(const char *dir, const struct hotlist_options *opts, struct hotlist **out)
+{
+	struct hotlist *h;
+	MDB_txn *txn = NULL;
+	int rc, dead;
+	unsigned flags = MDB_NOTLS;
+
+	if (!opts || !opts->policy) {
+		return -EINVAL;
+	}
+	if (!opts->read_only) {
+		rc = alpr_mkdir_p(dir);
+		if (rc < 0) {
+			return rc;
+		}
+	}
+	h = alpr_xcalloc(1, sizeof(*h));
+	h->policy = opts->policy;
+	h->clock = opts->clock;
+	h->read_only = opts->read_only;
+	if ((rc = mdb_env_create(&h->env)) || (rc = mdb_env_set_maxdbs(h->env, 8)) ||
+	    (rc = mdb_env_set_mapsize(h->env, opts->map_size ? opts->map_size
+							     : HOTLIST_DEFAULT_MAP_SIZE))) {
+		goto fail;
+	}
+	/* Readers run from the match workers while an import writes: NOTLS lets a read
+	 * transaction belong to the call, not the thread. */
+	if (opts->read_only) {
+		flags |= MDB_RDONLY;
+	}
+	rc = mdb_env_open(h->env, dir, flags, 0600);
+	if (rc) {
+		goto fail;
+	}
+	mdb_reader_check(h->env, &dead);
+	if (dead) {
+		alpr_warn("hotlist", "%s: cleared %d stale readers left by a crash", dir, dead);
+	}
+	rc = mdb_txn_begin(h->env, NULL, opts->read_only ? MDB_RDONLY : 0, &txn);
+	if (rc) {
+		goto fail;
+	}
+	unsigned create = opts->read_only ? 0 : MDB_CREATE;
+	if ((rc = mdb_dbi_open(txn, "meta", create, &h->meta)) ||
+	    (rc = mdb_dbi_open(txn, "lists", create, &h->lists)) ||
+	    (rc = mdb_dbi_open(txn, "entries", create, &h->entries)) ||
+	    (rc = mdb_dbi_open(txn, "equiv", create | MDB_DUPSORT, &h->equiv)) ||
+	    (rc = mdb_dbi_open(txn, "del1", create | MDB_DUPSORT | MDB_DUPFIXED, &h->del1)) ||
+	    (rc = mdb_dbi_open(txn, "history", create, &h->history))) {
+		goto fail;
+	}
+	MDB_val k = {6, "format"}, v;
+	rc = mdb_get(txn, h->meta, &k, &v);
+	if (rc == MDB_NOTFOUND && !opts->read_only) {
+		v.mv_data = HOTLIST_FORMAT;
+		v.mv_size = 1;
+		rc = mdb_put(txn, h->meta, &k, &v, 0);
+	} else if (rc == 0 && (v.mv_size != 1 || memcmp(v.mv_data, HOTLIST_FORMAT, 1) != 0)) {
+		alpr_error("hotlist", "%s: unknown database format", dir);
+		rc = MDB_INVALID;
+	}
+	if (rc) {
+		goto fail;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc) {
+		goto fail;
+	}
+	*out = h;
+	return 0;
+fail:
+	if (txn) {
+		mdb_txn_abort(txn);
+	}
+	alpr_debug("hotlist", "open %s: %s", dir, mdb_strerror(rc));
+	if (rc == ENOENT) {
+		rc = MDB_NOTFOUND;
+	}
+	mdb_env_close(h->env);
+	free(h);
+	return rc == EACCES ? -EACCES : hotlist_mdb_err(rc);
+}
+
+void hotlist_close(struct hotlist *h)
+{
+	if (!h) {
+		return;
+	}
+	mdb_env_close(h->env);
+	free(h);
+}
+
+/* ---- list records ---- */
+
+int hotlist_list_rec_get(struct hotlist *h, MDB_txn *txn, const char *name,
+			 struct hotlist_list_rec *rec)
+{
+	MDB_val k = {strlen(name), (void *)name}, v;
+	int rc = mdb_get(txn, h->lists, &k, &v);
+
+	if (rc) {
+		return hotlist_mdb_err(rc);
+	}
+	if (v.mv_size != sizeof(*rec)) {
+		return -ALPR_E_CORRUPT;
+	}
+	memcpy(rec, v.mv_data, sizeof(*rec));
+	return 0;
+}
+
+int hotlist_list_rec_put(struct hotlist *h, MDB_txn *txn, const char *name,
+			 const struct hotlist_list_rec *rec)
+{
+	MDB_val k = {strlen(name), (void *)name}, v = {sizeof(*rec), (void *)rec};
+	return hotlist_mdb_err(mdb_put(txn, h->lists, &k, &v, 0));
+}
+
+void hotlist_list_info_fill(const char *name, const struct hotlist_list_rec *rec,
+			    struct hotlist_list_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	alpr_strlcpy(out->name, name, sizeof(out->name));
+	out->priority = rec->priority;
+	out->alert_level = rec->alert_level;
+	out->version = rec->version;
+	out->generated_at = rec->generated_at;
+	out->entry_count = rec->entry_count;
+	hotlist_sum_digest(&rec->sum, name, rec->entry_count, out->digest);
+}
+
+static void list_rec_init(struct hotlist_list_rec *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->format = 1;
+	rec->alert_level = 2;
+}
+
+int hotlist_list_set(struct hotlist *h, const char *name, int priority, int alert_level)
+{
+	struct hotlist_batch_result res;
+	struct hotlist_batch *b;
+	MDB_txn *txn;
+	int r;
+
+	if (!hotlist_list_name_valid(name) || alert_level < 0 || alert_level > 2 ||
+	    priority < -1000 || priority > 1000) {
+		return -EINVAL;
+	}
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	if (r < 0) {
+		return r;
+	}
+	/* The settings are part of the version: an empty batch makes the new version. */
+	b = hotlist_batch_new();
+	r = hotlist_batch_apply(h, txn, name, b, false, 0, &res);
+	if (r == 0) {
+		res.rec.priority = priority;
+		res.rec.alert_level = alert_level;
+		r = hotlist_list_rec_put(h, txn, name, &res.rec);
+	}
+	hotlist_batch_free(b);
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		return r;
+	}
+	return hotlist_mdb_err(mdb_txn_commit(txn));
+}
+
+int hotlist_list_get(struct hotlist *h, const char *name, struct hotlist_list_info *out)
+{
+	struct hotlist_list_rec rec;
+	MDB_txn *txn;
+	int r;
+
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn));
+	if (r < 0) {
+		return r;
+	}
+	r = hotlist_list_rec_get(h, txn, name, &rec);
+	mdb_txn_abort(txn);
+	if (r == 0) {
+		hotlist_list_info_fill(name, &rec, out);
+	}
+	return r;
+}
+
+int hotlist_lists(struct hotlist *h, struct hotlist_list_info *out, size_t cap)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r, n = 0, rc;
+
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn));
+	if (r < 0) {
+		return r;
+	}
+	mdb_cursor_open(txn, h->lists, &cur);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((size_t)n < cap && v.mv_size == sizeof(struct hotlist_list_rec) &&
+		    k.mv_size <= HOTLIST_LIST_NAME_MAX) {
+			char name[HOTLIST_LIST_NAME_MAX + 1];
+			struct hotlist_list_rec rec;
+			memcpy(name, k.mv_data, k.mv_size);
+			name[k.mv_size] = '\0';
+			memcpy(&rec, v.mv_data, sizeof(rec));
+			hotlist_list_info_fill(name, &rec, &out[n]);
+		}
+		n++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return n;
+}
+
+/* ---- batches ---- */
+
+struct batch_op {
+	uint64_t off; /* key then packed entry, in the arena */
+	uint32_t seq; /* insertion order: the last put of a key wins */
+	uint16_t keylen;
+	uint16_t packlen; /* 0 for a removal */
+};
+
+struct hotlist_batch {
+	uint8_t *arena;
+	size_t arena_len, arena_cap;
+	struct batch_op *ops;
+	size_t nops, cap;
+};
+
+struct hotlist_batch *hotlist_batch_new(void)
+{
+	return alpr_xcalloc(1, sizeof(struct hotlist_batch));
+}
+
+void hotlist_batch_free(struct hotlist_batch *b)
+{
+	if (!b) {
+		return;
+	}
+	free(b->arena);
+	free(b->ops);
+	free(b);
+}
+
+size_t hotlist_batch_size(const struct hotlist_batch *b)
+{
+	return b->nops;
+}
+
+static void batch_push(struct hotlist_batch *b, const void *key, size_t keylen, const void *packed,
+		       size_t packlen)
+{
+	if (b->nops == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 1024;
+		b->ops = alpr_xrealloc(b->ops, b->cap * sizeof(*b->ops));
+	}
+	if (b->arena_len + keylen + packlen > b->arena_cap) {
+		b->arena_cap = ALPR_MAX(b->arena_cap * 2, (size_t)65536);
+		b->arena = alpr_xrealloc(b->arena, b->arena_cap);
+	}
+	struct batch_op *op = &b->ops[b->nops];
+	op->off = b->arena_len;
+	op->seq = (uint32_t)b->nops;
+	op->keylen = (uint16_t)keylen;
+	op->packlen = (uint16_t)packlen;
+	memcpy(b->arena + b->arena_len, key, keylen);
+	if (packlen) {
+		memcpy(b->arena + b->arena_len + keylen, packed, packlen);
+	}
+	b->arena_len += keylen + packlen;
+	b->nops++;
+}
+
+void hotlist_batch_put(struct hotlist_batch *b, const struct hotlist_entry *e)
+{
+	char key[HOTLIST_KEY_MAX + 1];
+	uint8_t packed[HOTLIST_PACKED_MAX];
+	size_t kl = hotlist_entry_key(e, key);
+	size_t pl = hotlist_entry_pack(e, packed);
+
+	batch_push(b, key, kl, packed, pl);
+}
+
+void hotlist_batch_del(struct hotlist_batch *b, const char *key, size_t keylen)
+{
+	batch_push(b, key, keylen, NULL, 0);
+}
+
+static int cmp_keys(const void *a, size_t al, const void *b, size_t bl)
+{
+	int c = memcmp(a, b, ALPR_MIN(al, bl));
+	return c ? c : (al > bl) - (al < bl);
+}
+
+static int cmp_ops(const void *pa, const void *pb, void *arena)
+{
+	const struct batch_op *a = pa, *b = pb;
+	const uint8_t *base = arena;
+	int c = cmp_keys(base + a->off, a->keylen, base + b->off, b->keylen);
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Sorts by key and keeps the last op of each key. */
+static void sort_ops(struct hotlist_batch *b)
+{
+	size_t w = 0;
+
+	if (b->nops == 0) {
+		return;
+	}
+	qsort_r(b->ops, b->nops, sizeof(*b->ops), cmp_ops, b->arena);
+	for (size_t i = 0; i < b->nops; i++) {
+		if (i + 1 < b->nops &&
+		    cmp_keys(b->arena + b->ops[i].off, b->ops[i].keylen,
+			     b->arena + b->ops[i + 1].off, b->ops[i + 1].keylen) == 0) {
+			continue;
+		}
+		b->ops[w++] = b->ops[i];
+	}
+	b->nops = w;
+}
+
+/* Index records: look-alike (canonical -> plate) and deletion (variant -> pos, char). */
+struct idx_rec {
+	char key[HOTLIST_PLATE_MAX];
+	char val[HOTLIST_PLATE_MAX];
+	uint8_t klen, vlen;
+	uint8_t del; /* 1: remove, 0: add */
+};
+
+struct idx_vec {
+	struct idx_rec *v;
+	size_t n, cap;
+};
+
+static void idx_push(struct idx_vec *iv, const char *key, size_t klen, const char *val, size_t vlen,
+		     bool del)
+{
+	if (iv->n == iv->cap) {
+		iv->cap = iv->cap ? iv->cap * 2 : 256;
+		iv->v = alpr_xrealloc(iv->v, iv->cap * sizeof(*iv->v));
+	}
+	struct idx_rec *r = &iv->v[iv->n++];
+	memcpy(r->key, key, klen);
+	memcpy(r->val, val, vlen);
+	r->klen = (uint8_t)klen;
+	r->vlen = (uint8_t)vlen;
+	r->del = del;
+}
+
+static int cmp_idx(const void *pa, const void *pb)
+{
+	const struct idx_rec *a = pa, *b = pb;
+	int c = cmp_keys(a->key, a->klen, b->key, b->klen);
+	if (c) {
+		return c;
+	}
+	c = cmp_keys(a->val, a->vlen, b->val, b->vlen);
+	if (c) {
+		return c;
+	}
+	/* Removals before additions, so a plate removed and re-added in one batch stays. */
+	return (int)b->del - (int)a->del;
+}
+
+static void index_plate(struct idx_vec *eq, struct idx_vec *d1, const char *plate, bool del)
+{
+	char canon[HOTLIST_PLATE_MAX + 1], var[HOTLIST_PLATE_MAX];
+	size_t n = strlen(plate);
+
+	hotlist_canon(plate, canon);
+	idx_push(eq, canon, n, plate, n, del);
+	if (n < HOTLIST_EDIT_MIN_LEN) {
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && plate[i] == plate[i - 1]) {
+			continue; /* same variant as deleting i-1 */
+		}
+		memcpy(var, plate, i);
+		memcpy(var + i, plate + i + 1, n - i - 1);
+		char val[2] = {(char)i, plate[i]};
+		idx_push(d1, var, n - 1, val, 2, del);
+	}
+}
+
+static int apply_index(MDB_txn *txn, MDB_dbi dbi, struct idx_vec *iv)
+{
+	MDB_cursor *cur;
+	MDB_stat st;
+	int rc;
+
+	if (iv->n == 0) {
+		return 0;
+	}
+	qsort(iv->v, iv->n, sizeof(*iv->v), cmp_idx);
+	mdb_stat(txn, dbi, &st);
+	bool append = st.ms_entries == 0;
+	rc = mdb_cursor_open(txn, dbi, &cur);
+	if (rc) {
+		return hotlist_mdb_err(rc);
+	}
+	for (size_t i = 0; i < iv->n; i++) {
+		struct idx_rec *r = &iv->v[i];
+		MDB_val k = {r->klen, r->key}, v = {r->vlen, r->val};
+		if (i + 1 < iv->n && cmp_idx(r, &iv->v[i + 1]) == 0) {
+			continue; /* an exact duplicate */
+		}
+		if (r->del) {
+			/* A removal followed by the same addition cancels out. */
+			if (i + 1 < iv->n && !iv->v[i + 1].del && r->klen == iv->v[i + 1].klen &&
+			    r->vlen == iv->v[i + 1].vlen &&
+			    memcmp(r->key, iv->v[i + 1].key, r->klen) == 0 &&
+			    memcmp(r->val, iv->v[i + 1].val, r->vlen) == 0) {
+				i++;
+				continue;
+			}
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+			if (rc == 0) {
+				rc = mdb_cursor_del(cur, 0);
+			} else if (rc == MDB_NOTFOUND) {
+				rc = 0;
+			}
+		} else {
+			rc = mdb_cursor_put(cur, &k, &v,
+					    MDB_NODUPDATA | (append ? MDB_APPENDDUP : 0));
+			if (rc == MDB_KEYEXIST) {
+				rc = 0;
+			}
+		}
+		if (rc) {
+			mdb_cursor_close(cur);
+			return hotlist_mdb_err(rc);
+		}
+	}
+	mdb_cursor_close(cur);
+	return 0;
+}
+
+/* True when an entry with @plate exists (any state, list or record id). */
+static bool plate_exists(MDB_cursor *cur, const char *plate, size_t n)
+{
+	char key[HOTLIST_PLATE_MAX + 1];
+	MDB_val k = {n + 1, key}, v;
+
+	memcpy(key, plate, n);
+	key[n] = '\0';
+	if (mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) != 0) {
+		return false;
+	}
+	return k.mv_size > n && memcmp(k.mv_data, key, n + 1) == 0;
+}
+
+/* History keys: list \0 version(BE 8) seq(BE 4). */
+static size_t history_key(char *out, const char *list, uint64_t version, uint32_t seq)
+{
+	size_t n = strlen(list);
+	memcpy(out, list, n + 1);
+	for (int i = 0; i < 8; i++) {
+		out[n + 1 + i] = (char)(version >> (56 - 8 * i));
+	}
+	for (int i = 0; i < 4; i++) {
+		out[n + 9 + i] = (char)(seq >> (24 - 8 * i));
+	}
+	return n + 13;
+}
+
+#define HIST_KEY_MAX (HOTLIST_LIST_NAME_MAX + 13)
+
+static int history_put(MDB_txn *txn, MDB_dbi dbi, const char *list, uint64_t version, uint32_t seq,
+		       char op, const void *data, size_t len)
+{
+	char key[HIST_KEY_MAX];
+	uint8_t val[1 + HOTLIST_KEY_MAX + HOTLIST_PACKED_MAX];
+	MDB_val k = {history_key(key, list, version, seq), key}, v = {1 + len, val};
+
+	val[0] = (uint8_t)op;
+	memcpy(val + 1, data, len);
+	/* Keys arrive in increasing order within a version. */
+	return hotlist_mdb_err(mdb_put(txn, dbi, &k, &v, 0));
+}
+
+/* Drops history that only older-than-kept versions need. */
+static int history_prune(struct hotlist *h, MDB_txn *txn, const char *list, uint64_t upto)
+{
+	char key[HIST_KEY_MAX], first[HIST_KEY_MAX];
+	size_t fl = history_key(first, list, 0, 0);
+	MDB_cursor *cur;
+	MDB_val k = {fl, first}, v;
+	int rc;
+
+	rc = mdb_cursor_open(txn, h->history, &cur);
+	if (rc) {
+		return hotlist_mdb_err(rc);
+	}
+	size_t ll = strlen(list) + 1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ll + 12 || memcmp(k.mv_data, first, ll) != 0) {
+			break;
+		}
+		memcpy(key, k.mv_data, k.mv_size);
+		uint64_t ver = 0;
+		for (int i = 0; i < 8; i++) {
+			ver = ver << 8 | (uint8_t)key[ll + i];
+		}
+		if (ver > upto) {
+			break;
+		}
+		rc = mdb_cursor_del(cur, 0);
+		if (rc) {
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
+}
+
+/* Collects the keys of every entry of @list (a scan: only REPLACE imports and snapshots
+ * need it, and they rewrite the list anyway). */
+static int list_keys(struct hotlist *h, MDB_txn *txn, const char *list, struct hotlist_batch *out)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+	size_t ll = strlen(list);
+
+	rc = mdb_cursor_open(txn, h->entries, &cur);
+	if (rc) {
+		return hotlist_mdb_err(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *kp = k.mv_data;
+		const char *z1 = memchr(kp, 0, k.mv_size);
+		const char *z2 = z1 ? memchr(z1 + 1, 0, k.mv_size - (size_t)(z1 + 1 - kp)) : NULL;
+		if (!z2) {
+			continue;
+		}
+		size_t rest = k.mv_size - (size_t)(z2 + 1 - kp);
+		if (rest >= ll + 1 && memcmp(z2 + 1, list, ll) == 0 && z2[1 + ll] == '\0') {
+			hotlist_batch_del(out, kp, k.mv_size);
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
+}
+
+int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struct hotlist_batch *b,
+			bool replace, uint64_t new_version, struct hotlist_batch_result *res)
+{
+	struct hotlist_list_rec rec, prev;
+	struct idx_vec eq = {0}, d1 = {0};
+	MDB_cursor *cur = NULL, *probe = NULL;
+	MDB_stat st;
+	uint32_t hseq = 1;
+	int r, rc;
+	char line[HOTLIST_LINE_MAX];
+	char plate[HOTLIST_PLATE_MAX + 1];
+
+	memset(res, 0, sizeof(*res));
+	r = hotlist_list_rec_get(h, txn, list, &rec);
+	if (r == -ENOENT) {
+		list_rec_init(&rec);
+	} else if (r < 0) {
+		return r;
+	}
+	prev = rec;
+	uint64_t version = new_version ? new_version : rec.version + 1;
+	if (version <= rec.version) {
+		return -ALPR_E_BASE;
+	}
+	/* A list that was empty needs no undo records for what is added: undoing this version
+	 * is "empty the list". This keeps the first import of a large list cheap. */
+	bool from_empty = rec.entry_count == 0;
+
+	if (replace && rec.entry_count > 0) {
+		/* Every current entry not put again is removed: queue removals first, so a put
+		 * of the same key (later in insertion order) wins in sort_ops(). */
+		struct hotlist_batch *old = hotlist_batch_new();
+		r = list_keys(h, txn, list, old);
+		if (r < 0) {
+			hotlist_batch_free(old);
+			return r;
+		}
+		for (size_t i = 0; i < b->nops; i++) {
+			const struct batch_op *op = &b->ops[i];
+			batch_push(old, b->arena + op->off, op->keylen,
+				   b->arena + op->off + op->keylen, op->packlen);
+		}
+		/* Swap the merged batch in. */
+		struct hotlist_batch tmp = *b;
+		*b = *old;
+		*old = tmp;
+		hotlist_batch_free(old);
+	}
+	sort_ops(b);
+
+	mdb_stat(txn, h->entries, &st);
+	bool append = st.ms_entries == 0;
+	if ((rc = mdb_cursor_open(txn, h->entries, &cur)) ||
+	    (rc = mdb_cursor_open(txn, h->entries, &probe))) {
+		r = hotlist_mdb_err(rc);
+		goto out;
+	}
+	for (size_t i = 0; i < b->nops; i++) {
+		const struct batch_op *op = &b->ops[i];
+		const uint8_t *key = b->arena + op->off;
+		const uint8_t *packed = key + op->keylen;
+		MDB_val k = {op->keylen, (void *)key}, v;
+		struct hotlist_entry olde, newe;
+		bool have_old = false;
+		size_t pl = strnlen((const char *)key, op->keylen);
+
+		memcpy(plate, key, ALPR_MIN(pl, (size_t)HOTLIST_PLATE_MAX));
+		plate[ALPR_MIN(pl, (size_t)HOTLIST_PLATE_MAX)] = '\0';
+		if (!append) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+			if (rc == 0) {
+				have_old = true;
+				r = hotlist_entry_unpack(v.mv_data, v.mv_size, list, &olde);
+				if (r < 0) {
+					goto out;
+				}
+			} else if (rc != MDB_NOTFOUND) {
+				r = hotlist_mdb_err(rc);
+				goto out;
+			}
+		}
+		if (op->packlen == 0) {
+			if (!have_old) {
+				res->missing++;
+				continue;
+			}
+			size_t ol = hotlist_entry_line(&olde, line, sizeof(line));
+			hotlist_sum_add(&rec.sum, line, ol, true);
+			rc = mdb_cursor_del(cur, 0);
+			if (rc) {
+				r = hotlist_mdb_err(rc);
+				goto out;
+			}
+			uint8_t buf[HOTLIST_PACKED_MAX];
+			size_t bl = hotlist_entry_pack(&olde, buf);
+			r = history_put(txn, h->history, list, version, hseq++, 'R', buf, bl);
+			if (r < 0) {
+				goto out;
+			}
+			if (!plate_exists(probe, plate, strlen(plate))) {
+				index_plate(&eq, &d1, plate, true);
+			}
+			rec.entry_count--;
+			res->removed++;
+			continue;
+		}
+		if (have_old && v.mv_size == op->packlen &&
+		    memcmp(v.mv_data, packed, v.mv_size) == 0) {
+			res->unchanged++;
+			continue;
+		}
+		r = hotlist_entry_unpack(packed, op->packlen, list, &newe);
+		if (r < 0) {
+			goto out;
+		}
+		bool new_plate =
+			!have_old && (append || !plate_exists(probe, plate, strlen(plate)));
+		v.mv_size = op->packlen;
+		v.mv_data = (void *)packed;
+		k.mv_size = op->keylen;
+		k.mv_data = (void *)key;
+		rc = mdb_cursor_put(cur, &k, &v, append ? MDB_APPEND : 0);
+		if (rc) {
+			r = hotlist_mdb_err(rc);
+			goto out;
+		}
+		size_t nl = hotlist_entry_line(&newe, line, sizeof(line));
+		hotlist_sum_add(&rec.sum, line, nl, false);
+		if (have_old) {
+			size_t ol = hotlist_entry_line(&olde, line, sizeof(line));
+			hotlist_sum_add(&rec.sum, line, ol, true);
+			uint8_t buf[HOTLIST_PACKED_MAX];
+			size_t bl = hotlist_entry_pack(&olde, buf);
+			r = history_put(txn, h->history, list, version, hseq++, 'U', buf, bl);
+			res->updated++;
+		} else {
+			if (!from_empty) {
+				r = history_put(txn, h->history, list, version, hseq++, 'A', key,
+						op->keylen);
+			}
+			rec.entry_count++;
+			res->added++;
+		}
+		if (r < 0) {
+			goto out;
+		}
+		if (new_plate) {
+			index_plate(&eq, &d1, plate, false);
+		}
+	}
+	if ((r = apply_index(txn, h->equiv, &eq)) < 0 || (r = apply_index(txn, h->del1, &d1)) < 0) {
+		goto out;
+	}
+	/* The version's header record restores the list record when the version is undone. */
+	r = history_put(txn, h->history, list, version, 0, 'H', &prev, sizeof(prev));
+	if (r < 0) {
+		goto out;
+	}
+	rec.version = version;
+	rec.generated_at = alpr_clock_now(h->clock);
+	if (rec.version - rec.oldest_version >= HOTLIST_VERSIONS_KEPT) {
+		rec.oldest_version = rec.version - HOTLIST_VERSIONS_KEPT + 1;
+		r = history_prune(h, txn, list, rec.oldest_version);
+		if (r < 0) {
+			goto out;
+		}
+	}
+	r = hotlist_list_rec_put(h, txn, list, &rec);
+	res->version = version;
+	res->rec = rec;
+out:
+	if (cur) {
+		mdb_cursor_close(cur);
+	}
+	if (probe) {
+		mdb_cursor_close(probe);
+	}
+	free(eq.v);
+	free(d1.v);
+	return r;
+}
+
+/* ---- import, add, remove ---- */
+
+int hotlist_import_csv(struct hotlist *h, const char *path,
+		       const struct hotlist_import_options *opts,
+		       struct hotlist_import_result *result)
+{
+	struct hotlist_batch_result br;
+	struct hotlist_batch *b;
+	MDB_txn *txn;
+	int r;
+
+	memset(result, 0, sizeof(*result));
+	if (h->read_only || !opts || !opts->list || !hotlist_list_name_valid(opts->list)) {
+		snprintf(result->error, sizeof(result->error), "%s: list: '%s' is not a list name",
+			 path, opts && opts->list ? opts->list : "");
+		return -EINVAL;
+	}
+	b = hotlist_batch_new();
+	r = hotlist_csv_parse(h, path, opts, b, result);
+	if (r < 0) {
+		hotlist_batch_free(b);
+		return r;
+	}
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	if (r == 0) {
+		r = hotlist_batch_apply(h, txn, opts->list, b, opts->mode == HOTLIST_IMPORT_REPLACE,
+					0, &br);
+		if (r == 0) {
+			r = hotlist_mdb_err(mdb_txn_commit(txn));
+		} else {
+			mdb_txn_abort(txn);
+		}
+	}
+	hotlist_batch_free(b);
+	if (r < 0) {
+		snprintf(result->error, sizeof(result->error), "%s: %s (nothing was imported)",
+			 path, alpr_strerror(r));
+		result->added = result->updated = result->unchanged = result->removed = 0;
+		return r;
+	}
+	result->added = br.added;
+	result->updated = br.updated;
+	result->unchanged = br.unchanged;
+	result->removed = br.removed;
+	result->version = br.version;
+	return 0;
+}
+
+int hotlist_add(struct hotlist *h, const struct hotlist_entry *e, uint64_t *version, char *err,
+		size_t errsz)
+{
+	struct hotlist_batch_result br;
+	struct hotlist_batch *b;
+	MDB_txn *txn;
+	int r;
+
+	r = hotlist_entry_validate(e, err, errsz);
+	if (r < 0) {
+		return r;
+	}
+	if (policy_category_refused(h->policy, e->category)) {
+		snprintf(err, errsz, "category: %s is refused by policy profile %s",
+			 policy_category_name(e->category), policy_name(h->policy));
+		return -ALPR_E_REFUSED;
+	}
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	if (r < 0) {
+		return r;
+	}
+	b = hotlist_batch_new();
+	hotlist_batch_put(b, e);
+	r = hotlist_batch_apply(h, txn, e->list, b, false, 0, &br);
+	hotlist_batch_free(b);
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		snprintf(err, errsz, "%s", alpr_strerror(r));
+		return r;
+	}
+	r = hotlist_mdb_err(mdb_txn_commit(txn));
+	if (r == 0 && version) {
+		*version = br.version;
+	}
+	return r;
+}
+
+int hotlist_remove(struct hotlist *h, const char *list, const char *plate, const char *state,
+		   uint64_t *version)
+{
+	char norm[HOTLIST_PLATE_MAX + 1], key[HOTLIST_KEY_MAX + 1];
+	struct hotlist_batch_result br;
+	struct hotlist_list_rec rec;
+	struct hotlist_batch *b;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int r, rc;
+
+	if (hotlist_normalize_plate(plate, strlen(plate), norm) < 0 ||
+	    (state && !hotlist_state_valid(state))) {
+		return -EINVAL;
+	}
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	if (r < 0) {
+		return r;
+	}
+	r = hotlist_list_rec_get(h, txn, list, &rec);
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		return r;
+	}
+	b = hotlist_batch_new();
+	size_t n = strlen(norm) + 1;
+	memcpy(key, norm, n);
+	k.mv_size = n;
+	k.mv_data = key;
+	mdb_cursor_open(txn, h->entries, &cur);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char p[HOTLIST_PLATE_MAX + 1], s[3], l[HOTLIST_LIST_NAME_MAX + 1];
+		if (k.mv_size < n || memcmp(k.mv_data, key, n) != 0) {
+			break;
+		}
+		hotlist_key_parts(k.mv_data, k.mv_size, p, s, l, NULL);
+		if (strcmp(l, list) == 0 && (!state || strcmp(s, state) == 0)) {
+			hotlist_batch_del(b, k.mv_data, k.mv_size);
+		}
+	}
+	mdb_cursor_close(cur);
+	if (hotlist_batch_size(b) == 0) {
+		hotlist_batch_free(b);
+		mdb_txn_abort(txn);
+		return -ENOENT;
+	}
+	r = hotlist_batch_apply(h, txn, list, b, false, 0, &br);
+	hotlist_batch_free(b);
+	if (r < 0) {
+		mdb_txn_abort(txn);
+		return r;
+	}
+	r = hotlist_mdb_err(mdb_txn_commit(txn));
+	if (r == 0 && version) {
+		*version = br.version;
+	}
+	return r;
+}
+
+int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *out, size_t cap)
+{
+	char norm[HOTLIST_PLATE_MAX + 1];
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r, rc, n = 0;
+
+	if (hotlist_normalize_plate(plate, strlen(plate), norm) < 0) {
+		return -EINVAL;
+	}
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn));
+	if (r < 0) {
+		return r;
+	}
+	size_t len = strlen(norm) + 1;
+	k.mv_size = len;
+	k.mv_data = norm;
+	mdb_cursor_open(txn, h->entries, &cur);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char l[HOTLIST_LIST_NAME_MAX + 1];
+		if (k.mv_size < len || memcmp(k.mv_data, norm, len) != 0) {
+			break;
+		}
+		if ((size_t)n < cap) {
+			hotlist_key_parts(k.mv_data, k.mv_size, NULL, NULL, l, NULL);
+			r = hotlist_entry_unpack(v.mv_data, v.mv_size, l, &out[n]);
+			if (r < 0) {
+				break;
+			}
+		}
+		n++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return r < 0 ? r : n;
+}
+
+int hotlist_foreach(struct hotlist *h, const char *list, const char *prefix,
+		    int (*fn)(const struct hotlist_entry *e, void *userdata), void *userdata)
+{
+	char norm[HOTLIST_PLATE_MAX + 1] = "";
+	struct hotlist_entry e;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r, rc;
+	size_t pl = 0;
+
+	if (prefix && *prefix) {
+		if (hotlist_normalize_plate(prefix, strlen(prefix), norm) < 0) {
+			return -EINVAL;
+		}
+		pl = strlen(norm);
+	}
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn));
+	if (r < 0) {
+		return r;
+	}
+	mdb_cursor_open(txn, h->entries, &cur);
+	k.mv_size = pl ? pl : 1;
+	k.mv_data = pl ? norm : "";
+	rc = pl ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
+		: mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char l[HOTLIST_LIST_NAME_MAX + 1];
+		if (k.mv_size < pl || memcmp(k.mv_data, norm, pl) != 0) {
+			break;
+		}
+		hotlist_key_parts(k.mv_data, k.mv_size, NULL, NULL, l, NULL);
+		if (list && strcmp(l, list) != 0) {
+			continue;
+		}
+		r = hotlist_entry_unpack(v.mv_data, v.mv_size, l, &e);
+		if (r < 0) {
+			break;
+		}
+		r = fn(&e, userdata);
+		if (r != 0) {
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+static int stats_one(const struct hotlist_entry *e, void *ud)
+{
+	struct {
+		struct hotlist_stats *st;
+		int64_t now;
+	} *c = ud;
+
+	c->st->entries++;
+	c->st->by_category[e->category]++;
+	if (e->expires_at && c->now >= e->expires_at) {
+		c->st->expired++;
+	} else if (e->effective_at && c->now < e->effective_at) {
+		c->st->not_yet++;
+	}
+	return 0;
+}
+
+int hotlist_stats(struct hotlist *h, struct hotlist_stats *out)
+{
+	struct {
+		struct hotlist_stats *st;
+		int64_t now;
+	} c = {out, alpr_clock_now(h->clock)};
+	MDB_envinfo info;
+	MDB_stat st;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = hotlist_foreach(h, NULL, NULL, stats_one, &c);
+	if (r < 0) {
+		return r;
+	}
+	r = hotlist_lists(h, NULL, 0);
+	if (r < 0) {
+		return r;
+	}
+	out->lists = (uint64_t)r;
+	mdb_env_info(h->env, &info);
+	mdb_env_stat(h->env, &st);
+	out->db_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	out->map_bytes = info.me_mapsize;
+	return 0;
+}

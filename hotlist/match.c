@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * Matching a read's candidates against every list. Per candidate, at most:
+ *   1 range seek       exact
+ *   1 index lookup     look-alike (equiv), then 1 range seek per plate found
+ *   L range seeks      one character extra in the read (delete each position)
+ *   1 index lookup     one character missing from the read (del1), then 1 seek per plate
+ * with the plates read under one index key capped at HOTLIST_INDEX_SCAN_MAX: the cost does
+ * not grow with the size of the list.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hotlist-private.h"
+
+const char *hotlist_match_kind_name(enum hotlist_match_kind k)
+{
+	switch (k) {
+	case HOTLIST_MATCH_EXACT:
+		return "exact";
+	case HOTLIST_MATCH_EQUIVALENT:
+		return "equivalent";
+	case HOTLIST_MATCH_EDIT:
+		return "edit";
+	}
+	return "?";
+}
+
+/* Internal working set: more than the caller's cap so ranking sees every candidate match. */
+#define MATCH_WORK_MAX (HOTLIST_MATCH_MAX * 4)
+
+struct match_ctx {
+	struct hotlist *h;
+	MDB_txn *txn;
+	MDB_cursor *entries;
+	const char *state;
+	int64_t now;
+	struct hotlist_match *work;
+	size_t nwork;
+	/* List records read once per call. */
+	struct {
+		char name[HOTLIST_LIST_NAME_MAX + 1];
+		struct hotlist_list_info info;
+	} lists[16];
+	size_t nlists;
+};
+
+static const struct hotlist_list_info *list_info(struct match_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nlists; i++) {
+		if (strcmp(c->lists[i].name, name) == 0) {
+			return &c->lists[i].info;
+		}
+	}
+	struct hotlist_list_rec rec;
+	static const struct hotlist_list_info none = {.alert_level = 2};
+	if (hotlist_list_rec_get(c->h, c->txn, name, &rec) < 0) {
+		return &none;
+	}
+	if (c->nlists == ALPR_ARRAY_SIZE(c->lists)) {
+		c->nlists = 0; /* more lists than slots: re-read (correct, just slower) */
+	}
+	size_t i = c->nlists++;
+	alpr_strlcpy(c->lists[i].name, name, sizeof(c->lists[i].name));
+	/* The digest is not needed for matching: fill the cheap fields only. */
+	memset(&c->lists[i].info, 0, sizeof(c->lists[i].info));
+	alpr_strlcpy(c->lists[i].info.name, name, sizeof(c->lists[i].info.name));
+	c->lists[i].info.priority = rec.priority;
+	c->lists[i].info.alert_level = rec.alert_level;
+	c->lists[i].info.version = rec.version;
+	c->lists[i].info.generated_at = rec.generated_at;
+	c->lists[i].info.entry_count = rec.entry_count;
+	return &c->lists[i].info;
+}
+
+static float kind_weight(enum hotlist_match_kind kind, int npos)
+{
+	switch (kind) {
+	case HOTLIST_MATCH_EXACT:
+		return 1.0f;
+	case HOTLIST_MATCH_EQUIVALENT:
+		return npos <= 1 ? 0.8f : 0.7f;
+	case HOTLIST_MATCH_EDIT:
+		return 0.6f;
+	}
+	return 0.0f;
+}
+
+static bool better(const struct hotlist_match *a, const struct hotlist_match *b)
+{
+	if (a->score != b->score) {
+		return a->score > b->score;
+	}
+	if (a->list.priority != b->list.priority) {
+		return a->list.priority > b->list.priority;
+	}
+	return a->kind < b->kind;
+}
+
+static bool same_entry(const struct hotlist_entry *a, const struct hotlist_entry *b)
+{
+	return strcmp(a->plate, b->plate) == 0 && strcmp(a->state, b->state) == 0 &&
+	       strcmp(a->list, b->list) == 0 &&
+	       strcmp(a->source_record_id, b->source_record_id) == 0;
+}
+
+static void offer(struct match_ctx *c, const struct hotlist_match *m)
+{
+	for (size_t i = 0; i < c->nwork; i++) {
+		if (same_entry(&c->work[i].entry, &m->entry)) {
+			if (better(m, &c->work[i])) {
+				c->work[i] = *m;
+			}
+			return;
+		}
+	}
+	if (c->nwork < MATCH_WORK_MAX) {
+		c->work[c->nwork++] = *m;
+		return;
+	}
+	size_t worst = 0;
+	for (size_t i = 1; i < c->nwork; i++) {
+		if (better(&c->work[worst], &c->work[i])) {
+			worst = i;
+		}
+	}
+	if (better(m, &c->work[worst])) {
+		c->work[worst] = *m;
+	}
+}
+
+/* Every live entry with exactly @plate becomes a match of the given kind. */
+static int visit_plate(struct match_ctx *c, const char *plate, struct hotlist_match *tmpl)
+{
+	char key[HOTLIST_PLATE_MAX + 1];
+	size_t n = strlen(plate) + 1;
+	MDB_val k = {n, key}, v;
+	int rc;
+
+	memcpy(key, plate, n);
+	for (rc = mdb_cursor_get(c->entries, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c->entries, &k, &v, MDB_NEXT)) {
+		char l[HOTLIST_LIST_NAME_MAX + 1];
+		if (k.mv_size < n || memcmp(k.mv_data, key, n) != 0) {
+			break;
+		}
+		hotlist_key_parts(k.mv_data, k.mv_size, NULL, NULL, l, NULL);
+		int r = hotlist_entry_unpack(v.mv_data, v.mv_size, l, &tmpl->entry);
+		if (r < 0) {
+			return r;
+		}
+		const struct hotlist_entry *e = &tmpl->entry;
+		if ((e->expires_at && c->now >= e->expires_at) ||
+		    (e->effective_at && c->now < e->effective_at)) {
+			continue;
+		}
+		bool entry_unknown = strcmp(e->state, "??") == 0;
+		tmpl->state_unconfirmed = !c->state || entry_unknown;
+		tmpl->state_mismatch =
+			c->state && !entry_unknown && strcmp(c->state, e->state) != 0;
+		tmpl->list = *list_info(c, l);
+		tmpl->score = tmpl->score; /* set by the caller */
+		offer(c, tmpl);
+	}
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : hotlist_mdb_err(rc);
+}
+
+static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1, const char *p,
+		     int cand, float conf, const struct hotlist_match_options *o)
+{
+	struct hotlist_match m;
+	size_t n = strlen(p);
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.candidate = cand;
+	alpr_strlcpy(m.read_plate, p, sizeof(m.read_plate));
+
+	m.kind = HOTLIST_MATCH_EXACT;
+	m.score = conf * kind_weight(m.kind, 0);
+	r = visit_plate(c, p, &m);
+	if (r < 0) {
+		return r;
+	}
+
+	if (o->max_substitutions > 0) {
+		char canon[HOTLIST_PLATE_MAX + 1];
+		MDB_val k, v;
+		int rc, seen = 0;
+		hotlist_canon(p, canon);
+		k.mv_size = n;
+		k.mv_data = canon;
+		for (rc = mdb_cursor_get(equiv, &k, &v, MDB_SET_KEY);
+		     rc == 0 && seen < HOTLIST_INDEX_SCAN_MAX;
+		     rc = mdb_cursor_get(equiv, &k, &v, MDB_NEXT_DUP), seen++) {
+			char q[HOTLIST_PLATE_MAX + 1];
+			int npos = 0, pos[HOTLIST_PLATE_MAX];
+			if (v.mv_size != n) {
+				continue;
+			}
+			memcpy(q, v.mv_data, n);
+			q[n] = '\0';
+			for (size_t i = 0; i < n; i++) {
+				if (q[i] != p[i]) {
+					pos[npos++] = (int)i;
+				}
+			}
+			if (npos == 0 || npos > o->max_substitutions) {
+				continue;
+			}
+			memset(&m, 0, sizeof(m));
+			m.candidate = cand;
+			alpr_strlcpy(m.read_plate, p, sizeof(m.read_plate));
+			m.kind = HOTLIST_MATCH_EQUIVALENT;
+			m.npositions = npos;
+			for (int i = 0; i < npos; i++) {
+				m.positions[i] = pos[i];
+			}
+			m.score = conf * kind_weight(m.kind, npos);
+			r = visit_plate(c, q, &m);
+			if (r < 0) {
+				return r;
+			}
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			return hotlist_mdb_err(rc);
+		}
+	}
+
+	if (o->no_edit) {
+		return 0;
+	}
+	/* One character extra in the read: the entry is the read minus one character. */
+	if (n >= HOTLIST_EDIT_MIN_LEN) {
+		for (size_t i = 0; i < n; i++) {
+			char q[HOTLIST_PLATE_MAX + 1];
+			if (i > 0 && p[i] == p[i - 1]) {
+				continue;
+			}
+			memcpy(q, p, i);
+			memcpy(q + i, p + i + 1, n - i);
+			memset(&m, 0, sizeof(m));
+			m.candidate = cand;
+			alpr_strlcpy(m.read_plate, p, sizeof(m.read_plate));
+			m.kind = HOTLIST_MATCH_EDIT;
+			m.npositions = 1;
+			m.positions[0] = (int)i;
+			m.edit_missing = false;
+			m.score = conf * kind_weight(m.kind, 1);
+			r = visit_plate(c, q, &m);
+			if (r < 0) {
+				return r;
+			}
+		}
+	}
+	/* One character missing from the read: the read is the entry minus one character. */
+	if (n + 1 >= HOTLIST_EDIT_MIN_LEN && n + 1 <= HOTLIST_PLATE_MAX) {
+		MDB_val k = {n, (void *)p}, v;
+		int rc, seen = 0;
+		for (rc = mdb_cursor_get(del1, &k, &v, MDB_SET_KEY);
+		     rc == 0 && seen < HOTLIST_INDEX_SCAN_MAX;
+		     rc = mdb_cursor_get(del1, &k, &v, MDB_NEXT_DUP), seen++) {
+			char q[HOTLIST_PLATE_MAX + 1];
+			const char *pc = v.mv_data;
+			size_t pos = (unsigned char)pc[0];
+			if (v.mv_size != 2 || pos > n) {
+				continue;
+			}
+			memcpy(q, p, pos);
+			q[pos] = pc[1];
+			memcpy(q + pos + 1, p + pos, n - pos);
+			q[n + 1] = '\0';
+			memset(&m, 0, sizeof(m));
+			m.candidate = cand;
+			alpr_strlcpy(m.read_plate, p, sizeof(m.read_plate));
+			m.kind = HOTLIST_MATCH_EDIT;
+			m.npositions = 1;
+			m.positions[0] = (int)pos;
+			m.edit_missing = true;
+			m.score = conf * kind_weight(m.kind, 1);
+			r = visit_plate(c, q, &m);
+			if (r < 0) {
+				return r;
+			}
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			return hotlist_mdb_err(rc);
+		}
+	}
+	return 0;
+}
+
+static int cmp_match(const void *a, const void *b)
+{
+	const struct hotlist_match *x = a, *y = b;
+	if (better(x, y)) {
+		return -1;
+	}
+	if (better(y, x)) {
+		return 1;
+	}
+	return strcmp(x->entry.list, y->entry.list);
+}
+
+int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size_t ncands,
+		  const char *state, const struct hotlist_match_options *opts,
+		  struct hotlist_match *out, size_t cap)
+{
+	static const struct hotlist_match_options defaults = {.max_substitutions = 1};
+	struct hotlist_match_options o = opts ? *opts : defaults;
+	char seen[HOTLIST_CANDIDATES_MAX][HOTLIST_PLATE_MAX + 1];
+	size_t nseen = 0;
+	MDB_cursor *equiv = NULL, *del1 = NULL;
+	struct match_ctx c;
+	int r;
+
+	if (o.max_substitutions < 0 || o.max_substitutions > 2 || (ncands && !cands)) {
+		return -EINVAL;
+	}
+	if (state && (!hotlist_state_valid(state) || strcmp(state, "??") == 0)) {
+		state = NULL; /* an unknown state is no state */
+	}
+	memset(&c, 0, sizeof(c));
+	c.h = h;
+	c.state = state;
+	c.now = alpr_clock_now(h->clock);
+	c.work = alpr_xmalloc(MATCH_WORK_MAX * sizeof(*c.work));
+	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, &c.txn));
+	if (r < 0) {
+		free(c.work);
+		return r;
+	}
+	if (mdb_cursor_open(c.txn, h->entries, &c.entries) ||
+	    mdb_cursor_open(c.txn, h->equiv, &equiv) || mdb_cursor_open(c.txn, h->del1, &del1)) {
+		r = -EIO;
+		goto out;
+	}
+	for (size_t i = 0; i < ncands && i < HOTLIST_CANDIDATES_MAX; i++) {
+		char p[HOTLIST_PLATE_MAX + 1];
+		bool dup = false;
+		if (!cands[i].plate ||
+		    hotlist_normalize_plate(cands[i].plate, strlen(cands[i].plate), p) < 0) {
+			continue;
+		}
+		for (size_t j = 0; j < nseen && !dup; j++) {
+			dup = strcmp(seen[j], p) == 0;
+		}
+		if (dup) {
+			continue;
+		}
+		memcpy(seen[nseen++], p, sizeof(p));
+		float conf = cands[i].confidence;
+		if (!(conf > 0.0f) || conf > 1.0f) {
+			conf = conf > 1.0f ? 1.0f : 0.01f;
+		}
+		r = match_one(&c, equiv, del1, p, (int)i, conf, &o);
+		if (r < 0) {
+			goto out;
+		}
+	}
+	qsort(c.work, c.nwork, sizeof(*c.work), cmp_match);
+	size_t nout = ALPR_MIN(c.nwork, cap);
+	memcpy(out, c.work, nout * sizeof(*out));
+	r = (int)nout;
+out:
+	if (c.entries) {
+		mdb_cursor_close(c.entries);
+	}
+	if (equiv) {
+		mdb_cursor_close(equiv);
+	}
+	if (del1) {
+		mdb_cursor_close(del1);
+	}
+	mdb_txn_abort(c.txn);
+	free(c.work);
+	return r;
+}

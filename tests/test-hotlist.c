@@ -1,0 +1,1005 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * hotlist/: what an officer or administrator would notice if it broke: a listed plate not
+ * matching (or matching as the wrong kind), a bad file half-imported, a refused category
+ * stored, an expired entry alerting, a tampered list or delta accepted.
+ */
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "check.h"
+#include "hotlist-private.h"
+
+#define T0 (INT64_C(1795910400) * ALPR_USEC_PER_SEC) /* 2026-11-29T00:00:00Z */
+
+struct fixture {
+	struct policy *policy;
+	struct alpr_clock clock;
+	struct hotlist *h;
+};
+
+static void fx_open_at(struct fixture *f, const char *dir)
+{
+	char err[256];
+	struct hotlist_options o = {0};
+
+	if (!f->policy) {
+		CHECK_MSG(policy_load_named("default", &f->policy, err, sizeof(err)) == 0, "%s",
+			  err);
+		alpr_clock_init_manual(&f->clock, T0);
+	}
+	o.policy = f->policy;
+	o.clock = &f->clock;
+	o.map_size = 256u << 20;
+	CHECK_OK(hotlist_open(dir, &o, &f->h));
+}
+
+static void fx_open(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	fx_open_at(f, check_path("db"));
+}
+
+static void fx_close(struct fixture *f)
+{
+	hotlist_close(f->h);
+	policy_destroy(f->policy);
+	memset(f, 0, sizeof(*f));
+}
+
+static struct hotlist_import_result import_text(struct fixture *f, const char *list,
+						const char *csv, int want)
+{
+	struct hotlist_import_options o = {.list = list};
+	struct hotlist_import_result res;
+	const char *path = check_path("in.csv");
+
+	check_write_file(path, csv);
+	int r = hotlist_import_csv(f->h, path, &o, &res);
+	CHECK_MSG(r == want, "import returned %d (%s), want %d: %s", r, alpr_strerror(r), want,
+		  res.error);
+	return res;
+}
+
+static int match1(struct fixture *f, const char *plate, const char *state,
+		  const struct hotlist_match_options *o, struct hotlist_match *out, size_t cap)
+{
+	struct hotlist_candidate c = {plate, 0.9f};
+	int n = hotlist_match(f->h, &c, 1, state, o, out, cap);
+	CHECK_MSG(n >= 0, "match %s: %s", plate, alpr_strerror(n));
+	return n;
+}
+
+static const char basic_csv[] =
+	"plate,state,category,reason,make,model,color,year,expires_at\n"
+	"5SOW750,CA,stolen_vehicle,Stolen 2026-11-20,Honda,Civic,BLK,2019,\n"
+	"8ABC123,CA,felony_vehicle,Armed robbery suspect,Ford,F150,WHI,2015,\n"
+	"7XYZ890,NV,amber_alert,Child abduction,Toyota,Camry,SIL,2021,\n"
+	"ABC1234,TX,stolen_plate,Plate stolen,,,,,\n"
+	"1GOOD23,??,bolo,Unknown state,,,,,\n";
+
+/* ---- validation ---- */
+
+static void test_normalize(void)
+{
+	static const struct {
+		const char *raw, *norm;
+	} rows[] = {
+		{"5sow750", "5SOW750"},
+		{"ABC 123", "ABC123"},
+		{"abc-1234", "ABC1234"},
+		{" 7.XY Z ", "7XYZ"},
+		{"12345678", "12345678"},
+		{"123456789", NULL},
+		{"", NULL},
+		{"- ", NULL},
+		{"ÄBC123", NULL},
+		{"AB\tC", NULL},
+		{"A", "A"},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(rows); i++) {
+		char out[HOTLIST_PLATE_MAX + 1];
+		int r = hotlist_normalize_plate(rows[i].raw, strlen(rows[i].raw), out);
+		if (rows[i].norm) {
+			CHECK_MSG(r == 0, "'%s' rejected", rows[i].raw);
+			CHECK_STR_EQ(out, rows[i].norm);
+		} else {
+			CHECK_MSG(r == -EINVAL, "'%s' accepted as '%s'", rows[i].raw, out);
+		}
+	}
+	static const struct {
+		const char *s;
+		bool ok;
+	} states[] = {{"CA", true},  {"DC", true},  {"PR", true}, {"ON", true},   {"??", true},
+		      {"XX", false}, {"ca", false}, {"C", false}, {"CAL", false}, {"", false}};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(states); i++) {
+		CHECK_MSG(hotlist_state_valid(states[i].s) == states[i].ok, "state '%s'",
+			  states[i].s);
+	}
+	CHECK(hotlist_list_name_valid("ncic"));
+	CHECK(hotlist_list_name_valid("local-2"));
+	CHECK(!hotlist_list_name_valid("-x"));
+	CHECK(!hotlist_list_name_valid("NCIC"));
+	CHECK(!hotlist_list_name_valid("a/b"));
+	CHECK(!hotlist_list_name_valid(""));
+}
+
+/* ---- import ---- */
+
+static void test_import_basic(void)
+{
+	struct fixture f;
+	struct hotlist_entry e[4];
+	struct hotlist_list_info info;
+
+	fx_open(&f);
+	struct hotlist_import_result res = import_text(&f, "state", basic_csv, 0);
+	CHECK_INT_EQ(res.rows, 5);
+	CHECK_INT_EQ(res.added, 5);
+	CHECK_INT_EQ(res.rejected, 0);
+	CHECK_INT_EQ(res.version, 1);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "8abc 123", e, 4), 1);
+	CHECK_STR_EQ(e[0].plate, "8ABC123");
+	CHECK_STR_EQ(e[0].state, "CA");
+	CHECK_STR_EQ(e[0].make, "Ford");
+	CHECK_STR_EQ(e[0].list, "state");
+	CHECK_INT_EQ(e[0].year, 2015);
+	CHECK_INT_EQ(e[0].category, POLICY_CAT_FELONY_VEHICLE);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "1GOOD23", e, 4), 1);
+	CHECK_STR_EQ(e[0].state, "??");
+	CHECK_OK(hotlist_list_get(f.h, "state", &info));
+	CHECK_INT_EQ(info.entry_count, 5);
+	CHECK_INT_EQ(info.version, 1);
+	fx_close(&f);
+}
+
+static void test_import_formats(void)
+{
+	/* The same two entries in every accepted shape of file. */
+	static const char *const files[] = {
+		"plate,state,category\n5SOW750,CA,stolen_vehicle\nABC1234,TX,stolen_plate\n",
+		"\xef\xbb\xbfplate;state;category\r\n5SOW750;CA;stolen_vehicle\r\nABC1234;TX;"
+		"stolen_plate\r\n",
+		"LIC|LIS|MKE|VMA\n5SOW750|CA|EV|HOND\nABC1234|TX|EL|\n",
+		"LIC\tLIS\tMKE\n5sow 750\tca\tEV\nabc-1234\ttx\tstolen_plate",
+		"\"plate\",\"state\",\"category\",\"reason\"\n\"5SOW750\",\"CA\",\"stolen_"
+		"vehicle\","
+		"\"Stolen, keys \"\"left\"\" in car\"\n\nABC1234,TX,stolen_plate,\n",
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(files); i++) {
+		struct fixture f;
+		struct hotlist_entry e[2];
+		memset(&f, 0, sizeof(f));
+		char dbname[16];
+		snprintf(dbname, sizeof(dbname), "db%zu", i);
+		fx_open_at(&f, check_path(dbname));
+		struct hotlist_import_result res = import_text(&f, "fmt", files[i], 0);
+		CHECK_MSG(res.added == 2, "file %zu: added %llu", i, (unsigned long long)res.added);
+		CHECK_INT_EQ(hotlist_lookup(f.h, "5SOW750", e, 2), 1);
+		CHECK_STR_EQ(e[0].state, "CA");
+		CHECK_INT_EQ(e[0].category, POLICY_CAT_STOLEN_VEHICLE);
+		CHECK_INT_EQ(hotlist_lookup(f.h, "ABC1234", e, 2), 1);
+		CHECK_INT_EQ(e[0].category, POLICY_CAT_STOLEN_PLATE);
+		if (i == 4) {
+			CHECK_INT_EQ(hotlist_lookup(f.h, "5SOW750", e, 2), 1);
+			CHECK_STR_EQ(e[0].reason, "Stolen, keys \"left\" in car");
+		}
+		fx_close(&f);
+	}
+}
+
+static void test_import_bad(void)
+{
+	/* Each file fails as a whole with a one-line error naming the file, line and field,
+	 * and the list keeps its previous version and content. */
+	static const struct {
+		const char *csv, *err;
+	} rows[] = {
+		{"", "in.csv: empty file"},
+		{"\n\n", "in.csv: empty file"},
+		{"plate,state\nABC123,CA\n", "in.csv:1: category:"},
+		{"foo,bar\n1,2\n", "in.csv:1: plate:"},
+		{"plate,plate,category\nA,B,local\n", "in.csv:1: plate: the column appears twice"},
+		{"plate,state,category\nABC123,CA\n",
+		 "in.csv:2: row: 2 fields where the header has 3"},
+		{"plate,state,category\nABC123,CA,local\nXYZ789,ZZ,local\n",
+		 "in.csv:3: state: 'ZZ'"},
+		{"plate,state,category\nABC123,CA,aliens\n", "in.csv:2: category: 'aliens'"},
+		{"plate,state,category\nABCDEFGHJ,CA,local\n", "in.csv:2: plate: 'ABCDEFGHJ'"},
+		{"plate,state,category\n---,CA,local\n", "in.csv:2: plate:"},
+		{"plate,state,category,reason\nABC123,CA,local,"
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		 "xxx"
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		 "xxx"
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+		 "in.csv:2: reason: longer than 200"},
+		{"plate,state,category,expires_at\nABC123,CA,local,next tuesday\n",
+		 "in.csv:2: expires_at: 'next tuesday'"},
+		{"plate,state,category,year\nABC123,CA,local,19x5\n", "in.csv:2: year:"},
+		{"plate,state,category\n\"ABC123,CA,local\n",
+		 "in.csv:2: unterminated quoted field"},
+		{"plate,state,category\n\"ABC\"123,CA,local\n",
+		 "in.csv:2: text after a closing quote"},
+		{"plate,state,category\nAB\x01C,CA,local\n", "in.csv:2: plate:"},
+		{"plate,state,category\nABC123,CA,local,\xff\xfe\n", "in.csv:2:"},
+		{"plate,state,category\nABC\0"
+		 "123,CA,local\n",
+		 "in.csv:2: binary data"},
+		{"plate,state,category,make\nABC123,CA,local,\xc3\x28\n",
+		 "in.csv:2: column 4: not UTF-8"},
+	};
+	struct fixture f;
+	struct hotlist_list_info before, after;
+	struct hotlist_entry e[2];
+
+	fx_open(&f);
+	import_text(&f, "state", basic_csv, 0);
+	CHECK_OK(hotlist_list_get(f.h, "state", &before));
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(rows); i++) {
+		struct hotlist_import_options o = {.list = "state"};
+		struct hotlist_import_result res;
+		const char *path = check_path("in.csv");
+		/* Some rows hold a NUL byte on purpose: write them with their real length. */
+		size_t len = strlen(rows[i].csv);
+		if (strstr(rows[i].err, "binary")) {
+			len = sizeof("plate,state,category\nABC\0"
+				     "123,CA,local\n") -
+			      1;
+		}
+		FILE *fp = fopen(path, "w");
+		CHECK(fp);
+		fwrite(rows[i].csv, 1, len, fp);
+		fclose(fp);
+		int r = hotlist_import_csv(f.h, path, &o, &res);
+		CHECK_MSG(r < 0, "row %zu imported", i);
+		CHECK_STR_CONTAINS(res.error, rows[i].err);
+		CHECK_MSG(!strchr(res.error, '\n'), "row %zu: error is not one line", i);
+		CHECK_OK(hotlist_list_get(f.h, "state", &after));
+		CHECK_INT_EQ(after.version, before.version);
+		CHECK_INT_EQ(after.entry_count, before.entry_count);
+		CHECK(memcmp(after.digest, before.digest, 32) == 0);
+	}
+	/* The row before the bad one was not imported either. */
+	CHECK_INT_EQ(hotlist_lookup(f.h, "ABC123", e, 2), 0);
+	fx_close(&f);
+}
+
+struct lines {
+	char text[4096];
+	int n;
+};
+
+static void collect_line(const char *line, void *ud)
+{
+	struct lines *l = ud;
+	size_t len = strlen(l->text);
+	snprintf(l->text + len, sizeof(l->text) - len, "%s\n", line);
+	l->n++;
+}
+
+static void test_import_skip_invalid(void)
+{
+	struct fixture f;
+	struct lines lines = {.n = 0};
+	struct hotlist_import_options o = {
+		.list = "state", .skip_invalid = true, .report = collect_line, .userdata = &lines};
+	struct hotlist_import_result res;
+	struct hotlist_entry e[2];
+	const char *path = check_path("in.csv");
+
+	fx_open(&f);
+	check_write_file(path, "plate,state,category,colour\n"
+			       "GOOD1,CA,local,RED\n"
+			       "BAD 2,XX,local,\n"
+			       "GOOD3,TX,local,\n"
+			       "GOOD4,TX,nonsense,\n"
+			       "GOOD5,TX,local,\n");
+	CHECK_OK(hotlist_import_csv(f.h, path, &o, &res));
+	CHECK_INT_EQ(res.rows, 5);
+	CHECK_INT_EQ(res.added, 3);
+	CHECK_INT_EQ(res.rejected, 2);
+	CHECK_INT_EQ(lines.n, 2);
+	CHECK_STR_CONTAINS(lines.text, "in.csv:3: state: 'XX'");
+	CHECK_STR_CONTAINS(lines.text, "in.csv:5: category: 'nonsense'");
+	CHECK_INT_EQ(hotlist_lookup(f.h, "GOOD5", e, 2), 1);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "GOOD1", e, 2), 1);
+	CHECK_STR_EQ(e[0].color, "RED");
+	CHECK_INT_EQ(hotlist_lookup(f.h, "BAD2", e, 2), 0);
+	fx_close(&f);
+}
+
+static void test_refused_category(void)
+{
+	struct fixture f;
+	struct hotlist_entry e[2], add = {0};
+	struct hotlist_stats st;
+	char err[256];
+
+	fx_open(&f);
+	struct hotlist_import_result res =
+		import_text(&f, "ncic",
+			    "LIC,LIS,MKE\nIMM001,TX,EIV\nSTL001,TX,EV\nIMM002,CA,"
+			    "immigration_violator\n",
+			    0);
+	CHECK_INT_EQ(res.added, 1);
+	CHECK_INT_EQ(res.refused, 2);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "IMM001", e, 2), 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "IMM002", e, 2), 0);
+	CHECK_OK(hotlist_stats(f.h, &st));
+	CHECK_INT_EQ(st.by_category[POLICY_CAT_IMMIGRATION_VIOLATOR], 0);
+	CHECK_INT_EQ(st.entries, 1);
+	/* Nor by a single add. */
+	alpr_strlcpy(add.list, "local", sizeof(add.list));
+	alpr_strlcpy(add.plate, "IMM003", sizeof(add.plate));
+	alpr_strlcpy(add.state, "CA", sizeof(add.state));
+	add.category = POLICY_CAT_IMMIGRATION_VIOLATOR;
+	CHECK_INT_EQ(hotlist_add(f.h, &add, NULL, err, sizeof(err)), -ALPR_E_REFUSED);
+	CHECK_STR_CONTAINS(err, "immigration_violator is refused");
+	CHECK_INT_EQ(hotlist_lookup(f.h, "IMM003", e, 2), 0);
+	/* A file of nothing but refused rows must not empty the list. */
+	import_text(&f, "ncic", "LIC,LIS,MKE\nIMM001,TX,EIV\n", -ALPR_E_PARSE);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "STL001", e, 2), 1);
+	fx_close(&f);
+}
+
+static void test_replace_and_merge(void)
+{
+	struct fixture f;
+	struct hotlist_entry e[2];
+	struct hotlist_import_options o = {.list = "state", .mode = HOTLIST_IMPORT_MERGE};
+	struct hotlist_import_result res;
+	const char *path = check_path("merge.csv");
+
+	fx_open(&f);
+	import_text(&f, "state", basic_csv, 0);
+	/* Replace: the new extract drops a recovered vehicle, changes one, adds one. */
+	res = import_text(&f, "state",
+			  "plate,state,category,reason,make,model,color,year\n"
+			  "5SOW750,CA,stolen_vehicle,Stolen 2026-11-20,Honda,Civic,BLU,2019\n"
+			  "8ABC123,CA,felony_vehicle,Armed robbery suspect,Ford,F150,WHI,2015\n"
+			  "7XYZ890,NV,amber_alert,Child abduction,Toyota,Camry,SIL,2021\n"
+			  "1GOOD23,??,bolo,Unknown state,,,,\n"
+			  "NEW0001,AZ,stolen_vehicle,,,,,\n",
+			  0);
+	CHECK_INT_EQ(res.added, 1);
+	CHECK_INT_EQ(res.updated, 1);
+	CHECK_INT_EQ(res.unchanged, 3);
+	CHECK_INT_EQ(res.removed, 1);
+	CHECK_INT_EQ(res.version, 2);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "ABC1234", e, 2), 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "5SOW750", e, 2), 1);
+	CHECK_STR_EQ(e[0].color, "BLU");
+	/* Merge: adds without removing. */
+	check_write_file(path, "plate,state,category\nMRG0001,WA,bolo\n");
+	CHECK_OK(hotlist_import_csv(f.h, path, &o, &res));
+	CHECK_INT_EQ(res.added, 1);
+	CHECK_INT_EQ(res.removed, 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "NEW0001", e, 2), 1);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "MRG0001", e, 2), 1);
+	/* The removed plate no longer matches even fuzzily. */
+	struct hotlist_match m[8];
+	CHECK_INT_EQ(match1(&f, "ABC1234", NULL, NULL, m, 8), 0);
+	CHECK_INT_EQ(match1(&f, "A8C1234", NULL, NULL, m, 8), 0);
+	fx_close(&f);
+}
+
+/* ---- matching ---- */
+
+static void test_match_kinds(void)
+{
+	static const struct {
+		const char *read;
+		int max_subst;
+		const char *plate; /* best match, or NULL for none */
+		enum hotlist_match_kind kind;
+		int npos, pos0, pos1;
+		bool missing;
+	} rows[] = {
+		{"5SOW750", 1, "5SOW750", HOTLIST_MATCH_EXACT, 0, 0, 0, false},
+		{"5S0W750", 1, "5SOW750", HOTLIST_MATCH_EQUIVALENT, 1, 2, 0, false},
+		{"55OW750", 1, "5SOW750", HOTLIST_MATCH_EQUIVALENT, 1, 1, 0, false},
+		{"AABC123", 1, NULL, 0, 0, 0, 0, false}, /* A/8 are not look-alikes */
+		{"BABC123", 1, "8ABC123", HOTLIST_MATCH_EQUIVALENT, 1, 0, 0, false},
+		{"BA8C123", 1, NULL, 0, 0, 0, 0, false}, /* two substitutions, one allowed */
+		{"BA8C123", 2, "8ABC123", HOTLIST_MATCH_EQUIVALENT, 2, 0, 2, false},
+		{"7XYZ89O", 1, "7XYZ890", HOTLIST_MATCH_EQUIVALENT, 1, 6, 0, false},
+		{"7XY2890", 1, "7XYZ890", HOTLIST_MATCH_EQUIVALENT, 1, 3, 0, false},
+		/* 3 and 7 are not look-alikes: the wrongful-stop case. */
+		{"5SOW350", 2, NULL, 0, 0, 0, 0, false},
+		/* One character extra in the read (at read position 3). */
+		{"8ABCC123", 1, "8ABC123", HOTLIST_MATCH_EDIT, 1, 3, 0, false},
+		{"X8ABC123", 1, "8ABC123", HOTLIST_MATCH_EDIT, 1, 0, 0, false},
+		/* One character missing from the read (entry position 0, 6). */
+		{"ABC123", 1, "8ABC123", HOTLIST_MATCH_EDIT, 1, 0, 0, true},
+		{"7XYZ89", 1, "7XYZ890", HOTLIST_MATCH_EDIT, 1, 6, 0, true},
+		/* Missing and substituted at once is too far. */
+		{"A8C123", 2, NULL, 0, 0, 0, 0, false},
+		{"QQQQQQ", 2, NULL, 0, 0, 0, 0, false},
+	};
+	struct fixture f;
+
+	fx_open(&f);
+	import_text(&f, "state", basic_csv, 0);
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(rows); i++) {
+		struct hotlist_match m[8];
+		struct hotlist_match_options o = {.max_substitutions = rows[i].max_subst};
+		int n = match1(&f, rows[i].read, NULL, &o, m, 8);
+		if (!rows[i].plate) {
+			CHECK_MSG(n == 0, "%s matched %s (%s)", rows[i].read,
+				  n ? m[0].entry.plate : "",
+				  n ? hotlist_match_kind_name(m[0].kind) : "");
+			continue;
+		}
+		CHECK_MSG(n >= 1, "%s: no match", rows[i].read);
+		CHECK_STR_EQ(m[0].entry.plate, rows[i].plate);
+		CHECK_MSG(m[0].kind == rows[i].kind, "%s: kind %s", rows[i].read,
+			  hotlist_match_kind_name(m[0].kind));
+		CHECK_INT_EQ(m[0].npositions, rows[i].npos);
+		if (rows[i].npos > 0) {
+			CHECK_INT_EQ(m[0].positions[0], rows[i].pos0);
+		}
+		if (rows[i].npos > 1) {
+			CHECK_INT_EQ(m[0].positions[1], rows[i].pos1);
+		}
+		CHECK_INT_EQ(m[0].edit_missing, rows[i].missing);
+		CHECK_STR_EQ(m[0].read_plate, rows[i].read);
+		CHECK_STR_EQ(m[0].list.name, "state");
+	}
+	/* Edits can be switched off. */
+	struct hotlist_match m[8];
+	struct hotlist_match_options noedit = {.max_substitutions = 1, .no_edit = true};
+	CHECK_INT_EQ(match1(&f, "ABC123", NULL, &noedit, m, 8), 0);
+	/* Out-of-range options are refused. */
+	struct hotlist_match_options bad = {.max_substitutions = 3};
+	struct hotlist_candidate c = {"5SOW750", 1.0f};
+	CHECK_INT_EQ(hotlist_match(f.h, &c, 1, NULL, &bad, m, 8), -EINVAL);
+	fx_close(&f);
+}
+
+static void test_match_candidates_ranked(void)
+{
+	struct fixture f;
+	struct hotlist_match m[8];
+	/* The OCR's top candidate is a look-alike; the third is exact. */
+	struct hotlist_candidate c[] = {
+		{"8A8C123", 0.60f},  {"BABC123", 0.55f}, {"8ABC123", 0.50f},
+		{"garbage!!", 0.4f}, {NULL, 0.3f},       {"8ABC123", 0.2f},
+	};
+
+	fx_open(&f);
+	import_text(&f, "state", basic_csv, 0);
+	CHECK_OK(hotlist_list_set(f.h, "state", 5, 2));
+	int n = hotlist_match(f.h, c, ALPR_ARRAY_SIZE(c), "CA", NULL, m, 8);
+	/* One match per entry, the best kind for it. */
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(m[0].entry.plate, "8ABC123");
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EXACT);
+	CHECK_INT_EQ(m[0].candidate, 2);
+	CHECK_INT_EQ(m[0].list.priority, 5);
+	CHECK(!m[0].state_mismatch);
+	CHECK(!m[0].state_unconfirmed);
+	fx_close(&f);
+}
+
+static void test_match_state(void)
+{
+	struct fixture f;
+	struct hotlist_match m[8];
+
+	fx_open(&f);
+	import_text(&f, "state", basic_csv, 0);
+	/* A plate listed in CA, read in NV: returned, flagged, never hidden. */
+	CHECK_INT_EQ(match1(&f, "5SOW750", "NV", NULL, m, 8), 1);
+	CHECK(m[0].state_mismatch);
+	CHECK(!m[0].state_unconfirmed);
+	/* No state read: not a mismatch, but not confirmed. */
+	CHECK_INT_EQ(match1(&f, "5SOW750", NULL, NULL, m, 8), 1);
+	CHECK(!m[0].state_mismatch);
+	CHECK(m[0].state_unconfirmed);
+	/* The same read state. */
+	CHECK_INT_EQ(match1(&f, "5SOW750", "CA", NULL, m, 8), 1);
+	CHECK(!m[0].state_mismatch && !m[0].state_unconfirmed);
+	/* An entry of unknown state ("??") is never confirmed by the read's state. */
+	CHECK_INT_EQ(match1(&f, "1GOOD23", "CA", NULL, m, 8), 1);
+	CHECK(!m[0].state_mismatch && m[0].state_unconfirmed);
+	/* The same plate in two states and two lists: both returned, the read's state first. */
+	import_text(&f, "local", "plate,state,category\n5SOW750,OR,local\n", 0);
+	CHECK_INT_EQ(match1(&f, "5SOW750", "OR", NULL, m, 8), 2);
+	CHECK_STR_EQ(m[0].entry.state, "OR");
+	CHECK(!m[0].state_mismatch);
+	CHECK_STR_EQ(m[1].entry.state, "CA");
+	CHECK(m[1].state_mismatch);
+	fx_close(&f);
+}
+
+static void test_expiry(void)
+{
+	struct fixture f;
+	struct hotlist_match m[4];
+	struct hotlist_stats st;
+
+	fx_open(&f);
+	import_text(&f, "local",
+		    "plate,state,category,effective_at,expires_at\n"
+		    "EXP0001,CA,local,2026-11-28T00:00:00Z,2026-11-29T12:00:00Z\n"
+		    "FUT0001,CA,local,2026-11-30,\n"
+		    "ALW0001,CA,local,,\n",
+		    0);
+	/* 2026-11-29T00:00Z: EXP live, FUT not yet. */
+	CHECK_INT_EQ(match1(&f, "EXP0001", "CA", NULL, m, 4), 1);
+	CHECK_INT_EQ(match1(&f, "FUT0001", "CA", NULL, m, 4), 0);
+	/* One second before expiry: still live; at expiry: gone. */
+	alpr_clock_set(&f.clock, T0 + 12 * ALPR_USEC_PER_HOUR - ALPR_USEC_PER_SEC);
+	CHECK_INT_EQ(match1(&f, "EXP0001", "CA", NULL, m, 4), 1);
+	alpr_clock_set(&f.clock, T0 + 12 * ALPR_USEC_PER_HOUR);
+	CHECK_INT_EQ(match1(&f, "EXP0001", "CA", NULL, m, 4), 0);
+	/* Not even as a look-alike. */
+	CHECK_INT_EQ(match1(&f, "EXP000I", "CA", NULL, m, 4), 0);
+	CHECK_OK(hotlist_stats(f.h, &st));
+	CHECK_INT_EQ(st.expired, 1);
+	CHECK_INT_EQ(st.not_yet, 1);
+	alpr_clock_set(&f.clock, T0 + ALPR_USEC_PER_DAY);
+	CHECK_INT_EQ(match1(&f, "FUT0001", "CA", NULL, m, 4), 1);
+	CHECK_INT_EQ(match1(&f, "ALW0001", "CA", NULL, m, 4), 1);
+	fx_close(&f);
+}
+
+static void test_add_remove(void)
+{
+	struct fixture f;
+	struct hotlist_entry e = {0}, out[2];
+	struct hotlist_match m[4];
+	uint64_t v = 0;
+	char err[256];
+
+	fx_open(&f);
+	alpr_strlcpy(e.list, "officer", sizeof(e.list));
+	alpr_strlcpy(e.plate, "WNT0042", sizeof(e.plate));
+	alpr_strlcpy(e.state, "WA", sizeof(e.state));
+	alpr_strlcpy(e.case_number, "2026-004211", sizeof(e.case_number));
+	e.category = POLICY_CAT_WANTED_PERSON;
+	e.source = HOTLIST_SOURCE_OFFICER;
+	e.expires_at = T0 + 8 * ALPR_USEC_PER_HOUR;
+	CHECK_OK(hotlist_add(f.h, &e, &v, err, sizeof(err)));
+	CHECK_INT_EQ(v, 1);
+	CHECK_INT_EQ(match1(&f, "WNT0042", "WA", NULL, m, 4), 1);
+	CHECK_INT_EQ(match1(&f, "WNTOO42", "WA", &(struct hotlist_match_options){2, false}, m, 4),
+		     1);
+	/* Invalid entries are refused with the field named. */
+	struct hotlist_entry bad = e;
+	alpr_strlcpy(bad.state, "QQ", sizeof(bad.state));
+	CHECK_INT_EQ(hotlist_add(f.h, &bad, NULL, err, sizeof(err)), -ALPR_E_PARSE);
+	CHECK_STR_CONTAINS(err, "state:");
+	bad = e;
+	alpr_strlcpy(bad.plate, "wnt 42", sizeof(bad.plate));
+	CHECK_INT_EQ(hotlist_add(f.h, &bad, NULL, err, sizeof(err)), -ALPR_E_PARSE);
+	CHECK_STR_CONTAINS(err, "plate:");
+	CHECK_OK(hotlist_remove(f.h, "officer", "wnt-0042", NULL, &v));
+	CHECK_INT_EQ(v, 2);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "WNT0042", out, 2), 0);
+	CHECK_INT_EQ(match1(&f, "WNT0042", "WA", NULL, m, 4), 0);
+	CHECK_INT_EQ(match1(&f, "WNTOO42", "WA", &(struct hotlist_match_options){2, false}, m, 4),
+		     0);
+	CHECK_INT_EQ(hotlist_remove(f.h, "officer", "WNT0042", NULL, NULL), -ENOENT);
+	CHECK_INT_EQ(hotlist_remove(f.h, "nolist", "WNT0042", NULL, NULL), -ENOENT);
+	fx_close(&f);
+}
+
+/* Two hotlists side by side in one process: no hidden globals. */
+static void test_two_databases(void)
+{
+	struct fixture a, b;
+	struct hotlist_entry e[2];
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	fx_open_at(&a, check_path("a"));
+	fx_open_at(&b, check_path("b"));
+	import_text(&a, "x", "plate,category\nAAA111,local\n", 0);
+	import_text(&b, "x", "plate,category\nBBB222,local\n", 0);
+	CHECK_INT_EQ(hotlist_lookup(a.h, "AAA111", e, 2), 1);
+	CHECK_INT_EQ(hotlist_lookup(a.h, "BBB222", e, 2), 0);
+	CHECK_INT_EQ(hotlist_lookup(b.h, "BBB222", e, 2), 1);
+	CHECK_INT_EQ(hotlist_lookup(b.h, "AAA111", e, 2), 0);
+	fx_close(&a);
+	fx_close(&b);
+}
+
+/* ---- versions ---- */
+
+static char *export_string(struct fixture *f, const char *list, uint64_t version, int *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	*r = hotlist_export_csv(f->h, list, version, m);
+	fclose(m);
+	return buf;
+}
+
+struct diff_acc {
+	char text[2048];
+};
+
+static int diff_one(enum hotlist_change_op op, const struct hotlist_entry *o,
+		    const struct hotlist_entry *n, void *ud)
+{
+	struct diff_acc *d = ud;
+	size_t len = strlen(d->text);
+	static const char sym[] = {'+', '-', '~'};
+	snprintf(d->text + len, sizeof(d->text) - len, "%c%s/%s ", sym[op], n ? n->plate : o->plate,
+		 n ? n->state : o->state);
+	return 0;
+}
+
+static void test_versions_export_diff(void)
+{
+	struct fixture f;
+	struct diff_acc d = {""};
+	uint64_t oldest, cur;
+	int r;
+
+	fx_open(&f);
+	import_text(&f, "state", basic_csv, 0);
+	char *v1 = export_string(&f, "state", 0, &r);
+	CHECK_OK(r);
+	CHECK_STR_CONTAINS(v1, "plate,state,source_record_id");
+	CHECK_STR_CONTAINS(v1, "8ABC123,CA,,8ABC123,,,felony_vehicle,Armed robbery suspect,Ford");
+	import_text(&f, "state",
+		    "plate,state,category,reason,make,model,color,year\n"
+		    "5SOW750,CA,stolen_vehicle,Stolen 2026-11-20,Honda,Civic,BLU,2019\n"
+		    "NEW0001,AZ,stolen_vehicle,,,,,\n",
+		    0);
+	CHECK_OK(hotlist_versions(f.h, "state", &oldest, &cur));
+	CHECK_INT_EQ(cur, 2);
+	/* Version 1 is still there, exactly as it was. */
+	char *again = export_string(&f, "state", 1, &r);
+	CHECK_OK(r);
+	CHECK_STR_EQ(again, v1);
+	CHECK_OK(hotlist_diff(f.h, "state", 1, 2, diff_one, &d));
+	/* In key order (plate first). */
+	CHECK_STR_EQ(d.text, "-1GOOD23/?? ~5SOW750/CA -7XYZ890/NV -8ABC123/CA -ABC1234/TX "
+			     "+NEW0001/AZ ");
+	/* Diffing backwards inverts it. */
+	memset(&d, 0, sizeof(d));
+	CHECK_OK(hotlist_diff(f.h, "state", 2, 1, diff_one, &d));
+	CHECK_STR_CONTAINS(d.text, "-NEW0001/AZ");
+	CHECK_STR_CONTAINS(d.text, "+8ABC123/CA");
+	/* Export round trip: importing the export reproduces the version. */
+	check_write_file(check_path("v1.csv"), v1);
+	struct hotlist_import_options o = {.list = "copy"};
+	struct hotlist_import_result res;
+	CHECK_OK(hotlist_import_csv(f.h, check_path("v1.csv"), &o, &res));
+	CHECK_INT_EQ(res.added, 5);
+	char *copy = export_string(&f, "copy", 0, &r);
+	CHECK_STR_EQ(copy, v1);
+	char *none = export_string(&f, "state", 7, &r);
+	CHECK_INT_EQ(r, -ENOENT);
+	free(none);
+	free(v1);
+	free(again);
+	free(copy);
+	fx_close(&f);
+}
+
+static void test_versions_pruned(void)
+{
+	struct fixture f;
+	uint64_t oldest, cur;
+	int r;
+	char csv[128];
+
+	fx_open(&f);
+	for (int i = 1; i <= HOTLIST_VERSIONS_KEPT + 3; i++) {
+		snprintf(csv, sizeof(csv), "plate,category\nKEEP001,local\nV%05d,local\n", i);
+		import_text(&f, "local", csv, 0);
+	}
+	CHECK_OK(hotlist_versions(f.h, "local", &oldest, &cur));
+	CHECK_INT_EQ(cur, HOTLIST_VERSIONS_KEPT + 3);
+	CHECK_INT_EQ(oldest, cur - HOTLIST_VERSIONS_KEPT + 1);
+	char *s = export_string(&f, "local", oldest, &r);
+	CHECK_OK(r);
+	snprintf(csv, sizeof(csv), "V%05llu,", (unsigned long long)oldest);
+	CHECK_STR_CONTAINS(s, csv);
+	free(s);
+	s = export_string(&f, "local", oldest - 1, &r);
+	CHECK_INT_EQ(r, -ENOENT);
+	free(s);
+	fx_close(&f);
+}
+
+/* Key paths outlive check_path()'s ring of buffers. */
+static char priv[4096], pub[4096];
+
+static void keys(void)
+{
+	snprintf(priv, sizeof(priv), "%s", check_path("priv.pem"));
+	snprintf(pub, sizeof(pub), "%s", check_path("pub.pem"));
+	CHECK_OK(hotlist_keygen(priv, pub));
+}
+
+static void test_sign_verify(void)
+{
+	struct fixture f;
+	char err[256];
+
+	fx_open(&f);
+	keys();
+	CHECK_INT_EQ(hotlist_keygen(priv, check_path("x.pem")), -EEXIST);
+	import_text(&f, "state", basic_csv, 0);
+	CHECK_OK(hotlist_sign(f.h, "state", 0, priv, check_path("v1.sig")));
+	CHECK_MSG(hotlist_verify(f.h, check_path("v1.sig"), pub, err, sizeof(err)) == 0, "%s", err);
+	/* A new version does not change what version 1 was. */
+	import_text(&f, "state", "plate,category\nZZZ999,local\n", 0);
+	CHECK_MSG(hotlist_verify(f.h, check_path("v1.sig"), pub, err, sizeof(err)) == 0, "%s", err);
+	/* Another key: refused. */
+	CHECK_OK(hotlist_keygen(check_path("priv2.pem"), check_path("pub2.pem")));
+	CHECK_INT_EQ(
+		hotlist_verify(f.h, check_path("v1.sig"), check_path("pub2.pem"), err, sizeof(err)),
+		-ALPR_E_SIGNATURE);
+	/* An edited manifest: refused. */
+	char *text;
+	size_t len;
+	CHECK_OK(alpr_read_file(check_path("v1.sig"), 4096, &text, &len));
+	char *p = strstr(text, "entry_count 5");
+	CHECK(p);
+	p[12] = '4';
+	check_write_file(check_path("bad.sig"), text);
+	free(text);
+	CHECK_INT_EQ(hotlist_verify(f.h, check_path("bad.sig"), pub, err, sizeof(err)),
+		     -ALPR_E_SIGNATURE);
+	/* The database edited behind the library's back: the signature no longer holds. */
+	fx_close(&f);
+	memset(&f, 0, sizeof(f));
+	fx_open(&f);
+	MDB_txn *txn;
+	CHECK(mdb_txn_begin(f.h->env, NULL, 0, &txn) == 0);
+	struct hotlist_entry e;
+	struct hotlist_entry out[1];
+	CHECK_OK(hotlist_sign(f.h, "state", 0, priv, check_path("v2.sig")));
+	CHECK_INT_EQ(hotlist_lookup(f.h, "ZZZ999", out, 1), 1);
+	e = out[0];
+	alpr_strlcpy(e.make, "Chevrolet", sizeof(e.make));
+	char key[HOTLIST_KEY_MAX + 1];
+	uint8_t packed[HOTLIST_PACKED_MAX];
+	MDB_val k = {hotlist_entry_key(&e, key), key}, v = {hotlist_entry_pack(&e, packed), packed};
+	CHECK(mdb_put(txn, f.h->entries, &k, &v, 0) == 0);
+	CHECK(mdb_txn_commit(txn) == 0);
+	int r = hotlist_verify(f.h, check_path("v2.sig"), pub, err, sizeof(err));
+	CHECK_INT_EQ(r, -ALPR_E_SIGNATURE);
+	CHECK_STR_CONTAINS(err, "differ from what was signed");
+	fx_close(&f);
+}
+
+static void test_delta(void)
+{
+	struct fixture station, unit;
+	struct hotlist_entry e[2];
+	struct hotlist_list_info si, ui;
+	uint64_t v;
+	char err[256];
+	int r;
+
+	memset(&station, 0, sizeof(station));
+	memset(&unit, 0, sizeof(unit));
+	fx_open_at(&station, check_path("station"));
+	fx_open_at(&unit, check_path("unit"));
+	keys();
+	import_text(&station, "state", basic_csv, 0);
+	/* A full snapshot brings the unit to version 1. */
+	CHECK_OK(hotlist_delta_write(station.h, "state", 0, 1, priv, check_path("snap1")));
+	CHECK_MSG(hotlist_delta_apply(unit.h, check_path("snap1"), pub, &v, err, sizeof(err)) == 0,
+		  "%s", err);
+	CHECK_INT_EQ(v, 1);
+	/* Version 2 on the station, as a delta from 1. */
+	import_text(&station, "state",
+		    "plate,state,category,reason,make,model,color,year\n"
+		    "5SOW750,CA,stolen_vehicle,Stolen 2026-11-20,Honda,Civic,BLU,2019\n"
+		    "NEW0001,AZ,stolen_vehicle,,,,,\n",
+		    0);
+	CHECK_OK(hotlist_delta_write(station.h, "state", 1, 2, priv, check_path("d12")));
+
+	/* Tampered: one byte changed in a change line. */
+	char *text;
+	size_t len;
+	CHECK_OK(alpr_read_file(check_path("d12"), 1 << 20, &text, &len));
+	char *p = strstr(text, "+NEW0001");
+	CHECK(p);
+	p[4] = '9';
+	FILE *fp = fopen(check_path("d12.bad"), "w");
+	fwrite(text, 1, len, fp);
+	fclose(fp);
+	r = hotlist_delta_apply(unit.h, check_path("d12.bad"), pub, &v, err, sizeof(err));
+	CHECK_MSG(r == -ALPR_E_SIGNATURE, "%d: %s", r, err);
+	CHECK_STR_CONTAINS(err, "nothing applied");
+	/* Unsigned (signature line removed). */
+	fp = fopen(check_path("d12.unsigned"), "w");
+	fwrite(text, 1, (size_t)(strstr(text, "signature ") - text), fp);
+	fclose(fp);
+	free(text);
+	CHECK_INT_EQ(
+		hotlist_delta_apply(unit.h, check_path("d12.unsigned"), pub, &v, err, sizeof(err)),
+		-ALPR_E_SIGNATURE);
+	CHECK_OK(hotlist_list_get(unit.h, "state", &ui));
+	CHECK_INT_EQ(ui.version, 1);
+	CHECK_INT_EQ(hotlist_lookup(unit.h, "NEW0001", e, 2), 0);
+
+	/* The genuine delta applies; the unit now equals the station. */
+	CHECK_MSG(hotlist_delta_apply(unit.h, check_path("d12"), pub, &v, err, sizeof(err)) == 0,
+		  "%s", err);
+	CHECK_INT_EQ(v, 2);
+	CHECK_OK(hotlist_list_get(unit.h, "state", &ui));
+	CHECK_OK(hotlist_list_get(station.h, "state", &si));
+	CHECK(memcmp(ui.digest, si.digest, 32) == 0);
+	CHECK_INT_EQ(ui.entry_count, 2);
+	CHECK_INT_EQ(hotlist_lookup(unit.h, "NEW0001", e, 2), 1);
+	CHECK_INT_EQ(hotlist_lookup(unit.h, "8ABC123", e, 2), 0);
+
+	/* Replayed: the base is no longer current. */
+	CHECK_INT_EQ(hotlist_delta_apply(unit.h, check_path("d12"), pub, &v, err, sizeof(err)),
+		     -ALPR_E_BASE);
+	/* An older snapshot: refused, the list kept. */
+	CHECK_INT_EQ(hotlist_delta_apply(unit.h, check_path("snap1"), pub, &v, err, sizeof(err)),
+		     -ALPR_E_BASE);
+	CHECK_STR_CONTAINS(err, "not newer");
+	/* A delta whose base the unit does not have (1->3 while the unit is at 2). */
+	import_text(&station, "state", "plate,category\nTHR0003,local\n", 0);
+	CHECK_OK(hotlist_delta_write(station.h, "state", 1, 3, priv, check_path("d13")));
+	CHECK_INT_EQ(hotlist_delta_apply(unit.h, check_path("d13"), pub, &v, err, sizeof(err)),
+		     -ALPR_E_BASE);
+	CHECK_STR_CONTAINS(err, "base is version 1");
+	CHECK_INT_EQ(hotlist_lookup(unit.h, "THR0003", e, 2), 0);
+	/* A snapshot of 3 replaces whatever the unit has. */
+	CHECK_OK(hotlist_delta_write(station.h, "state", 0, 3, priv, check_path("snap3")));
+	CHECK_OK(hotlist_delta_apply(unit.h, check_path("snap3"), pub, &v, err, sizeof(err)));
+	CHECK_INT_EQ(hotlist_lookup(unit.h, "THR0003", e, 2), 1);
+	CHECK_INT_EQ(hotlist_lookup(unit.h, "NEW0001", e, 2), 0);
+	/* And a unit with a stricter policy refuses a delta carrying a refused category. */
+	fx_close(&station);
+	fx_close(&unit);
+}
+
+static void test_delta_refused_category(void)
+{
+	struct fixture f;
+	struct hotlist_entry e[2];
+	char err[256];
+	uint64_t v;
+
+	keys();
+	/* A signed delta from a station that carries a refused category (as a station with a
+	 * looser profile might). The unit refuses it whole. */
+	char body[2048];
+	snprintf(body, sizeof(body),
+		 "alpr-hotlist-delta 1\nlist ncic\nbase_version 0\nbase_count 0\nbase_digest "
+		 "%064d\ntarget_version 1\ntarget_count 1\ntarget_digest %064d\npriority 0\n"
+		 "alert_level 2\ngenerated_at 2026-11-29T00:00:00Z\nchanges 1\n"
+		 "+IMM001\tTX\t\tIMM001\t\t\timmigration_violator\t\t\t\t\t\t\t\tncic\t\t\t\t\t"
+		 "\t\t0\n",
+		 0, 0);
+	size_t len = strlen(body);
+	/* Sign it with the trusted key through the public signing path (a delta file). */
+	fx_open(&f);
+	{
+		/* hotlist_delta_write cannot produce such a file; sign the text directly. */
+		EVP_PKEY *key = NULL;
+		FILE *kf = fopen(priv, "r");
+		key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
+		fclose(kf);
+		uint8_t sig[64];
+		size_t sl = 64;
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		CHECK(EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1);
+		CHECK(EVP_DigestSign(ctx, sig, &sl, (uint8_t *)body, len) == 1);
+		EVP_MD_CTX_free(ctx);
+		EVP_PKEY_free(key);
+		char hex[129];
+		alpr_hex_encode(sig, 64, hex);
+		snprintf(body + len, sizeof(body) - len, "signature %s\n", hex);
+	}
+	check_write_file(check_path("imm.delta"), body);
+	int r = hotlist_delta_apply(f.h, check_path("imm.delta"), pub, &v, err, sizeof(err));
+	CHECK_INT_EQ(r, -ALPR_E_REFUSED);
+	CHECK_STR_CONTAINS(err, "immigration_violator is refused");
+	CHECK_INT_EQ(hotlist_lookup(f.h, "IMM001", e, 2), 0);
+	fx_close(&f);
+}
+
+/* ---- power cut ---- */
+
+static void write_big_csv(const char *path, int rows, char prefix)
+{
+	FILE *fp = fopen(path, "w");
+	CHECK(fp);
+	fputs("plate,state,category,reason,make,model,color\n", fp);
+	for (int i = 0; i < rows; i++) {
+		fprintf(fp, "%c%06d,CA,stolen_vehicle,Reported stolen,Honda,Civic,BLK\n", prefix,
+			i);
+	}
+	fclose(fp);
+}
+
+static void test_crash_during_import(void)
+{
+	struct fixture f;
+	struct hotlist_list_info before, after;
+	char err[256];
+	const char *big = check_path("big.csv");
+
+	fx_open(&f);
+	keys();
+	import_text(&f, "state", basic_csv, 0);
+	CHECK_OK(hotlist_sign(f.h, "state", 0, priv, check_path("v1.sig")));
+	CHECK_OK(hotlist_list_get(f.h, "state", &before));
+	fx_close(&f);
+	write_big_csv(big, 150000, 'K');
+
+	/* Kill the importing process at several moments; each time the database must reopen
+	 * with version 1 intact and verifiable. */
+	for (int attempt = 0; attempt < 4; attempt++) {
+		pid_t pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			struct fixture c;
+			struct hotlist_import_options o = {.list = "state"};
+			struct hotlist_import_result res;
+			memset(&c, 0, sizeof(c));
+			fx_open(&c);
+			hotlist_import_csv(c.h, big, &o, &res);
+			_exit(0);
+		}
+		struct timespec ts = {0, (long)(50 + 120 * attempt) * 1000000L};
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int status;
+		waitpid(pid, &status, 0);
+
+		memset(&f, 0, sizeof(f));
+		fx_open(&f);
+		CHECK_OK(hotlist_list_get(f.h, "state", &after));
+		if (after.version == before.version) {
+			CHECK_INT_EQ(after.entry_count, 5);
+			CHECK(memcmp(after.digest, before.digest, 32) == 0);
+		} else {
+			/* The import committed before the kill: all of it, never part. */
+			CHECK_INT_EQ(after.entry_count, 150000);
+		}
+		CHECK_MSG(hotlist_verify(f.h, check_path("v1.sig"), pub, err, sizeof(err)) == 0,
+			  "attempt %d: %s", attempt, err);
+		struct hotlist_match m[2];
+		CHECK_INT_EQ(match1(&f, "8ABC123", "CA", NULL, m, 2),
+			     after.version == before.version ? 1 : 0);
+		fx_close(&f);
+	}
+}
+
+static const struct check_case cases[] = {
+	{"normalize", test_normalize},
+	{"import-basic", test_import_basic},
+	{"import-formats", test_import_formats},
+	{"import-bad", test_import_bad},
+	{"import-skip-invalid", test_import_skip_invalid},
+	{"refused-category", test_refused_category},
+	{"replace-and-merge", test_replace_and_merge},
+	{"match-kinds", test_match_kinds},
+	{"match-candidates-ranked", test_match_candidates_ranked},
+	{"match-state", test_match_state},
+	{"expiry", test_expiry},
+	{"add-remove", test_add_remove},
+	{"two-databases", test_two_databases},
+	{"versions-export-diff", test_versions_export_diff},
+	{"versions-pruned", test_versions_pruned},
+	{"sign-verify", test_sign_verify},
+	{"delta", test_delta},
+	{"delta-refused-category", test_delta_refused_category},
+	{"crash-during-import", test_crash_during_import},
+};
+
+int main(int argc, char **argv)
+{
+	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));
+}
