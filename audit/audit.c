@@ -1563,12 +1563,20 @@ int audit_verify(struct audit *a, const char *pubkey_path, const char *checkpoin
 	r = verify_txn(a, txn, pub, checkpoint_path ? &station : NULL, res);
 	mdb_txn_abort(txn);
 	if (r == 0) {
+		const char *key = res->key_trusted ? "given" : "log's own (untrusted)";
 		int n;
-		n = snprintf(res->reason, sizeof(res->reason),
-			     "ok: %" PRIu64 " records, chain intact, signed through record %" PRIu64
-			     " with the %s key",
-			     res->records, res->signed_seq,
-			     res->key_trusted ? "given" : "log's own (untrusted)");
+
+		if (res->signed_seq == 0) {
+			n = snprintf(res->reason, sizeof(res->reason),
+				     "ok: %" PRIu64
+				     " records, chain intact, no checkpoint yet (%s key)",
+				     res->records, key);
+		} else {
+			n = snprintf(res->reason, sizeof(res->reason),
+				     "ok: %" PRIu64 " records, chain intact, signed through record "
+				     "%" PRIu64 " with the %s key",
+				     res->records, res->signed_seq, key);
+		}
 		if (res->signed_seq < res->last_seq && n > 0 && (size_t)n < sizeof(res->reason)) {
 			snprintf(res->reason + n, sizeof(res->reason) - (size_t)n,
 				 "; records %" PRIu64 "..%" PRIu64
