@@ -440,7 +440,7 @@ static void test_interpolate(void)
 static void test_no_stale(void)
 {
 	/* No fix from 40 s to 52 s of the log (4 s to 5.2 s into the replay). */
-	static const char *const args[] = {"--seed",  "9",     "--duration", "90",
+	static const char *const args[] = {"--seed",  "9",     "--duration", "120",
 					   "--nofix", "40:12", NULL};
 	const char *log = gen_log("drive", &truth_a, args);
 	int port = free_port();

@@ -156,8 +156,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help="route seed (default 1)")
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of drive (default 60)")
     ap.add_argument("--start", default="2025-01-15T08:00:00Z",
-                    help="UTC start time, ISO 8601 (default 2025-01-15T08:00:00Z; use a recent "
-                         "date: gpsd maps two-digit RMC years forward)")
+                    help="UTC start time, ISO 8601 or 'now' (default 2025-01-15T08:00:00Z; use a "
+                         "recent date: gpsd maps two-digit RMC years forward)")
     ap.add_argument("--lat", type=float, default=39.7817, help="start latitude (default 39.7817)")
     ap.add_argument("--lon", type=float, default=-89.6501, help="start longitude (default -89.6501)")
     ap.add_argument("--rate", type=float, default=1.0, help="epochs per second (default 1)")
@@ -174,10 +174,16 @@ def main():
         sys.exit("gen-nmea: --duration must be in (0, 604800] seconds")
     if not (0.1 <= args.rate <= 20.0):
         sys.exit("gen-nmea: --rate must be in [0.1, 20]")
-    try:
-        start = dt.datetime.fromisoformat(args.start.replace("Z", "+00:00"))
-    except ValueError:
-        sys.exit("gen-nmea: --start %r is not ISO 8601" % args.start)
+    if args.start == "now":
+        # For a live demo: fixes at the current time, so "the fix at capture time" works
+        # with the system clock while the log replays at 1 Hz (gpsfake -c 0.5 for two
+        # sentences a second).
+        start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    else:
+        try:
+            start = dt.datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+        except ValueError:
+            sys.exit("gen-nmea: --start %r is not ISO 8601 (or 'now')" % args.start)
     if start.tzinfo is None:
         start = start.replace(tzinfo=dt.timezone.utc)
     start = start.astimezone(dt.timezone.utc)
