@@ -295,42 +295,138 @@ int hotlist_entry_unpack(const void *data, size_t len, const char *list, struct 
 
 /* ---- the canonical line ---- */
 
-/* Field order of the canonical line and of the CSV export (docs/hotlist-format.md). */
-static void fmt_time(int64_t us, char *buf, size_t n)
+/* The canonical line (docs/hotlist-format.md) is computed for every entry an import or
+ * delta touches (the content digest), so it is built by hand rather than with snprintf. */
+struct linebuf {
+	char *p, *end;
+};
+
+static void lb_str(struct linebuf *b, const char *s)
 {
-	if (us == 0) {
-		buf[0] = '\0';
-	} else {
-		alpr_time_format(us, buf, n);
+	size_t n = strlen(s);
+	if (n > (size_t)(b->end - b->p)) {
+		n = (size_t)(b->end - b->p);
+	}
+	memcpy(b->p, s, n);
+	b->p += n;
+}
+
+static void lb_char(struct linebuf *b, char c)
+{
+	if (b->p < b->end) {
+		*b->p++ = c;
 	}
 }
 
-static void fmt_int(int v, char *buf, size_t n)
+static void lb_digits(struct linebuf *b, int v, int width)
 {
-	if (v == 0) {
-		buf[0] = '\0';
-	} else {
-		snprintf(buf, n, "%d", v);
+	char d[12];
+	int n = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < (int)sizeof(d));
+	while (n < width) {
+		d[n++] = '0';
 	}
+	while (n > 0) {
+		lb_char(b, d[--n]);
+	}
+}
+
+static void lb_int(struct linebuf *b, int v)
+{
+	if (v > 0) {
+		lb_digits(b, v, 1);
+	}
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	const unsigned doe = (unsigned)(z - era * 146097);
+	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const unsigned mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ", or nothing for 0 (not given). Times are whole seconds >= 0. */
+static void lb_time(struct linebuf *b, int64_t us)
+{
+	if (us <= 0) {
+		return;
+	}
+	int64_t secs = us / ALPR_USEC_PER_SEC;
+	int64_t days = secs / 86400, rem = secs % 86400;
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	lb_digits(b, y, 4);
+	lb_char(b, '-');
+	lb_digits(b, m, 2);
+	lb_char(b, '-');
+	lb_digits(b, d, 2);
+	lb_char(b, 'T');
+	lb_digits(b, (int)(rem / 3600), 2);
+	lb_char(b, ':');
+	lb_digits(b, (int)(rem / 60 % 60), 2);
+	lb_char(b, ':');
+	lb_digits(b, (int)(rem % 60), 2);
+	lb_char(b, 'Z');
 }
 
 size_t hotlist_entry_line(const struct hotlist_entry *e, char *out, size_t outsz)
 {
-	char ent[ALPR_TIME_BUFSZ], eff[ALPR_TIME_BUFSZ], exp[ALPR_TIME_BUFSZ], py[16], vy[16];
+	struct linebuf b = {out, out + outsz - 1};
 
-	fmt_time(e->entered_at, ent, sizeof(ent));
-	fmt_time(e->effective_at, eff, sizeof(eff));
-	fmt_time(e->expires_at, exp, sizeof(exp));
-	fmt_int(e->plate_year, py, sizeof(py));
-	fmt_int(e->year, vy, sizeof(vy));
-	int n = snprintf(out, outsz,
-			 "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%"
-			 "s\t%s\t%s\t%d",
-			 e->plate, e->state, e->source_record_id, e->plate_raw, e->plate_type, py,
-			 policy_category_name(e->category), e->reason, e->make, e->model, vy,
-			 e->color, e->style, e->vin, hotlist_source_name(e->source), e->agency,
-			 e->case_number, ent, eff, exp, e->entered_by, e->covert ? 1 : 0);
-	return n < 0 ? 0 : ALPR_MIN((size_t)n, outsz - 1);
+	lb_str(&b, e->plate);
+	lb_char(&b, '\t');
+	lb_str(&b, e->state);
+	lb_char(&b, '\t');
+	lb_str(&b, e->source_record_id);
+	lb_char(&b, '\t');
+	lb_str(&b, e->plate_raw);
+	lb_char(&b, '\t');
+	lb_str(&b, e->plate_type);
+	lb_char(&b, '\t');
+	lb_int(&b, e->plate_year);
+	lb_char(&b, '\t');
+	lb_str(&b, policy_category_name(e->category));
+	lb_char(&b, '\t');
+	lb_str(&b, e->reason);
+	lb_char(&b, '\t');
+	lb_str(&b, e->make);
+	lb_char(&b, '\t');
+	lb_str(&b, e->model);
+	lb_char(&b, '\t');
+	lb_int(&b, e->year);
+	lb_char(&b, '\t');
+	lb_str(&b, e->color);
+	lb_char(&b, '\t');
+	lb_str(&b, e->style);
+	lb_char(&b, '\t');
+	lb_str(&b, e->vin);
+	lb_char(&b, '\t');
+	lb_str(&b, hotlist_source_name(e->source));
+	lb_char(&b, '\t');
+	lb_str(&b, e->agency);
+	lb_char(&b, '\t');
+	lb_str(&b, e->case_number);
+	lb_char(&b, '\t');
+	lb_time(&b, e->entered_at);
+	lb_char(&b, '\t');
+	lb_time(&b, e->effective_at);
+	lb_char(&b, '\t');
+	lb_time(&b, e->expires_at);
+	lb_char(&b, '\t');
+	lb_str(&b, e->entered_by);
+	lb_char(&b, '\t');
+	lb_char(&b, e->covert ? '1' : '0');
+	*b.p = '\0';
+	return (size_t)(b.p - out);
 }
 
 /* ---- validation ---- */

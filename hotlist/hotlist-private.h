@@ -5,6 +5,7 @@
 #pragma once
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "hotlist.h"
 
@@ -26,8 +27,15 @@
  * match too much. */
 #define HOTLIST_EDIT_MIN_LEN 5
 
+/* Read transactions kept reset for reuse: renewing one skips LMDB's reader-table lock, which
+ * is most of the cost of a short lookup. One per concurrent matcher is enough. */
+#define HOTLIST_TXN_POOL 8
+
 struct hotlist {
 	MDB_env *env;
+	pthread_mutex_t pool_lock;
+	MDB_txn *pool[HOTLIST_TXN_POOL];
+	int npool;
 	MDB_dbi meta, lists, entries, equiv, del1, history;
 	const struct policy *policy;
 	const struct alpr_clock *clock;
@@ -74,6 +82,9 @@ void hotlist_canon(const char *plate, char *out);
 bool hotlist_lookalike(char a, char b);
 
 int hotlist_mdb_err(int rc);
+/* A read transaction from the pool (or a new one); give it back with hotlist_rtxn_put(). */
+int hotlist_rtxn_get(struct hotlist *h, MDB_txn **txn);
+void hotlist_rtxn_put(struct hotlist *h, MDB_txn *txn);
 
 /* ---- change batches: the one write path for import, add, remove and deltas ---- */
 

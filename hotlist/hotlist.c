@@ -65,6 +65,7 @@ int hotlist_open(const char *dir, const struct hotlist_options *opts, struct hot
 		}
 	}
 	h = alpr_xcalloc(1, sizeof(*h));
+	pthread_mutex_init(&h->pool_lock, NULL);
 	h->policy = opts->policy;
 	h->clock = opts->clock;
 	h->read_only = opts->read_only;
@@ -128,6 +129,7 @@ fail:
 		rc = MDB_NOTFOUND;
 	}
 	mdb_env_close(h->env);
+	pthread_mutex_destroy(&h->pool_lock);
 	free(h);
 	return rc == EACCES ? -EACCES : hotlist_mdb_err(rc);
 }
@@ -137,8 +139,46 @@ void hotlist_close(struct hotlist *h)
 	if (!h) {
 		return;
 	}
+	for (int i = 0; i < h->npool; i++) {
+		mdb_txn_abort(h->pool[i]);
+	}
 	mdb_env_close(h->env);
+	pthread_mutex_destroy(&h->pool_lock);
 	free(h);
+}
+
+int hotlist_rtxn_get(struct hotlist *h, MDB_txn **txn)
+{
+	MDB_txn *t = NULL;
+
+	pthread_mutex_lock(&h->pool_lock);
+	if (h->npool > 0) {
+		t = h->pool[--h->npool];
+	}
+	pthread_mutex_unlock(&h->pool_lock);
+	if (t) {
+		int rc = mdb_txn_renew(t);
+		if (rc == 0) {
+			*txn = t;
+			return 0;
+		}
+		mdb_txn_abort(t);
+	}
+	return hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, txn));
+}
+
+void hotlist_rtxn_put(struct hotlist *h, MDB_txn *txn)
+{
+	mdb_txn_reset(txn);
+	pthread_mutex_lock(&h->pool_lock);
+	if (h->npool < HOTLIST_TXN_POOL) {
+		h->pool[h->npool++] = txn;
+		txn = NULL;
+	}
+	pthread_mutex_unlock(&h->pool_lock);
+	if (txn) {
+		mdb_txn_abort(txn);
+	}
 }
 
 /* ---- list records ---- */
@@ -939,7 +979,7 @@ int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *o
 	if (hotlist_normalize_plate(plate, strlen(plate), norm) < 0) {
 		return -EINVAL;
 	}
-	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn));
+	r = hotlist_rtxn_get(h, &txn);
 	if (r < 0) {
 		return r;
 	}
@@ -963,7 +1003,7 @@ int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *o
 		n++;
 	}
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	hotlist_rtxn_put(h, txn);
 	return r < 0 ? r : n;
 }
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LicenseRef-Proprietary */
 /*
  * Matching a read's candidates against every list. Per candidate, at most:
- *   1 range seek       exact
- *   1 index lookup     look-alike (equiv), then 1 range seek per plate found
- *   L range seeks      one character extra in the read (delete each position)
- *   1 index lookup     one character missing from the read (del1), then 1 seek per plate
+ *   1 index lookup     exact and look-alike (equiv: canonical plate -> plates)
+ *   L index lookups    one character extra in the read (each deletion, in equiv)
+ *   1 index lookup     one character missing from the read (del1)
+ * plus one seek into the entries for each plate that matches. The indexes hold only short
+ * plates, so they stay in memory; the large entries tree is read only for real matches.
  * with the plates read under one index key capped at HOTLIST_INDEX_SCAN_MAX: the cost does
  * not grow with the size of the list.
  */
@@ -165,6 +166,27 @@ static int visit_plate(struct match_ctx *c, const char *plate, struct hotlist_ma
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : hotlist_mdb_err(rc);
 }
 
+static void tmpl_init(struct hotlist_match *m, int cand, const char *p,
+		      enum hotlist_match_kind kind, float score)
+{
+	memset(m, 0, sizeof(*m));
+	m->candidate = cand;
+	alpr_strlcpy(m->read_plate, p, sizeof(m->read_plate));
+	m->kind = kind;
+	m->score = score;
+}
+
+/* True when @q (already canonicalised as @canon) is a listed plate: one lookup in the small
+ * look-alike index instead of a seek into the large entries tree. */
+static bool plate_listed(MDB_cursor *equiv, const char *q, size_t n)
+{
+	char canon[HOTLIST_PLATE_MAX + 1];
+	MDB_val k = {n, canon}, v = {n, (void *)q};
+
+	hotlist_canon(q, canon);
+	return mdb_cursor_get(equiv, &k, &v, MDB_GET_BOTH) == 0;
+}
+
 static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1, const char *p,
 		     int cand, float conf, const struct hotlist_match_options *o)
 {
@@ -172,18 +194,9 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1, c
 	size_t n = strlen(p);
 	int r;
 
-	memset(&m, 0, sizeof(m));
-	m.candidate = cand;
-	alpr_strlcpy(m.read_plate, p, sizeof(m.read_plate));
-
-	m.kind = HOTLIST_MATCH_EXACT;
-	m.score = conf * kind_weight(m.kind, 0);
-	r = visit_plate(c, p, &m);
-	if (r < 0) {
-		return r;
-	}
-
-	if (o->max_substitutions > 0) {
+	/* Exact and look-alike: every listed plate with the same canonical form, in one
+	 * lookup; the entries are read only for plates that match. */
+	{
 		char canon[HOTLIST_PLATE_MAX + 1];
 		MDB_val k, v;
 		int rc, seen = 0;
@@ -205,18 +218,16 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1, c
 					pos[npos++] = (int)i;
 				}
 			}
-			if (npos == 0 || npos > o->max_substitutions) {
+			if (npos > o->max_substitutions) {
 				continue;
 			}
-			memset(&m, 0, sizeof(m));
-			m.candidate = cand;
-			alpr_strlcpy(m.read_plate, p, sizeof(m.read_plate));
-			m.kind = HOTLIST_MATCH_EQUIVALENT;
+			enum hotlist_match_kind kind =
+				npos ? HOTLIST_MATCH_EQUIVALENT : HOTLIST_MATCH_EXACT;
+			tmpl_init(&m, cand, p, kind, conf * kind_weight(kind, npos));
 			m.npositions = npos;
-			for (int i = 0; i < npos; i++) {
+			for (int i = 0; i < npos && i < 2; i++) {
 				m.positions[i] = pos[i];
 			}
-			m.score = conf * kind_weight(m.kind, npos);
 			r = visit_plate(c, q, &m);
 			if (r < 0) {
 				return r;
@@ -239,14 +250,13 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1, c
 			}
 			memcpy(q, p, i);
 			memcpy(q + i, p + i + 1, n - i);
-			memset(&m, 0, sizeof(m));
-			m.candidate = cand;
-			alpr_strlcpy(m.read_plate, p, sizeof(m.read_plate));
-			m.kind = HOTLIST_MATCH_EDIT;
+			if (!plate_listed(equiv, q, n - 1)) {
+				continue;
+			}
+			tmpl_init(&m, cand, p, HOTLIST_MATCH_EDIT,
+				  conf * kind_weight(HOTLIST_MATCH_EDIT, 1));
 			m.npositions = 1;
 			m.positions[0] = (int)i;
-			m.edit_missing = false;
-			m.score = conf * kind_weight(m.kind, 1);
 			r = visit_plate(c, q, &m);
 			if (r < 0) {
 				return r;
@@ -270,14 +280,11 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1, c
 			q[pos] = pc[1];
 			memcpy(q + pos + 1, p + pos, n - pos);
 			q[n + 1] = '\0';
-			memset(&m, 0, sizeof(m));
-			m.candidate = cand;
-			alpr_strlcpy(m.read_plate, p, sizeof(m.read_plate));
-			m.kind = HOTLIST_MATCH_EDIT;
+			tmpl_init(&m, cand, p, HOTLIST_MATCH_EDIT,
+				  conf * kind_weight(HOTLIST_MATCH_EDIT, 1));
 			m.npositions = 1;
 			m.positions[0] = (int)pos;
 			m.edit_missing = true;
-			m.score = conf * kind_weight(m.kind, 1);
 			r = visit_plate(c, q, &m);
 			if (r < 0) {
 				return r;
@@ -325,7 +332,7 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 	c.state = state;
 	c.now = alpr_clock_now(h->clock);
 	c.work = alpr_xmalloc(MATCH_WORK_MAX * sizeof(*c.work));
-	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, &c.txn));
+	r = hotlist_rtxn_get(h, &c.txn);
 	if (r < 0) {
 		free(c.work);
 		return r;
@@ -372,7 +379,7 @@ out:
 	if (del1) {
 		mdb_cursor_close(del1);
 	}
-	mdb_txn_abort(c.txn);
+	hotlist_rtxn_put(h, c.txn);
 	free(c.work);
 	return r;
 }
