@@ -33,9 +33,18 @@ test)
 	ninja -C build-san >/dev/null
 	status=0
 	meson test -C build --print-errorlogs --no-rebuild "$@" || status=1
-	meson test -C build-san --print-errorlogs --no-rebuild --no-suite slow "$@" || status=1
+	meson test -C build-san --print-errorlogs --no-rebuild --no-suite slow --no-suite style "$@" || status=1
+	# libFuzzer (clang) on the parsers, briefly: a crash fails the run. Its verdict is one
+	# more counted result.
+	fuzz_log=build-fuzz/fuzz-results.json
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz --buildtype=debug -Dfuzzing=true \
+			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	fi
+	ninja -C build-fuzz tests/fuzz-csv >/dev/null
+	./scripts/run-fuzz.sh build-fuzz "${ALPR_FUZZ_SECONDS:-60}" > "$fuzz_log" || status=1
 	python3 scripts/count-tests.py build/meson-logs/testlog.json \
-		build-san/meson-logs/testlog.json
+		build-san/meson-logs/testlog.json "$fuzz_log"
 	exit $status
 	;;
 *)

@@ -132,16 +132,22 @@ static void percentiles(int64_t *ns, size_t n, double *p50, double *p99, double 
 	*max = (double)ns[n - 1] / 1000.0;
 }
 
-static const char *const makes[] = {"Honda", "Toyota", "Ford", "Chevrolet", "Nissan",
-				    "Hyundai", "Kia", "Subaru", "Jeep", "Dodge", "BMW", "Tesla"};
-static const char *const models[] = {"Civic", "Camry", "F150", "Silverado", "Altima", "Elantra",
-				     "Sorento", "Outback", "Wrangler", "Charger", "X3", "Model 3"};
+static const char *const makes[] = {"Honda", "Toyota", "Ford", "Chevrolet", "Nissan", "Hyundai",
+				    "Kia",   "Subaru", "Jeep", "Dodge",     "BMW",    "Tesla"};
+static const char *const models[] = {"Civic",    "Camry",   "F150",    "Silverado",
+				     "Altima",   "Elantra", "Sorento", "Outback",
+				     "Wrangler", "Charger", "X3",      "Model 3"};
 static const char *const colors[] = {"BLK", "WHI", "SIL", "GRY", "BLU", "RED", "GRN", "TAN"};
-static const char *const reasons[] = {
-	"Reported stolen", "Plate reported stolen", "Felony warrant, armed",
-	"Missing endangered adult", "AMBER alert", "Protection order respondent",
-	"Registration expired", "Be on the lookout, burglary", "Local: abandoned vehicle",
-	"Supervised release condition"};
+static const char *const reasons[] = {"Reported stolen",
+				      "Plate reported stolen",
+				      "Felony warrant, armed",
+				      "Missing endangered adult",
+				      "AMBER alert",
+				      "Protection order respondent",
+				      "Registration expired",
+				      "Be on the lookout, burglary",
+				      "Local: abandoned vehicle",
+				      "Supervised release condition"};
 
 static int generate_csv(struct bench *b, const char *path, size_t n, size_t *refused)
 {
@@ -196,10 +202,11 @@ static int generate_csv(struct bench *b, const char *path, size_t n, size_t *ref
 		int day = 1 + rnd_below(b, 28), mon = 1 + rnd_below(b, 11);
 		bool expires = rnd_below(b, 10) == 0;
 		fprintf(f,
-			"%s,%s,PC,%s,%s,%s,%d,%s,V%09zu,%s%07d,%d-%06d,\"%s\",2026-%02d-%02dT08:00:00Z,%s\n",
-			b->plates[i], b->states[i], mke, makes[m], models[m], 2000 + rnd_below(b, 27),
-			colors[rnd_below(b, (int)ALPR_ARRAY_SIZE(colors))], i, b->states[i],
-			rnd_below(b, 10000000), 2026, rnd_below(b, 1000000),
+			"%s,%s,PC,%s,%s,%s,%d,%s,V%09zu,%s%07d,%d-%06d,\"%s\",2026-%02d-%02dT08:00:"
+			"00Z,%s\n",
+			b->plates[i], b->states[i], mke, makes[m], models[m],
+			2000 + rnd_below(b, 27), colors[rnd_below(b, (int)ALPR_ARRAY_SIZE(colors))],
+			i, b->states[i], rnd_below(b, 10000000), 2026, rnd_below(b, 1000000),
 			reasons[rnd_below(b, (int)ALPR_ARRAY_SIZE(reasons))], mon, day,
 			expires ? "2027-06-30" : "");
 	}
@@ -241,8 +248,8 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"entries", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
-		{"dir", required_argument, NULL, 'd'},	   {"keep", no_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0}};
+		{"dir", required_argument, NULL, 'd'},     {"keep", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
 	struct bench b = {0};
 	size_t n = 5000000;
 	uint64_t seed = 1;
@@ -255,7 +262,8 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n':
 			if (alpr_parse_int64(optarg, strlen(optarg), 1000, 50000000, &v) < 0) {
-				fprintf(stderr, "alpr-bench-hotlist: --entries: 1000 to 50000000\n");
+				fprintf(stderr,
+					"alpr-bench-hotlist: --entries: 1000 to 50000000\n");
 				return 2;
 			}
 			n = (size_t)v;
@@ -302,6 +310,7 @@ int main(int argc, char **argv)
 	snprintf(pub, sizeof(pub), "%s/pub.pem", dir);
 	snprintf(delta, sizeof(delta), "%s/delta", dir);
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("alpr-bench-hotlist: %zu entries, seed %llu, in %s\n", n, (unsigned long long)seed,
 	       dir);
 	double t = now_s();

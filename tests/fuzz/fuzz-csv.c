@@ -44,8 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 		if (r == 0 && hotlist_batch_size(b) + res.refused + res.rejected != res.rows) {
-			fprintf(stderr, "fuzz-csv: %llu rows but %zu kept, %llu refused, %llu "
-					"rejected\n",
+			fprintf(stderr,
+				"fuzz-csv: %llu rows but %zu kept, %llu refused, %llu "
+				"rejected\n",
 				(unsigned long long)res.rows, hotlist_batch_size(b),
 				(unsigned long long)res.refused, (unsigned long long)res.rejected);
 			abort();
