@@ -488,6 +488,25 @@ static int list_error(struct ctx *c, const char *list, int r)
 	return fail(c, EXIT_ERROR, "list %s: %s", list, alpr_strerror(r));
 }
 
+/* Checks that @version (0: current) of @list is kept, before anything is printed: output
+ * that stops half way would look like a result. */
+static int check_version(struct ctx *c, const char *list, uint64_t version)
+{
+	uint64_t oldest, cur;
+	int r = hotlist_versions(c->h, list, &oldest, &cur);
+
+	if (r < 0) {
+		return list_error(c, list, r);
+	}
+	if (version > cur || (version != 0 && version < oldest)) {
+		return fail(c, EXIT_ERROR,
+			    "list %s: version %" PRIu64 " is not kept (versions %" PRIu64
+			    " to %" PRIu64 ")",
+			    list, version, ALPR_MAX(oldest, UINT64_C(1)), cur);
+	}
+	return 0;
+}
+
 /* ---- import ---- */
 
 struct import_ui {
@@ -1189,13 +1208,14 @@ static int cmd_lists(struct ctx *c, int argc, char **argv)
 				arr, json_pack("{s:s, s:I, s:I, s:I, s:i, s:i, s:s, s:o, s:I, "
 					       "s:b, s:s}",
 					       "name", l->name, "version", (json_int_t)l->version,
-					       "oldest_version", (json_int_t)oldest, "entry_count",
-					       (json_int_t)l->entry_count, "priority", l->priority,
-					       "alert_level", l->alert_level, "alert",
-					       alert_name(l->alert_level), "generated_at",
-					       jtime(l->generated_at), "age_seconds",
-					       (json_int_t)(age / ALPR_USEC_PER_SEC), "stale",
-					       stale, "digest", hex));
+					       "oldest_version",
+					       (json_int_t)ALPR_MAX(oldest, UINT64_C(1)),
+					       "entry_count", (json_int_t)l->entry_count,
+					       "priority", l->priority, "alert_level",
+					       l->alert_level, "alert", alert_name(l->alert_level),
+					       "generated_at", jtime(l->generated_at),
+					       "age_seconds", (json_int_t)(age / ALPR_USEC_PER_SEC),
+					       "stale", stale, "digest", hex));
 		} else {
 			format_age(age, agebuf, sizeof(agebuf));
 			printf("%-20s %8" PRIu64 " %10" PRIu64 " %8d %-6s %s%s\n", l->name,
@@ -1358,7 +1378,8 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 	if (optind != argc) {
 		return usage_error(argv[0], "unexpected argument", argv[optind]);
 	}
-	if ((r = ctx_open(c, true)) != 0 || (r = resolve_list(c, list, false, &list)) != 0) {
+	if ((r = ctx_open(c, true)) != 0 || (r = resolve_list(c, list, false, &list)) != 0 ||
+	    (r = check_version(c, list, version)) != 0) {
 		return r;
 	}
 	if (out && strcmp(out, "-") != 0) {
@@ -1458,7 +1479,8 @@ static int cmd_diff(struct ctx *c, int argc, char **argv)
 	    to == 0) {
 		return usage_error(argv[0], "FROM and TO: not version numbers", NULL);
 	}
-	if ((r = ctx_open(c, true)) != 0 || (r = resolve_list(c, list, false, &list)) != 0) {
+	if ((r = ctx_open(c, true)) != 0 || (r = resolve_list(c, list, false, &list)) != 0 ||
+	    (r = check_version(c, list, from)) != 0 || (r = check_version(c, list, to)) != 0) {
 		return r;
 	}
 	d.json = c->json;

@@ -468,10 +468,15 @@ static void test_export_roundtrip(void)
 	free(e1);
 	free(e2);
 
-	/* An older version stays exportable. */
+	/* A version that does not exist: one error line, and no half output. */
 	res = RUN("--db", "db", "export", "--list", "l", "--version", "99");
 	CHECK_STATUS(res, 2);
-	check_one_error_line(res, "list l");
+	check_one_error_line(res, "list l: version 99");
+	CHECK_STR_EQ(res->out, "");
+	res = RUN("--db", "db", "--json", "diff", "--list", "l", "1", "99");
+	CHECK_STATUS(res, 2);
+	check_one_error_line(res, "version 99");
+	CHECK_STR_EQ(res->out, "");
 }
 
 static void test_add_remove_diff(void)
