@@ -308,8 +308,9 @@ int hotlist_lists(struct hotlist *h, struct hotlist_list_info *out, size_t cap)
 /* ---- batches ---- */
 
 struct batch_op {
-	uint64_t off; /* key then packed entry, in the arena */
-	uint32_t seq; /* insertion order: the last put of a key wins */
+	uint64_t prefix; /* the key's first 8 bytes, big-endian: most comparisons end here */
+	uint64_t off;    /* key then packed entry, in the arena */
+	uint32_t seq;    /* insertion order: the last put of a key wins */
 	uint16_t keylen;
 	uint16_t packlen; /* 0 for a removal */
 };
@@ -353,6 +354,11 @@ static void batch_push(struct hotlist_batch *b, const void *key, size_t keylen, 
 		b->arena = alpr_xrealloc(b->arena, b->arena_cap);
 	}
 	struct batch_op *op = &b->ops[b->nops];
+	const uint8_t *kb = key;
+	op->prefix = 0;
+	for (size_t i = 0; i < 8; i++) {
+		op->prefix = op->prefix << 8 | (i < keylen ? kb[i] : 0);
+	}
 	op->off = b->arena_len;
 	op->seq = (uint32_t)b->nops;
 	op->keylen = (uint16_t)keylen;
@@ -390,6 +396,9 @@ static int cmp_ops(const void *pa, const void *pb, void *arena)
 {
 	const struct batch_op *a = pa, *b = pb;
 	const uint8_t *base = arena;
+	if (a->prefix != b->prefix) {
+		return a->prefix < b->prefix ? -1 : 1;
+	}
 	int c = cmp_keys(base + a->off, a->keylen, base + b->off, b->keylen);
 	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
 }
@@ -414,56 +423,75 @@ static void sort_ops(struct hotlist_batch *b)
 	b->nops = w;
 }
 
-/* Index records: look-alike (canonical -> plate) and deletion (variant -> pos, char). */
-struct idx_rec {
-	char key[HOTLIST_PLATE_MAX];
-	char val[HOTLIST_PLATE_MAX];
-	uint8_t klen, vlen;
-	uint8_t del; /* 1: remove, 0: add */
+/*
+ * Index changes are collected for the whole batch, sorted, and written in key order (with
+ * MDB_APPENDDUP into an empty index). A first import of millions of plates makes about seven
+ * deletion-index records per plate, so the records are packed into integers that sort in
+ * LMDB's byte order: a plate of at most 8 characters from 0-9 A-Z is 8 six-bit codes, with
+ * 0 for "no character", which sorts a shorter plate before a longer one it prefixes.
+ */
+static unsigned char_code(char c)
+{
+	return c >= '0' && c <= '9' ? (unsigned)(c - '0' + 1) : (unsigned)(c - 'A' + 11);
+}
+
+static char code_char(unsigned v)
+{
+	return v <= 10 ? (char)('0' + v - 1) : (char)('A' + v - 11);
+}
+
+static uint64_t enc48(const char *s, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < HOTLIST_PLATE_MAX; i++) {
+		v = v << 6 | (i < n ? char_code(s[i]) : 0);
+	}
+	return v;
+}
+
+static size_t dec48(uint64_t v, char *out)
+{
+	size_t n = 0;
+	for (int i = HOTLIST_PLATE_MAX - 1; i >= 0; i--) {
+		unsigned c = (unsigned)(v >> (6 * i)) & 63;
+		if (c == 0) {
+			break;
+		}
+		out[n++] = code_char(c);
+	}
+	return n;
+}
+
+struct eq_rec {
+	uint64_t key; /* the folded plate */
+	uint64_t val; /* the plate */
 };
 
 struct idx_vec {
-	struct idx_rec *v;
-	size_t n, cap;
+	struct eq_rec *eq; /* look-alike: folded plate -> plate */
+	size_t neq, capeq;
+	uint64_t *d1; /* deletion: variant << 16 | position << 8 | character code */
+	size_t nd1, capd1;
 };
 
-static void idx_push(struct idx_vec *iv, const char *key, size_t klen, const char *val, size_t vlen,
-		     bool del)
-{
-	if (iv->n == iv->cap) {
-		iv->cap = iv->cap ? iv->cap * 2 : 256;
-		iv->v = alpr_xrealloc(iv->v, iv->cap * sizeof(*iv->v));
-	}
-	struct idx_rec *r = &iv->v[iv->n++];
-	memcpy(r->key, key, klen);
-	memcpy(r->val, val, vlen);
-	r->klen = (uint8_t)klen;
-	r->vlen = (uint8_t)vlen;
-	r->del = del;
-}
+struct idx_changes {
+	struct idx_vec del, add; /* removals are applied first */
+};
 
-static int cmp_idx(const void *pa, const void *pb)
+static void index_plate(struct idx_changes *ch, const char *plate, bool del)
 {
-	const struct idx_rec *a = pa, *b = pb;
-	int c = cmp_keys(a->key, a->klen, b->key, b->klen);
-	if (c) {
-		return c;
-	}
-	c = cmp_keys(a->val, a->vlen, b->val, b->vlen);
-	if (c) {
-		return c;
-	}
-	/* Removals before additions, so a plate removed and re-added in one batch stays. */
-	return (int)b->del - (int)a->del;
-}
-
-static void index_plate(struct idx_vec *eq, struct idx_vec *d1, const char *plate, bool del)
-{
+	struct idx_vec *iv = del ? &ch->del : &ch->add;
 	char canon[HOTLIST_PLATE_MAX + 1], var[HOTLIST_PLATE_MAX];
 	size_t n = strlen(plate);
 
 	hotlist_canon(plate, canon);
-	idx_push(eq, canon, n, plate, n, del);
+	if (iv->neq == iv->capeq) {
+		iv->capeq = iv->capeq ? iv->capeq * 2 : 256;
+		iv->eq = alpr_xrealloc(iv->eq, iv->capeq * sizeof(*iv->eq));
+	}
+	iv->eq[iv->neq].key = enc48(canon, n);
+	iv->eq[iv->neq].val = enc48(plate, n);
+	iv->neq++;
 	if (n < HOTLIST_EDIT_MIN_LEN) {
 		return;
 	}
@@ -473,62 +501,144 @@ static void index_plate(struct idx_vec *eq, struct idx_vec *d1, const char *plat
 		}
 		memcpy(var, plate, i);
 		memcpy(var + i, plate + i + 1, n - i - 1);
-		char val[2] = {(char)i, plate[i]};
-		idx_push(d1, var, n - 1, val, 2, del);
+		if (iv->nd1 == iv->capd1) {
+			iv->capd1 = iv->capd1 ? iv->capd1 * 2 : 1024;
+			iv->d1 = alpr_xrealloc(iv->d1, iv->capd1 * sizeof(*iv->d1));
+		}
+		iv->d1[iv->nd1++] =
+			enc48(var, n - 1) << 16 | (uint64_t)i << 8 | char_code(plate[i]);
 	}
 }
 
-static int apply_index(MDB_txn *txn, MDB_dbi dbi, struct idx_vec *iv)
+static void idx_changes_free(struct idx_changes *ch)
 {
-	MDB_cursor *cur;
+	free(ch->del.eq);
+	free(ch->del.d1);
+	free(ch->add.eq);
+	free(ch->add.d1);
+}
+
+static int cmp_eq(const void *pa, const void *pb)
+{
+	const struct eq_rec *a = pa, *b = pb;
+	if (a->key != b->key) {
+		return a->key < b->key ? -1 : 1;
+	}
+	return (a->val > b->val) - (a->val < b->val);
+}
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+	return (a > b) - (a < b);
+}
+
+/* LSD radix sort, 16 bits a pass: millions of deletion records sort in a fraction of the
+ * time qsort takes. */
+static void radix_sort_u64(uint64_t *v, size_t n)
+{
+	uint64_t *tmp, *src = v;
+	size_t *count;
+
+	if (n < 2) {
+		return;
+	}
+	tmp = malloc(n * sizeof(*tmp));
+	count = malloc(65536 * sizeof(*count));
+	if (!tmp || !count) {
+		/* No memory for the fast path: fall back to an in-place sort. */
+		free(tmp);
+		free(count);
+		qsort(v, n, sizeof(*v), cmp_u64);
+		return;
+	}
+	uint64_t *dst = tmp;
+	for (int pass = 0; pass < 4; pass++) {
+		int shift = 16 * pass;
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < n; i++) {
+			count[(src[i] >> shift) & 0xffff]++;
+		}
+		size_t sum = 0;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			dst[count[(src[i] >> shift) & 0xffff]++] = src[i];
+		}
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	/* After an even number of passes the sorted data is back in @v. */
+	free(tmp);
+	free(count);
+}
+
+static int put_or_del(MDB_cursor *cur, MDB_val *k, MDB_val *v, bool del, bool append)
+{
+	int rc;
+	if (del) {
+		rc = mdb_cursor_get(cur, k, v, MDB_GET_BOTH);
+		if (rc == 0) {
+			rc = mdb_cursor_del(cur, 0);
+		}
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	rc = mdb_cursor_put(cur, k, v, MDB_NODUPDATA | (append ? MDB_APPENDDUP : 0));
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+static int apply_vec(MDB_txn *txn, MDB_dbi equiv, MDB_dbi del1, struct idx_vec *iv, bool del)
+{
+	MDB_cursor *ce = NULL, *cd = NULL;
 	MDB_stat st;
 	int rc;
+	char kb[HOTLIST_PLATE_MAX], vb[HOTLIST_PLATE_MAX];
 
-	if (iv->n == 0) {
-		return 0;
+	if ((rc = mdb_cursor_open(txn, equiv, &ce)) || (rc = mdb_cursor_open(txn, del1, &cd))) {
+		goto out;
 	}
-	qsort(iv->v, iv->n, sizeof(*iv->v), cmp_idx);
-	mdb_stat(txn, dbi, &st);
-	bool append = st.ms_entries == 0;
-	rc = mdb_cursor_open(txn, dbi, &cur);
-	if (rc) {
-		return hotlist_mdb_err(rc);
+	if (iv->neq) {
+		qsort(iv->eq, iv->neq, sizeof(*iv->eq), cmp_eq);
 	}
-	for (size_t i = 0; i < iv->n; i++) {
-		struct idx_rec *r = &iv->v[i];
-		MDB_val k = {r->klen, r->key}, v = {r->vlen, r->val};
-		if (i + 1 < iv->n && cmp_idx(r, &iv->v[i + 1]) == 0) {
-			continue; /* an exact duplicate */
+	mdb_stat(txn, equiv, &st);
+	bool append = !del && st.ms_entries == 0;
+	for (size_t i = 0; i < iv->neq; i++) {
+		if (i > 0 && iv->eq[i].key == iv->eq[i - 1].key &&
+		    iv->eq[i].val == iv->eq[i - 1].val) {
+			continue;
 		}
-		if (r->del) {
-			/* A removal followed by the same addition cancels out. */
-			if (i + 1 < iv->n && !iv->v[i + 1].del && r->klen == iv->v[i + 1].klen &&
-			    r->vlen == iv->v[i + 1].vlen &&
-			    memcmp(r->key, iv->v[i + 1].key, r->klen) == 0 &&
-			    memcmp(r->val, iv->v[i + 1].val, r->vlen) == 0) {
-				i++;
-				continue;
-			}
-			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
-			if (rc == 0) {
-				rc = mdb_cursor_del(cur, 0);
-			} else if (rc == MDB_NOTFOUND) {
-				rc = 0;
-			}
-		} else {
-			rc = mdb_cursor_put(cur, &k, &v,
-					    MDB_NODUPDATA | (append ? MDB_APPENDDUP : 0));
-			if (rc == MDB_KEYEXIST) {
-				rc = 0;
-			}
-		}
-		if (rc) {
-			mdb_cursor_close(cur);
-			return hotlist_mdb_err(rc);
+		MDB_val k = {dec48(iv->eq[i].key, kb), kb}, v = {dec48(iv->eq[i].val, vb), vb};
+		if ((rc = put_or_del(ce, &k, &v, del, append))) {
+			goto out;
 		}
 	}
-	mdb_cursor_close(cur);
-	return 0;
+	radix_sort_u64(iv->d1, iv->nd1);
+	mdb_stat(txn, del1, &st);
+	append = !del && st.ms_entries == 0;
+	for (size_t i = 0; i < iv->nd1; i++) {
+		uint64_t r = iv->d1[i];
+		if (i > 0 && r == iv->d1[i - 1]) {
+			continue;
+		}
+		vb[0] = (char)((r >> 8) & 0xff);
+		vb[1] = code_char((unsigned)(r & 63));
+		MDB_val k = {dec48(r >> 16, kb), kb}, v = {2, vb};
+		if ((rc = put_or_del(cd, &k, &v, del, append))) {
+			goto out;
+		}
+	}
+out:
+	if (ce) {
+		mdb_cursor_close(ce);
+	}
+	if (cd) {
+		mdb_cursor_close(cd);
+	}
+	return hotlist_mdb_err(rc);
 }
 
 /* True when an entry with @plate exists (any state, list or record id). */
@@ -644,7 +754,7 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 			bool replace, uint64_t new_version, struct hotlist_batch_result *res)
 {
 	struct hotlist_list_rec rec, prev;
-	struct idx_vec eq = {0}, d1 = {0};
+	struct idx_changes idx = {0};
 	MDB_cursor *cur = NULL, *probe = NULL;
 	MDB_stat st;
 	uint32_t hseq = 1;
@@ -740,7 +850,7 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 				goto out;
 			}
 			if (!plate_exists(probe, plate, strlen(plate))) {
-				index_plate(&eq, &d1, plate, true);
+				index_plate(&idx, plate, true);
 			}
 			rec.entry_count--;
 			res->removed++;
@@ -787,10 +897,11 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 			goto out;
 		}
 		if (new_plate) {
-			index_plate(&eq, &d1, plate, false);
+			index_plate(&idx, plate, false);
 		}
 	}
-	if ((r = apply_index(txn, h->equiv, &eq)) < 0 || (r = apply_index(txn, h->del1, &d1)) < 0) {
+	if ((r = apply_vec(txn, h->equiv, h->del1, &idx.del, true)) < 0 ||
+	    (r = apply_vec(txn, h->equiv, h->del1, &idx.add, false)) < 0) {
 		goto out;
 	}
 	/* The version's header record restores the list record when the version is undone. */
@@ -817,8 +928,7 @@ out:
 	if (probe) {
 		mdb_cursor_close(probe);
 	}
-	free(eq.v);
-	free(d1.v);
+	idx_changes_free(&idx);
 	return r;
 }
 

@@ -398,11 +398,92 @@ static int export_one(const struct hotlist_entry *e, void *ud)
 
 int hotlist_export_csv(struct hotlist *h, const char *list, uint64_t version, FILE *out)
 {
+	uint64_t oldest, current;
+	int r = hotlist_versions(h, list, &oldest, &current);
+
+	/* Nothing is written for a version that is not kept (not even the header). */
+	if (r < 0) {
+		return r;
+	}
+	if (version != 0 && (version < oldest || version > current)) {
+		return -ENOENT;
+	}
 	fputs(csv_header, out);
 	return foreach_version(h, list, version, NULL, export_one, out);
 }
 
 /* ---- diff ---- */
+
+/* The entry at @key in a view: its overlay's, else the current entries'. 1 present,
+ * 0 absent, negative on error. */
+static int view_get(struct hotlist *h, MDB_txn *txn, const char *list, const struct version_view *v,
+		    const struct ov_rec *o, const void *key, size_t kl, struct hotlist_entry *e)
+{
+	if (o) {
+		if (!o->packlen) {
+			return 0;
+		}
+		int r = hotlist_entry_unpack(v->arena + o->off + o->keylen, o->packlen, list, e);
+		return r < 0 ? r : 1;
+	}
+	MDB_val k = {kl, (void *)key}, d;
+	int rc = mdb_get(txn, h->entries, &k, &d);
+	if (rc == MDB_NOTFOUND) {
+		return 0;
+	}
+	if (rc) {
+		return hotlist_mdb_err(rc);
+	}
+	int r = hotlist_entry_unpack(d.mv_data, d.mv_size, list, e);
+	return r < 0 ? r : 1;
+}
+
+static int diff_overlays(struct hotlist *h, MDB_txn *txn, const char *list,
+			 const struct version_view *va, const struct version_view *vb,
+			 int (*fn)(enum hotlist_change_op op, const struct hotlist_entry *old_e,
+				   const struct hotlist_entry *new_e, void *userdata),
+			 void *userdata)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r == 0 && (i < va->n || j < vb->n)) {
+		const struct ov_rec *oa = i < va->n ? &va->recs[i] : NULL;
+		const struct ov_rec *ob = j < vb->n ? &vb->recs[j] : NULL;
+		int c = !oa   ? 1
+			: !ob ? -1
+			      : cmp_bytes(va->arena + oa->off, oa->keylen, vb->arena + ob->off,
+					  ob->keylen);
+		const struct version_view *kv = c <= 0 ? va : vb;
+		const struct ov_rec *ko = c <= 0 ? oa : ob;
+		if (!ko) {
+			return -EINVAL; /* unreachable: the loop runs while one overlay has keys */
+		}
+		const void *key = kv->arena + ko->off;
+		size_t kl = ko->keylen;
+		struct hotlist_entry ea, eb;
+		int pa = view_get(h, txn, list, va, c <= 0 ? oa : NULL, key, kl, &ea);
+		int pb = view_get(h, txn, list, vb, c >= 0 ? ob : NULL, key, kl, &eb);
+		i += c <= 0;
+		j += c >= 0;
+		if (pa < 0 || pb < 0) {
+			return pa < 0 ? pa : pb;
+		}
+		if (pa && !pb) {
+			r = fn(HOTLIST_CHANGE_REMOVE, &ea, NULL, userdata);
+		} else if (!pa && pb) {
+			r = fn(HOTLIST_CHANGE_ADD, NULL, &eb, userdata);
+		} else if (pa && pb) {
+			char la[HOTLIST_LINE_MAX], lb[HOTLIST_LINE_MAX];
+			hotlist_entry_line(&ea, la, sizeof(la));
+			hotlist_entry_line(&eb, lb, sizeof(lb));
+			if (strcmp(la, lb) != 0) {
+				r = fn(HOTLIST_CHANGE_UPDATE, &ea, &eb, userdata);
+			}
+		}
+	}
+	return r;
+}
 
 int hotlist_diff(struct hotlist *h, const char *list, uint64_t from, uint64_t to,
 		 int (*fn)(enum hotlist_change_op op, const struct hotlist_entry *old_e,
@@ -428,6 +509,16 @@ int hotlist_diff(struct hotlist *h, const char *list, uint64_t from, uint64_t to
 	r = view_build(h, txn, list, to, &vb);
 	if (r < 0) {
 		view_free(&va);
+		mdb_txn_abort(txn);
+		return r;
+	}
+	if (!va.cleared && !vb.cleared) {
+		/* Both versions are the current entries with an overlay: they can only differ
+		 * where an overlay has a key, so only those keys are compared (a delta between
+		 * close versions costs its changes, not the size of the list). */
+		r = diff_overlays(h, txn, list, &va, &vb, fn, userdata);
+		view_free(&va);
+		view_free(&vb);
 		mdb_txn_abort(txn);
 		return r;
 	}
@@ -903,7 +994,7 @@ int hotlist_delta_apply(struct hotlist *h, const char *path, const char *pub_pat
 	char list[HOTLIST_LIST_NAME_MAX + 1];
 	uint64_t base, base_count, target, target_count, nchanges, seen = 0;
 	uint8_t base_digest[32], target_digest[32], mine[32];
-	int64_t prio, alert;
+	int64_t prio, alert, generated_at;
 	size_t len, body, vl;
 	const char *s;
 	MDB_txn *txn = NULL;
@@ -936,7 +1027,9 @@ int hotlist_delta_apply(struct hotlist *h, const char *path, const char *pub_pat
 	    !(s = header_value(text, body, "priority", &vl)) ||
 	    alpr_parse_int64(s, vl, -1000, 1000, &prio) < 0 ||
 	    !(s = header_value(text, body, "alert_level", &vl)) ||
-	    alpr_parse_int64(s, vl, 0, 2, &alert) < 0 || target <= base) {
+	    alpr_parse_int64(s, vl, 0, 2, &alert) < 0 ||
+	    !(s = header_value(text, body, "generated_at", &vl)) ||
+	    alpr_time_parse(s, vl, &generated_at) < 0 || target <= base) {
 		snprintf(err, errsz, "%s: header: missing or malformed field", path);
 		return -ALPR_E_PARSE;
 	}
@@ -1052,6 +1145,9 @@ int hotlist_delta_apply(struct hotlist *h, const char *path, const char *pub_pat
 	}
 	br.rec.priority = (int32_t)prio;
 	br.rec.alert_level = (int32_t)alert;
+	/* The version is the station's: its time too (list age, and the signature over the
+	 * version's manifest, depend on it). */
+	br.rec.generated_at = generated_at;
 	hotlist_sum_digest(&br.rec.sum, list, br.rec.entry_count, mine);
 	if (br.rec.entry_count != target_count || memcmp(mine, target_digest, 32) != 0 ||
 	    br.missing) {

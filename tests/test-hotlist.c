@@ -828,7 +828,9 @@ static void test_delta(void)
 	CHECK_INT_EQ(ui.version, 1);
 	CHECK_INT_EQ(hotlist_lookup(unit.h, "NEW0001", e, 2), 0);
 
-	/* The genuine delta applies; the unit now equals the station. */
+	/* The genuine delta applies, an hour later by the unit's clock; the unit now equals the
+	 * station. */
+	alpr_clock_advance(&unit.clock, ALPR_USEC_PER_HOUR);
 	CHECK_MSG(hotlist_delta_apply(unit.h, check_path("d12"), pub, &v, err, sizeof(err)) == 0,
 		  "%s", err);
 	CHECK_INT_EQ(v, 2);
@@ -838,6 +840,12 @@ static void test_delta(void)
 	CHECK_INT_EQ(ui.entry_count, 2);
 	CHECK_INT_EQ(hotlist_lookup(unit.h, "NEW0001", e, 2), 1);
 	CHECK_INT_EQ(hotlist_lookup(unit.h, "8ABC123", e, 2), 0);
+	/* The unit holds the station's version exactly: its time too, so the station's signature
+	 * over version 2 verifies on the unit. */
+	CHECK_INT_EQ(ui.generated_at, si.generated_at);
+	CHECK_OK(hotlist_sign(station.h, "state", 2, priv, check_path("v2.sig")));
+	r = hotlist_verify(unit.h, check_path("v2.sig"), pub, err, sizeof(err));
+	CHECK_MSG(r == 0, "station signature on the unit: %s", err);
 
 	/* Replayed: the base is no longer current. */
 	CHECK_INT_EQ(hotlist_delta_apply(unit.h, check_path("d12"), pub, &v, err, sizeof(err)),
