@@ -36,7 +36,14 @@ struct hotlist {
 	pthread_mutex_t pool_lock;
 	MDB_txn *pool[HOTLIST_TXN_POOL];
 	int npool;
-	MDB_dbi meta, lists, entries, equiv, del1, history;
+	MDB_dbi meta, lists, entries, equiv, del1, del1r, history;
+	/* When the look-alike and deletion indexes are rebuilt (docs/hotlist-format.md):
+	 * removed plates are left in them (harmless: every index hit is confirmed against the
+	 * entries) until there are this many and this share of all indexed plates, and recent
+	 * additions go to the small del1r until it holds this many records. Tests lower them. */
+	uint64_t rebuild_min_stale;
+	double rebuild_stale_share;
+	uint64_t rebuild_max_recent;
 	const struct policy *policy;
 	const struct alpr_clock *clock;
 	bool read_only;
@@ -115,6 +122,9 @@ int hotlist_list_rec_put(struct hotlist *h, MDB_txn *txn, const char *name,
 			 const struct hotlist_list_rec *rec);
 void hotlist_list_info_fill(const char *name, const struct hotlist_list_rec *rec,
 			    struct hotlist_list_info *out);
+
+/* Rebuilds the look-alike and deletion indexes from the entries (inside @txn). */
+int hotlist_index_rebuild(struct hotlist *h, MDB_txn *txn);
 
 /* CSV import internals (csv.c). */
 int hotlist_csv_parse(struct hotlist *h, const char *path,

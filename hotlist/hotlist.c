@@ -12,6 +12,8 @@
  *            that differs from a read only by look-alike characters
  *   del1     plate with one character deleted -> (position, character) (dupsort, dupfixed):
  *            one lookup finds every plate one character longer than a read
+ *   del1r    the same for plates added since the last index rebuild (small, so a delta's
+ *            additions touch few pages; matching probes both)
  *   history  list\0 version(8, big-endian) seq(4, big-endian) -> undo record
  */
 #include <stdio.h>
@@ -67,6 +69,9 @@ int hotlist_open(const char *dir, const struct hotlist_options *opts, struct hot
 	h = alpr_xcalloc(1, sizeof(*h));
 	pthread_mutex_init(&h->pool_lock, NULL);
 	h->policy = opts->policy;
+	h->rebuild_min_stale = 100000;
+	h->rebuild_stale_share = 0.2;
+	h->rebuild_max_recent = 4000000;
 	h->clock = opts->clock;
 	h->read_only = opts->read_only;
 	if ((rc = mdb_env_create(&h->env)) || (rc = mdb_env_set_maxdbs(h->env, 8)) ||
@@ -97,6 +102,7 @@ int hotlist_open(const char *dir, const struct hotlist_options *opts, struct hot
 	    (rc = mdb_dbi_open(txn, "entries", create, &h->entries)) ||
 	    (rc = mdb_dbi_open(txn, "equiv", create | MDB_DUPSORT, &h->equiv)) ||
 	    (rc = mdb_dbi_open(txn, "del1", create | MDB_DUPSORT | MDB_DUPFIXED, &h->del1)) ||
+	    (rc = mdb_dbi_open(txn, "del1r", create | MDB_DUPSORT | MDB_DUPFIXED, &h->del1r)) ||
 	    (rc = mdb_dbi_open(txn, "history", create, &h->history))) {
 		goto fail;
 	}
@@ -475,12 +481,12 @@ struct idx_vec {
 };
 
 struct idx_changes {
-	struct idx_vec del, add; /* removals are applied first */
+	struct idx_vec add; /* only additions: removals wait for a rebuild */
 };
 
-static void index_plate(struct idx_changes *ch, const char *plate, bool del)
+static void index_plate(struct idx_changes *ch, const char *plate)
 {
-	struct idx_vec *iv = del ? &ch->del : &ch->add;
+	struct idx_vec *iv = &ch->add;
 	char canon[HOTLIST_PLATE_MAX + 1], var[HOTLIST_PLATE_MAX];
 	size_t n = strlen(plate);
 
@@ -512,8 +518,6 @@ static void index_plate(struct idx_changes *ch, const char *plate, bool del)
 
 static void idx_changes_free(struct idx_changes *ch)
 {
-	free(ch->del.eq);
-	free(ch->del.d1);
 	free(ch->add.eq);
 	free(ch->add.d1);
 }
@@ -577,48 +581,63 @@ static void radix_sort_u64(uint64_t *v, size_t n)
 	free(count);
 }
 
-static int put_or_del(MDB_cursor *cur, MDB_val *k, MDB_val *v, bool del, bool append)
+static int meta_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t *out)
 {
-	int rc;
-	if (del) {
-		rc = mdb_cursor_get(cur, k, v, MDB_GET_BOTH);
-		if (rc == 0) {
-			rc = mdb_cursor_del(cur, 0);
-		}
-		return rc == MDB_NOTFOUND ? 0 : rc;
+	MDB_val k = {strlen(name), (void *)name}, v;
+	int rc = mdb_get(txn, meta, &k, &v);
+
+	*out = 0;
+	if (rc == MDB_NOTFOUND) {
+		return 0;
 	}
-	rc = mdb_cursor_put(cur, k, v, MDB_NODUPDATA | (append ? MDB_APPENDDUP : 0));
-	return rc == MDB_KEYEXIST ? 0 : rc;
+	if (rc) {
+		return hotlist_mdb_err(rc);
+	}
+	if (v.mv_size != sizeof(*out)) {
+		return -ALPR_E_CORRUPT;
+	}
+	memcpy(out, v.mv_data, sizeof(*out));
+	return 0;
 }
 
-static int apply_vec(MDB_txn *txn, MDB_dbi equiv, MDB_dbi del1, struct idx_vec *iv, bool del)
+static int meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t val)
+{
+	MDB_val k = {strlen(name), (void *)name}, v = {sizeof(val), &val};
+	return hotlist_mdb_err(mdb_put(txn, meta, &k, &v, 0));
+}
+
+/* Writes the additions in @iv: look-alike records to equiv, deletion records to @d1 (del1
+ * for a first import or a rebuild, del1r otherwise). Sorted, and appended when the target
+ * is empty. */
+static int apply_vec(MDB_txn *txn, MDB_dbi equiv, MDB_dbi d1, struct idx_vec *iv)
 {
 	MDB_cursor *ce = NULL, *cd = NULL;
 	MDB_stat st;
 	int rc;
 	char kb[HOTLIST_PLATE_MAX], vb[HOTLIST_PLATE_MAX];
 
-	if ((rc = mdb_cursor_open(txn, equiv, &ce)) || (rc = mdb_cursor_open(txn, del1, &cd))) {
+	if ((rc = mdb_cursor_open(txn, equiv, &ce)) || (rc = mdb_cursor_open(txn, d1, &cd))) {
 		goto out;
 	}
 	if (iv->neq) {
 		qsort(iv->eq, iv->neq, sizeof(*iv->eq), cmp_eq);
 	}
 	mdb_stat(txn, equiv, &st);
-	bool append = !del && st.ms_entries == 0;
+	unsigned flags = MDB_NODUPDATA | (st.ms_entries == 0 ? MDB_APPENDDUP : 0);
 	for (size_t i = 0; i < iv->neq; i++) {
 		if (i > 0 && iv->eq[i].key == iv->eq[i - 1].key &&
 		    iv->eq[i].val == iv->eq[i - 1].val) {
 			continue;
 		}
 		MDB_val k = {dec48(iv->eq[i].key, kb), kb}, v = {dec48(iv->eq[i].val, vb), vb};
-		if ((rc = put_or_del(ce, &k, &v, del, append))) {
+		rc = mdb_cursor_put(ce, &k, &v, flags);
+		if (rc && rc != MDB_KEYEXIST) {
 			goto out;
 		}
 	}
 	radix_sort_u64(iv->d1, iv->nd1);
-	mdb_stat(txn, del1, &st);
-	append = !del && st.ms_entries == 0;
+	mdb_stat(txn, d1, &st);
+	flags = MDB_NODUPDATA | (st.ms_entries == 0 ? MDB_APPENDDUP : 0);
 	for (size_t i = 0; i < iv->nd1; i++) {
 		uint64_t r = iv->d1[i];
 		if (i > 0 && r == iv->d1[i - 1]) {
@@ -627,10 +646,12 @@ static int apply_vec(MDB_txn *txn, MDB_dbi equiv, MDB_dbi del1, struct idx_vec *
 		vb[0] = (char)((r >> 8) & 0xff);
 		vb[1] = code_char((unsigned)(r & 63));
 		MDB_val k = {dec48(r >> 16, kb), kb}, v = {2, vb};
-		if ((rc = put_or_del(cd, &k, &v, del, append))) {
+		rc = mdb_cursor_put(cd, &k, &v, flags);
+		if (rc && rc != MDB_KEYEXIST) {
 			goto out;
 		}
 	}
+	rc = 0;
 out:
 	if (ce) {
 		mdb_cursor_close(ce);
@@ -639,6 +660,46 @@ out:
 		mdb_cursor_close(cd);
 	}
 	return hotlist_mdb_err(rc);
+}
+
+int hotlist_index_rebuild(struct hotlist *h, MDB_txn *txn)
+{
+	struct idx_changes idx = {0};
+	char last[HOTLIST_PLATE_MAX + 1] = "";
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, r;
+
+	if ((rc = mdb_drop(txn, h->equiv, 0)) || (rc = mdb_drop(txn, h->del1, 0)) ||
+	    (rc = mdb_drop(txn, h->del1r, 0)) || (rc = mdb_cursor_open(txn, h->entries, &cur))) {
+		return hotlist_mdb_err(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		size_t n = strnlen(k.mv_data, ALPR_MIN(k.mv_size, (size_t)HOTLIST_PLATE_MAX));
+		if (n == strlen(last) && memcmp(k.mv_data, last, n) == 0) {
+			continue; /* entries are sorted by plate: one index record per plate */
+		}
+		memcpy(last, k.mv_data, n);
+		last[n] = '\0';
+		index_plate(&idx, last);
+	}
+	mdb_cursor_close(cur);
+	r = rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
+	if (r == 0) {
+		r = apply_vec(txn, h->equiv, h->del1, &idx.add);
+	}
+	if (r == 0) {
+		r = meta_put_u64(txn, h->meta, "stale_plates", 0);
+	}
+	if (r == 0) {
+		r = meta_put_u64(txn, h->meta, "recent_records", 0);
+	}
+	idx_changes_free(&idx);
+	if (r == 0) {
+		alpr_info("hotlist", "rebuilt the look-alike and deletion indexes");
+	}
+	return r;
 }
 
 /* True when an entry with @plate exists (any state, list or record id). */
@@ -755,6 +816,7 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 {
 	struct hotlist_list_rec rec, prev;
 	struct idx_changes idx = {0};
+	uint64_t stale = 0;
 	MDB_cursor *cur = NULL, *probe = NULL;
 	MDB_stat st;
 	uint32_t hseq = 1;
@@ -850,7 +912,8 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 				goto out;
 			}
 			if (!plate_exists(probe, plate, strlen(plate))) {
-				index_plate(&idx, plate, true);
+				/* Left in the indexes (harmless) until the next rebuild. */
+				stale++;
 			}
 			rec.entry_count--;
 			res->removed++;
@@ -897,12 +960,36 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 			goto out;
 		}
 		if (new_plate) {
-			index_plate(&idx, plate, false);
+			index_plate(&idx, plate);
 		}
 	}
-	if ((r = apply_vec(txn, h->equiv, h->del1, &idx.del, true)) < 0 ||
-	    (r = apply_vec(txn, h->equiv, h->del1, &idx.add, false)) < 0) {
-		goto out;
+	/* Index additions: straight into del1 when it is empty (a first import), else into the
+	 * small del1r; a rebuild folds everything back when stale or recent records pile up. */
+	{
+		MDB_stat d1st, eqst;
+		uint64_t old_stale, recent;
+		mdb_stat(txn, h->del1, &d1st);
+		bool to_main = d1st.ms_entries == 0;
+		if ((r = apply_vec(txn, h->equiv, to_main ? h->del1 : h->del1r, &idx.add)) < 0 ||
+		    (r = meta_u64(txn, h->meta, "stale_plates", &old_stale)) < 0 ||
+		    (r = meta_u64(txn, h->meta, "recent_records", &recent)) < 0) {
+			goto out;
+		}
+		stale += old_stale;
+		if (!to_main) {
+			recent += idx.add.nd1;
+		}
+		mdb_stat(txn, h->equiv, &eqst);
+		if ((stale >= h->rebuild_min_stale &&
+		     (double)stale >= h->rebuild_stale_share * (double)eqst.ms_entries) ||
+		    recent > h->rebuild_max_recent) {
+			r = hotlist_index_rebuild(h, txn);
+		} else if ((r = meta_put_u64(txn, h->meta, "stale_plates", stale)) == 0) {
+			r = meta_put_u64(txn, h->meta, "recent_records", recent);
+		}
+		if (r < 0) {
+			goto out;
+		}
 	}
 	/* The version's header record restores the list record when the version is undone. */
 	r = history_put(txn, h->history, list, version, 0, 'H', &prev, sizeof(prev));

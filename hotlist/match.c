@@ -3,7 +3,8 @@
  * Matching a read's candidates against every list. Per candidate, at most:
  *   1 index lookup     exact and look-alike (equiv: canonical plate -> plates)
  *   L index lookups    one character extra in the read (each deletion, in equiv)
- *   1 index lookup     one character missing from the read (del1)
+ *   2 index lookups    one character missing from the read (del1, and del1r for plates
+ *                      added since the last index rebuild)
  * plus one seek into the entries for each plate that matches. The indexes hold only short
  * plates, so they stay in memory; the large entries tree is read only for real matches.
  * with the plates read under one index key capped at HOTLIST_INDEX_SCAN_MAX: the cost does
@@ -187,7 +188,41 @@ static bool plate_listed(MDB_cursor *equiv, const char *q, size_t n)
 	return mdb_cursor_get(equiv, &k, &v, MDB_GET_BOTH) == 0;
 }
 
-static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1, const char *p,
+/* Plates one character longer than the read, from one deletion index. */
+static int match_missing(struct match_ctx *c, MDB_cursor *del1, const char *p, size_t n, int cand,
+			 float conf)
+{
+	struct hotlist_match m;
+	MDB_val k = {n, (void *)p}, v;
+	int rc, r, seen = 0;
+
+	for (rc = mdb_cursor_get(del1, &k, &v, MDB_SET_KEY);
+	     rc == 0 && seen < HOTLIST_INDEX_SCAN_MAX;
+	     rc = mdb_cursor_get(del1, &k, &v, MDB_NEXT_DUP), seen++) {
+		char q[HOTLIST_PLATE_MAX + 1];
+		const char *pc = v.mv_data;
+		size_t pos = (unsigned char)pc[0];
+		if (v.mv_size != 2 || pos > n) {
+			continue;
+		}
+		memcpy(q, p, pos);
+		q[pos] = pc[1];
+		memcpy(q + pos + 1, p + pos, n - pos);
+		q[n + 1] = '\0';
+		tmpl_init(&m, cand, p, HOTLIST_MATCH_EDIT,
+			  conf * kind_weight(HOTLIST_MATCH_EDIT, 1));
+		m.npositions = 1;
+		m.positions[0] = (int)pos;
+		m.edit_missing = true;
+		r = visit_plate(c, q, &m);
+		if (r < 0) {
+			return r;
+		}
+	}
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
+}
+
+static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2], const char *p,
 		     int cand, float conf, const struct hotlist_match_options *o)
 {
 	struct hotlist_match m;
@@ -265,33 +300,11 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1, c
 	}
 	/* One character missing from the read: the read is the entry minus one character. */
 	if (n + 1 >= HOTLIST_EDIT_MIN_LEN && n + 1 <= HOTLIST_PLATE_MAX) {
-		MDB_val k = {n, (void *)p}, v;
-		int rc, seen = 0;
-		for (rc = mdb_cursor_get(del1, &k, &v, MDB_SET_KEY);
-		     rc == 0 && seen < HOTLIST_INDEX_SCAN_MAX;
-		     rc = mdb_cursor_get(del1, &k, &v, MDB_NEXT_DUP), seen++) {
-			char q[HOTLIST_PLATE_MAX + 1];
-			const char *pc = v.mv_data;
-			size_t pos = (unsigned char)pc[0];
-			if (v.mv_size != 2 || pos > n) {
-				continue;
-			}
-			memcpy(q, p, pos);
-			q[pos] = pc[1];
-			memcpy(q + pos + 1, p + pos, n - pos);
-			q[n + 1] = '\0';
-			tmpl_init(&m, cand, p, HOTLIST_MATCH_EDIT,
-				  conf * kind_weight(HOTLIST_MATCH_EDIT, 1));
-			m.npositions = 1;
-			m.positions[0] = (int)pos;
-			m.edit_missing = true;
-			r = visit_plate(c, q, &m);
+		for (int idx = 0; idx < 2; idx++) {
+			r = match_missing(c, del1[idx], p, n, cand, conf);
 			if (r < 0) {
 				return r;
 			}
-		}
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			return hotlist_mdb_err(rc);
 		}
 	}
 	return 0;
@@ -317,7 +330,7 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 	struct hotlist_match_options o = opts ? *opts : defaults;
 	char seen[HOTLIST_CANDIDATES_MAX][HOTLIST_PLATE_MAX + 1];
 	size_t nseen = 0;
-	MDB_cursor *equiv = NULL, *del1 = NULL;
+	MDB_cursor *equiv = NULL, *del1[2] = {NULL, NULL};
 	struct match_ctx c;
 	int r;
 
@@ -338,7 +351,8 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 		return r;
 	}
 	if (mdb_cursor_open(c.txn, h->entries, &c.entries) ||
-	    mdb_cursor_open(c.txn, h->equiv, &equiv) || mdb_cursor_open(c.txn, h->del1, &del1)) {
+	    mdb_cursor_open(c.txn, h->equiv, &equiv) || mdb_cursor_open(c.txn, h->del1, &del1[0]) ||
+	    mdb_cursor_open(c.txn, h->del1r, &del1[1])) {
 		r = -EIO;
 		goto out;
 	}
@@ -376,8 +390,10 @@ out:
 	if (equiv) {
 		mdb_cursor_close(equiv);
 	}
-	if (del1) {
-		mdb_cursor_close(del1);
+	for (int i = 0; i < 2; i++) {
+		if (del1[i]) {
+			mdb_cursor_close(del1[i]);
+		}
 	}
 	hotlist_rtxn_put(h, c.txn);
 	free(c.work);

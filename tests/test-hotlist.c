@@ -589,6 +589,67 @@ static void test_add_remove(void)
 	fx_close(&f);
 }
 
+static uint64_t db_count(struct fixture *f, MDB_dbi dbi)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	CHECK(mdb_txn_begin(f->h->env, NULL, MDB_RDONLY, &txn) == 0);
+	mdb_stat(txn, dbi, &st);
+	mdb_txn_abort(txn);
+	return st.ms_entries;
+}
+
+/* Removed plates stay in the indexes until a rebuild; plates added to a non-empty list go
+ * to the small recent deletion index. Matching must be right throughout. */
+static void test_index_maintenance(void)
+{
+	struct fixture f;
+	struct hotlist_match m[4];
+	char csv[8192] = "plate,category\n", line[32];
+
+	fx_open(&f);
+	for (int i = 0; i < 40; i++) {
+		snprintf(line, sizeof(line), "KP%05d,local\n", i);
+		strncat(csv, line, sizeof(csv) - strlen(csv) - 1);
+	}
+	import_text(&f, "local", csv, 0);
+	CHECK_INT_EQ(db_count(&f, f.h->equiv), 40);
+	CHECK_INT_EQ(db_count(&f, f.h->del1r), 0);
+	/* Additions after the first import: into del1r, and found with a character missing. */
+	struct hotlist_import_options o = {.list = "local", .mode = HOTLIST_IMPORT_MERGE};
+	struct hotlist_import_result res;
+	check_write_file(check_path("add.csv"), "plate,category\nNEW7001,local\nNEW7002,local\n");
+	CHECK_OK(hotlist_import_csv(f.h, check_path("add.csv"), &o, &res));
+	CHECK(db_count(&f, f.h->del1r) > 0);
+	CHECK_INT_EQ(match1(&f, "NEW701", NULL, NULL, m, 4), 1);
+	CHECK_STR_EQ(m[0].entry.plate, "NEW7001");
+	CHECK(m[0].edit_missing);
+	/* Removals leave stale index records that never match. */
+	CHECK_OK(hotlist_remove(f.h, "local", "KP00001", NULL, NULL));
+	CHECK_INT_EQ(db_count(&f, f.h->equiv), 42);
+	CHECK_INT_EQ(match1(&f, "KP00001", NULL, NULL, m, 4), 0);
+	int n = match1(&f, "KP0001", NULL, NULL, m, 4); /* KP00010.. match, KP00001 not */
+	for (int i = 0; i < n; i++) {
+		CHECK_MSG(strcmp(m[i].entry.plate, "KP00001") != 0, "a removed plate matched");
+	}
+	/* Past the thresholds, the next change rebuilds the indexes from the entries. */
+	f.h->rebuild_min_stale = 10;
+	f.h->rebuild_stale_share = 0.2;
+	strcpy(csv, "plate,category\nNEW7001,local\n");
+	for (int i = 20; i < 40; i++) {
+		snprintf(line, sizeof(line), "KP%05d,local\n", i);
+		strncat(csv, line, sizeof(csv) - strlen(csv) - 1);
+	}
+	res = import_text(&f, "local", csv, 0);
+	CHECK_INT_EQ(res.removed, 20);
+	CHECK_INT_EQ(db_count(&f, f.h->equiv), 21);
+	CHECK_INT_EQ(db_count(&f, f.h->del1r), 0);
+	CHECK_INT_EQ(match1(&f, "NEW701", NULL, NULL, m, 4), 1);
+	CHECK_INT_EQ(match1(&f, "KP00O25", NULL, NULL, m, 4), 1);
+	CHECK_INT_EQ(match1(&f, "KP00005", NULL, NULL, m, 4), 0);
+	fx_close(&f);
+}
+
 /* Two hotlists side by side in one process: no hidden globals. */
 static void test_two_databases(void)
 {
@@ -998,6 +1059,7 @@ static const struct check_case cases[] = {
 	{"match-state", test_match_state},
 	{"expiry", test_expiry},
 	{"add-remove", test_add_remove},
+	{"index-maintenance", test_index_maintenance},
 	{"two-databases", test_two_databases},
 	{"versions-export-diff", test_versions_export_diff},
 	{"versions-pruned", test_versions_pruned},

@@ -247,15 +247,18 @@ static void mutate(struct bench *b, char *p)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"entries", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
-		{"dir", required_argument, NULL, 'd'},     {"keep", no_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"entries", required_argument, NULL, 'n'},
+						 {"seed", required_argument, NULL, 's'},
+						 {"dir", required_argument, NULL, 'd'},
+						 {"keep", no_argument, NULL, 'k'},
+						 {"skip-apply", no_argument, NULL, 'a'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	struct bench b = {0};
 	size_t n = 5000000;
 	uint64_t seed = 1;
 	char dir[PATH_MAX] = "";
-	bool keep = false;
+	bool keep = false, skip_apply = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "n:s:d:kh", longopts, NULL)) != -1) {
@@ -282,9 +285,13 @@ int main(int argc, char **argv)
 		case 'k':
 			keep = true;
 			break;
+		case 'a':
+			/* Leave the unit at version 1 with the delta beside it, for profiling. */
+			skip_apply = keep = true;
+			break;
 		default:
 			printf("usage: alpr-bench-hotlist [--entries N] [--seed S] [--dir DIR] "
-			       "[--keep]\n");
+			       "[--keep] [--skip-apply]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -475,6 +482,10 @@ int main(int argc, char **argv)
 	printf("%-28s %10.2f s   (%lld KB, signed)\n", "write delta 1->2", now_s() - t,
 	       (long long)st.st_size >> 10);
 	hotlist_close(h);
+	if (skip_apply) {
+		printf("skipped the apply: unit %s, delta %s, key %s\n", unit, delta, pub);
+		return 0;
+	}
 
 	struct hotlist *uh;
 	r = hotlist_open(unit, &ho, &uh);
