@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * Plate candidates from per-character alternatives.
+ *
+ * Tesseract gives, for each character it read, a few alternatives with confidences. Plates
+ * have no dictionary, so the second choice is often right where the first is a look-alike
+ * (0 and O, 8 and B, 1 and I): the hotlist matcher is given the best strings, not one.
+ * Strings are ranked by the product of their characters' probabilities; the usual look-alikes
+ * are added as weak alternatives (Tesseract's LSTM is often sure of the wrong one), the end
+ * characters may be dropped (a plate frame or bolt read as "1" or "I"), and strings that fit
+ * no plate syntax are demoted.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "recognize-private.h"
+
+/* Beam width: enough to keep every string within a few look-alikes of the best. */
+#define BEAM 256
+/* A look-alike's probability relative to the character it stands in for. */
+#define LOOKALIKE_FACTOR 0.25f
+/* The price of a string that fits no syntax (of the preferred state, else of any state). */
+#define NO_SYNTAX_FACTOR   0.08f
+#define OTHER_STATE_FACTOR 0.5f
+
+static const char *lookalikes(char c)
+{
+	switch (c) {
+	case '0':
+		return "ODQU";
+	case 'O':
+		return "0DQ";
+	case 'D':
+		return "0O";
+	case 'Q':
+		return "O0";
+	case 'U':
+		return "0V";
+	case '1':
+		return "IT7";
+	case 'I':
+		return "1T";
+	case 'T':
+		return "17";
+	case '7':
+		return "T1";
+	case '2':
+		return "Z";
+	case 'Z':
+		return "2";
+	case '5':
+		return "S";
+	case 'S':
+		return "5";
+	case '8':
+		return "B";
+	case 'B':
+		return "8";
+	case '6':
+		return "G";
+	case 'G':
+		return "6C";
+	case 'C':
+		return "G";
+	case '4':
+		return "A";
+	case 'A':
+		return "4";
+	case 'H':
+		return "M";
+	case 'M':
+		return "H";
+	case 'V':
+		return "Y";
+	case 'Y':
+		return "V";
+	default:
+		return "";
+	}
+}
+
+struct beam_entry {
+	char text[RECOGNIZE_MAX_CHARS + 1];
+	int len;
+	float logp;
+};
+
+static int cmp_beam(const void *a, const void *b)
+{
+	float x = ((const struct beam_entry *)a)->logp, y = ((const struct beam_entry *)b)->logp;
+	return (x < y) - (x > y);
+}
+
+/* Adds alternative @c with probability @p to @pos unless it is there already. */
+static void add_alt(struct rec_position *pos, char c, float p)
+{
+	for (int i = 0; i < pos->nalts; i++) {
+		if (pos->ch[i] == c) {
+			if (p > pos->p[i]) {
+				pos->p[i] = p;
+			}
+			return;
+		}
+	}
+	if (pos->nalts < REC_MAX_ALTS) {
+		pos->ch[pos->nalts] = c;
+		pos->p[pos->nalts] = p;
+		pos->nalts++;
+	}
+}
+
+int rec_candidates(const struct rec_position *in, int n, const struct rec_syntax *syn,
+		   const char *state, int topn, struct recognize_candidate *out)
+{
+	if (n <= 0 || topn <= 0) {
+		return 0;
+	}
+	n = ALPR_MIN(n, RECOGNIZE_MAX_CHARS);
+	struct rec_position pos[RECOGNIZE_MAX_CHARS];
+	for (int i = 0; i < n; i++) {
+		pos[i] = in[i];
+		if (pos[i].nalts == 0) {
+			continue;
+		}
+		float p0 = pos[i].p[0];
+		for (const char *l = lookalikes(pos[i].ch[0]); *l; l++) {
+			add_alt(&pos[i], *l, p0 * LOOKALIKE_FACTOR);
+		}
+		/* the end characters may be the plate's frame or a bolt */
+		if (n >= 5 && (i == 0 || i == n - 1)) {
+			add_alt(&pos[i], '\0', 0.1f * (1 - p0) + 0.01f);
+		}
+	}
+
+	static_assert(BEAM * REC_MAX_ALTS <= 2048, "beam scratch");
+	struct beam_entry beam[BEAM], next[BEAM * REC_MAX_ALTS];
+	int nbeam = 1;
+	memset(&beam[0], 0, sizeof(beam[0]));
+	for (int i = 0; i < n; i++) {
+		int nn = 0;
+		for (int b = 0; b < nbeam; b++) {
+			for (int a = 0; a < pos[i].nalts; a++) {
+				struct beam_entry e = beam[b];
+				if (pos[i].ch[a]) {
+					e.text[e.len++] = pos[i].ch[a];
+					e.text[e.len] = '\0';
+				}
+				e.logp += logf(fmaxf(pos[i].p[a], 1e-4f));
+				next[nn++] = e;
+			}
+		}
+		qsort(next, (size_t)nn, sizeof(next[0]), cmp_beam);
+		nbeam = ALPR_MIN(nn, BEAM);
+		memcpy(beam, next, (size_t)nbeam * sizeof(beam[0]));
+	}
+	/* Syntax: prefer the chosen state's patterns, then any state's. */
+	bool have_state = state && state[0];
+	for (int b = 0; b < nbeam; b++) {
+		if (beam[b].len < 2) {
+			beam[b].logp = -1e9f;
+			continue;
+		}
+		if (syn && have_state && rec_syntax_match(syn, beam[b].text, state)) {
+			continue;
+		}
+		if (syn && rec_syntax_match(syn, beam[b].text, NULL)) {
+			beam[b].logp += have_state ? logf(OTHER_STATE_FACTOR) : 0;
+		} else {
+			beam[b].logp += logf(NO_SYNTAX_FACTOR);
+		}
+	}
+	qsort(beam, (size_t)nbeam, sizeof(beam[0]), cmp_beam);
+	int k = 0;
+	for (int b = 0; b < nbeam && k < topn; b++) {
+		if (beam[b].logp < -1e8f) {
+			break;
+		}
+		bool dup = false;
+		for (int j = 0; j < k && !dup; j++) {
+			dup = strcmp(out[j].text, beam[b].text) == 0;
+		}
+		if (dup) {
+			continue;
+		}
+		struct recognize_candidate *c = &out[k];
+		alpr_strlcpy(c->text, beam[b].text, sizeof(c->text));
+		/* the geometric mean of the character probabilities, never above the one before */
+		float conf = 100.0f * expf(beam[b].logp / (float)beam[b].len);
+		if (k > 0 && conf > out[k - 1].confidence) {
+			conf = out[k - 1].confidence;
+		}
+		c->confidence = conf;
+		c->syntax_match = syn && rec_syntax_match(syn, c->text, have_state ? state : NULL);
+		k++;
+	}
+	return k;
+}

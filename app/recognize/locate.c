@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * Plate localisation by grouping character-shaped blobs.
+ *
+ * A plate is, before anything else, a short straight row of 4 to 8 dark (or light) blobs of
+ * one height on a uniform background. Edges and textures are everywhere in a street scene;
+ * rows of equal blobs are rare outside plates and printed text. So: binarise locally (a pixel
+ * is foreground when it is darker, or lighter, than the mean of its neighbourhood by a
+ * margin), label the connected blobs, keep those shaped like characters, link each to its
+ * nearest aligned right neighbour of the same height, and score the rows. Small plates are
+ * found at the working scale (at most 1280 px), large ones at half that, with the same
+ * window: the window only needs to be a few strokes wide.
+ *
+ * Memory: every buffer lives in struct rec_locator, grows to the largest frame seen and is
+ * reused; nothing is allocated per frame once the sizes are reached.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "recognize-private.h"
+
+/* Localisation works on frames at most this large on their longer side: a 720p frame as it
+ * is, 1080p scaled by 2/3. Plates 25 px tall in 720p have characters of about 12 px. */
+#define WORK_MAX_SIDE 1280
+/* Local mean window radius (a 25 x 25 window) and the contrast margin in grey levels. */
+#define WIN_RADIUS 12
+#define MARGIN     7
+/* Character heights looked for at each level, in that level's pixels. Level 1 is half scale,
+ * so together they cover 8 to 100 px characters in the working image. */
+static const int level_hmin[2] = {8, 18};
+static const int level_hmax[2] = {40, 50};
+
+struct cc {
+	int32_t parent;
+	int16_t x0, y0, x1, y1;
+	int32_t area;
+};
+
+void rec_locator_init(struct rec_locator *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->blobs = alpr_xcalloc(REC_MAX_BLOBS, sizeof(*l->blobs));
+	l->row_blobs = alpr_xcalloc(REC_MAX_BLOBS, sizeof(*l->row_blobs));
+	l->order = alpr_xcalloc(REC_MAX_BLOBS, sizeof(*l->order));
+	l->link = alpr_xcalloc(REC_MAX_BLOBS, sizeof(*l->link));
+}
+
+void rec_locator_finish(struct rec_locator *l)
+{
+	free(l->grey);
+	free(l->half);
+	free(l->integral);
+	free(l->mask);
+	free(l->labels);
+	free(l->cc);
+	free(l->blobs);
+	free(l->row_blobs);
+	free(l->order);
+	free(l->link);
+	memset(l, 0, sizeof(*l));
+}
+
+static int grow(void **p, size_t *cap, size_t n, size_t elsize)
+{
+	if (n <= *cap) {
+		return 0;
+	}
+	void *q = realloc(*p, n * elsize);
+	if (!q) {
+		return -ENOMEM;
+	}
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Area-ish downscale by a factor in [1, 16]: the mean of the source pixels each output pixel
+ * covers, sampled on a grid of at most 3 x 3. */
+static void downscale(const uint8_t *src, int sw, int sh, size_t stride, uint8_t *dst, int dw,
+		      int dh)
+{
+	float fx = (float)sw / dw, fy = (float)sh / dh;
+	for (int v = 0; v < dh; v++) {
+		int ya = (int)(v * fy), yb = ALPR_MIN((int)((v + 1) * fy), sh) - 1;
+		int ym = (ya + yb) / 2;
+		const uint8_t *ra = src + (size_t)ya * stride, *rm = src + (size_t)ym * stride,
+			      *rb = src + (size_t)ALPR_MAX(yb, ya) * stride;
+		for (int u = 0; u < dw; u++) {
+			int xa = (int)(u * fx),
+			    xb = ALPR_MAX(ALPR_MIN((int)((u + 1) * fx), sw) - 1, xa);
+			int xm = (xa + xb) / 2;
+			int s = ra[xa] + ra[xm] + ra[xb] + rm[xa] + rm[xm] + rm[xb] + rb[xa] +
+				rb[xm] + rb[xb];
+			dst[(size_t)v * dw + u] = (uint8_t)(s / 9);
+		}
+	}
+}
+
+static void integrate(const uint8_t *img, int w, int h, uint32_t *ii)
+{
+	size_t W = (size_t)w + 1;
+	memset(ii, 0, W * sizeof(*ii));
+	for (int y = 0; y < h; y++) {
+		uint32_t run = 0;
+		uint32_t *row = ii + (size_t)(y + 1) * W, *above = ii + (size_t)y * W;
+		row[0] = 0;
+		for (int x = 0; x < w; x++) {
+			run += img[(size_t)y * w + x];
+			row[x + 1] = above[x + 1] + run;
+		}
+	}
+}
+
+/* Foreground where the pixel differs from its local mean by more than MARGIN. */
+static void binarise(const uint8_t *img, int w, int h, const uint32_t *ii, bool light,
+		     uint8_t *mask)
+{
+	size_t W = (size_t)w + 1;
+	for (int y = 0; y < h; y++) {
+		int ya = ALPR_MAX(y - WIN_RADIUS, 0), yb = ALPR_MIN(y + WIN_RADIUS + 1, h);
+		const uint32_t *ra = ii + (size_t)ya * W, *rb = ii + (size_t)yb * W;
+		for (int x = 0; x < w; x++) {
+			int xa = ALPR_MAX(x - WIN_RADIUS, 0), xb = ALPR_MIN(x + WIN_RADIUS + 1, w);
+			int32_t area = (yb - ya) * (xb - xa);
+			int64_t sum = (int64_t)rb[xb] - rb[xa] - ra[xb] + ra[xa];
+			int64_t p = (int64_t)img[(size_t)y * w + x] * area;
+			mask[(size_t)y * w + x] = light ? p > sum + (int64_t)MARGIN * area
+							: p < sum - (int64_t)MARGIN * area;
+		}
+	}
+}
+
+static int32_t find(struct cc *c, int32_t i)
+{
+	while (c[i].parent != i) {
+		c[i].parent = c[c[i].parent].parent;
+		i = c[i].parent;
+	}
+	return i;
+}
+
+static void unite(struct cc *c, int32_t a, int32_t b)
+{
+	a = find(c, a);
+	b = find(c, b);
+	if (a < b) {
+		c[b].parent = a;
+	} else if (b < a) {
+		c[a].parent = b;
+	}
+}
+
+/* Labels the mask's 8-connected blobs and keeps the character-shaped ones. Returns how many
+ * blobs were stored in l->blobs. */
+static int label_blobs(struct rec_locator *l, int w, int h, int hmin, int hmax)
+{
+	struct cc *c = l->cc;
+	int32_t n = 1; /* label 0 is background */
+	const uint8_t *m = l->mask;
+	int32_t *lab = l->labels;
+
+	for (int y = 0; y < h; y++) {
+		for (int x = 0; x < w; x++) {
+			size_t i = (size_t)y * w + x;
+			if (!m[i]) {
+				lab[i] = 0;
+				continue;
+			}
+			int32_t nb[4], k = 0;
+			if (x > 0 && lab[i - 1]) {
+				nb[k++] = lab[i - 1];
+			}
+			if (y > 0) {
+				const int32_t *up = lab + i - w;
+				if (x > 0 && up[-1]) {
+					nb[k++] = up[-1];
+				}
+				if (up[0]) {
+					nb[k++] = up[0];
+				}
+				if (x + 1 < w && up[1]) {
+					nb[k++] = up[1];
+				}
+			}
+			int32_t L;
+			if (k == 0) {
+				L = n++;
+				c[L] = (struct cc){L,          (int16_t)x, (int16_t)y,
+						   (int16_t)x, (int16_t)y, 0};
+			} else {
+				L = nb[0];
+				for (int j = 1; j < k; j++) {
+					if (nb[j] != L) {
+						unite(c, L, nb[j]);
+					}
+				}
+			}
+			lab[i] = L;
+			struct cc *s = &c[L];
+			s->area++;
+			if (x < s->x0) {
+				s->x0 = (int16_t)x;
+			}
+			if (x > s->x1) {
+				s->x1 = (int16_t)x;
+			}
+			s->y1 = (int16_t)y; /* rows are scanned top down */
+		}
+	}
+	/* Fold every label's box into its root (roots have the smallest label). */
+	for (int32_t i = 1; i < n; i++) {
+		int32_t r = find(c, i);
+		if (r == i) {
+			continue;
+		}
+		struct cc *a = &c[r], *b = &c[i];
+		a->x0 = ALPR_MIN(a->x0, b->x0);
+		a->y0 = ALPR_MIN(a->y0, b->y0);
+		a->x1 = ALPR_MAX(a->x1, b->x1);
+		a->y1 = ALPR_MAX(a->y1, b->y1);
+		a->area += b->area;
+		b->area = 0;
+	}
+	int nb = 0;
+	for (int32_t i = 1; i < n && nb < REC_MAX_BLOBS; i++) {
+		const struct cc *s = &c[i];
+		if (s->parent != i || s->area == 0) {
+			continue;
+		}
+		int bw = s->x1 - s->x0 + 1, bh = s->y1 - s->y0 + 1;
+		if (bh < hmin || bh > hmax || bw > bh * 11 / 10 || bh > bw * 12 || s->area < 10) {
+			continue;
+		}
+		float fill = (float)s->area / ((float)bw * bh);
+		/* thin strokes ("1", "I") fill their box; other characters leave holes */
+		if (fill < 0.12f || (fill > 0.92f && bh < 3 * bw)) {
+			continue;
+		}
+		if (s->x0 == 0 || s->y0 == 0 || s->x1 == w - 1 || s->y1 == h - 1) {
+			continue; /* cut by the frame edge */
+		}
+		l->blobs[nb++] = (struct rec_blob){s->x0, s->y0, s->x1, s->y1, s->area};
+	}
+	return nb;
+}
+
+static int cmp_x0(const void *a, const void *b, void *arg)
+{
+	const struct rec_blob *bl = arg;
+	const struct rec_blob *A = &bl[*(const int *)a], *B = &bl[*(const int *)b];
+	return (A->x0 > B->x0) - (A->x0 < B->x0);
+}
+
+struct group_key {
+	const int *root;
+	const struct rec_blob *b;
+};
+
+/* by group, then left to right */
+static int cmp_group(const void *a, const void *b, void *arg)
+{
+	const struct group_key *k = arg;
+	int i = *(const int *)a, j = *(const int *)b;
+	if (k->root[i] != k->root[j]) {
+		return (k->root[i] > k->root[j]) - (k->root[i] < k->root[j]);
+	}
+	return (k->b[i].x0 > k->b[j].x0) - (k->b[i].x0 < k->b[j].x0);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+static int bfind(int *parent, int i)
+{
+	while (parent[i] != i) {
+		parent[i] = parent[parent[i]];
+		i = parent[i];
+	}
+	return i;
+}
+
+/* Fits and scores a row from blobs (sorted by x) in level pixels; writes frame pixels. */
+static bool make_region(const struct rec_blob *b, int n, float scale, bool light,
+			struct rec_region *out)
+{
+	if (n < 2 || n > REC_MAX_ROW) {
+		return false;
+	}
+	float hs[REC_MAX_ROW], sx = 0, sy = 0, sxx = 0, sxy = 0;
+	float x0 = 1e9f, y0 = 1e9f, x1 = -1e9f, y1 = -1e9f;
+	for (int i = 0; i < n; i++) {
+		float cx = (b[i].x0 + b[i].x1) * 0.5f, cy = (b[i].y0 + b[i].y1) * 0.5f;
+		hs[i] = (float)(b[i].y1 - b[i].y0 + 1);
+		sx += cx;
+		sy += cy;
+		sxx += cx * cx;
+		sxy += cx * cy;
+		x0 = fminf(x0, (float)b[i].x0);
+		y0 = fminf(y0, (float)b[i].y0);
+		x1 = fmaxf(x1, (float)b[i].x1 + 1);
+		y1 = fmaxf(y1, (float)b[i].y1 + 1);
+	}
+	float mx = sx / n, my = sy / n, var = sxx / n - mx * mx;
+	float slope = var > 1e-3f ? (sxy / n - mx * my) / var : 0;
+	if (fabsf(slope) > 0.3f) { /* about 17 degrees */
+		return false;
+	}
+	qsort(hs, (size_t)n, sizeof(float), cmp_float);
+	float hmed = hs[n / 2], hmean = 0, hvar = 0, resid = 0;
+	for (int i = 0; i < n; i++) {
+		hmean += hs[i];
+	}
+	hmean /= n;
+	for (int i = 0; i < n; i++) {
+		hvar += (hs[i] - hmean) * (hs[i] - hmean);
+		float cx = (b[i].x0 + b[i].x1) * 0.5f, cy = (b[i].y0 + b[i].y1) * 0.5f;
+		float d = cy - (my + slope * (cx - mx));
+		resid += d * d;
+	}
+	float cv = sqrtf(hvar / n) / hmean, rr = sqrtf(resid / n) / hmed;
+	float width = (x1 - x0) / hmed;
+	static const float nscore[] = {0, 0, 0.2f, 0.5f, 0.8f, 1, 1, 1, 1, 0.7f, 0.5f, 0.3f, 0.2f};
+	float score = nscore[n] * fmaxf(0, 1 - 3 * cv) * fmaxf(0, 1 - 3 * rr);
+	if (width > 9.0f) {
+		score *= 0.5f;
+	}
+	memset(out, 0, sizeof(*out));
+	out->x0 = x0 * scale;
+	out->y0 = y0 * scale;
+	out->x1 = x1 * scale;
+	out->y1 = y1 * scale;
+	out->cx = (mx + 0.5f) * scale;
+	out->cy = (my + 0.5f) * scale;
+	out->slope = slope;
+	out->char_h = hmed * scale;
+	out->nchars = n;
+	out->light_on_dark = light;
+	out->score = score;
+	for (int i = 0; i < n; i++) {
+		out->cx0[i] = b[i].x0 * scale;
+		out->cx1[i] = (b[i].x1 + 1) * scale;
+	}
+	return true;
+}
+
+/* Groups the blobs of one binarisation into rows and appends them to l->regions. */
+static void group_rows(struct rec_locator *l, int nb, float scale, bool light)
+{
+	const struct rec_blob *b = l->blobs;
+	int *ord = l->order, *link = l->link;
+	for (int i = 0; i < nb; i++) {
+		ord[i] = i;
+		link[i] = i; /* union-find parent */
+	}
+	qsort_r(ord, (size_t)nb, sizeof(int), cmp_x0, (void *)b);
+
+	/* Link each blob to its nearest right neighbour of the same height on the same line. */
+	for (int oi = 0; oi < nb; oi++) {
+		const struct rec_blob *p = &b[ord[oi]];
+		float ph = (float)(p->y1 - p->y0 + 1), pcy = (p->y0 + p->y1) * 0.5f;
+		int best = -1;
+		float best_cost = 1e9f;
+		for (int oj = oi + 1; oj < nb; oj++) {
+			const struct rec_blob *q = &b[ord[oj]];
+			if (q->x0 > p->x1 + 1.3f * ph) {
+				break;
+			}
+			float qh = (float)(q->y1 - q->y0 + 1), qcy = (q->y0 + q->y1) * 0.5f;
+			float hr = fminf(ph, qh) / fmaxf(ph, qh), dy = fabsf(qcy - pcy);
+			if (hr < 0.8f || dy > 0.3f * fmaxf(ph, qh) || q->x0 < p->x1 - 0.2f * ph) {
+				continue;
+			}
+			float cost = (q->x0 - p->x1) / ph + dy / ph + (1 - hr);
+			if (cost < best_cost) {
+				best_cost = cost;
+				best = ord[oj];
+			}
+		}
+		if (best >= 0) {
+			int ra = bfind(link, ord[oi]), rb = bfind(link, best);
+			if (ra != rb) {
+				link[rb] = ra;
+			}
+		}
+	}
+	/* Gather each group (in x order) and fit it. */
+	for (int i = 0; i < nb; i++) {
+		ord[i] = i;
+	}
+	for (int i = 0; i < nb; i++) {
+		link[i] = bfind(link, i);
+	}
+	struct group_key key = {link, b};
+	qsort_r(ord, (size_t)nb, sizeof(int), cmp_group, &key);
+	for (int s = 0; s < nb;) {
+		int e = s;
+		while (e < nb && link[ord[e]] == link[ord[s]]) {
+			e++;
+		}
+		int n = e - s;
+		if (n >= 2 && n <= REC_MAX_ROW && l->nregions < (int)ALPR_ARRAY_SIZE(l->regions)) {
+			for (int k = 0; k < n; k++) {
+				l->row_blobs[k] = b[ord[s + k]];
+			}
+			struct rec_region r;
+			if (make_region(l->row_blobs, n, scale, light, &r)) {
+				l->regions[l->nregions++] = r;
+			}
+		}
+		s = e;
+	}
+}
+
+static float overlap(const struct rec_region *a, const struct rec_region *b)
+{
+	float ix = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
+	float iy = fminf(a->y1, b->y1) - fmaxf(a->y0, b->y0);
+	if (ix <= 0 || iy <= 0) {
+		return 0;
+	}
+	float aa = (a->x1 - a->x0) * (a->y1 - a->y0), ab = (b->x1 - b->x0) * (b->y1 - b->y0);
+	return ix * iy / fminf(aa, ab);
+}
+
+/* Joins rows split by a wide gap (a logo or a dash between character groups). */
+static void merge_rows(struct rec_locator *l)
+{
+	for (int i = 0; i < l->nregions; i++) {
+		for (int j = 0; j < l->nregions; j++) {
+			struct rec_region *a = &l->regions[i], *b = &l->regions[j];
+			if (i == j || a->nchars == 0 || b->nchars == 0 ||
+			    a->light_on_dark != b->light_on_dark) {
+				continue;
+			}
+			float h = fmaxf(a->char_h, b->char_h);
+			float gap = b->x0 - a->x1;
+			if (fminf(a->char_h, b->char_h) / h < 0.8f || gap < -0.1f * h ||
+			    gap > 2.5f * h || a->nchars + b->nchars > 9) {
+				continue;
+			}
+			float bcx = (b->x0 + b->x1) * 0.5f;
+			float pred = a->cy + a->slope * (bcx - a->cx);
+			float bcy = b->cy + b->slope * (bcx - b->cx);
+			if (fabsf(pred - bcy) > 0.25f * h) {
+				continue;
+			}
+			/* refit from the character boxes: rebuild blobs in frame pixels */
+			struct rec_blob bl[REC_MAX_ROW];
+			int n = 0;
+			const struct rec_region *parts[2] = {a, b};
+			for (int k = 0; k < 2; k++) {
+				const struct rec_region *p = parts[k];
+				for (int c = 0; c < p->nchars && n < REC_MAX_ROW; c++) {
+					float ccx = (p->cx0[c] + p->cx1[c]) * 0.5f;
+					float ccy = p->cy + p->slope * (ccx - p->cx);
+					bl[n++] = (struct rec_blob){
+						(int)p->cx0[c], (int)(ccy - p->char_h * 0.5f),
+						(int)p->cx1[c] - 1,
+						(int)(ccy + p->char_h * 0.5f) - 1, 1};
+				}
+			}
+			struct rec_region m;
+			if (make_region(bl, n, 1.0f, a->light_on_dark, &m)) {
+				*a = m;
+				b->nchars = 0;
+				b->score = 0;
+			}
+		}
+	}
+}
+
+static int cmp_score(const void *a, const void *b)
+{
+	float x = ((const struct rec_region *)a)->score, y = ((const struct rec_region *)b)->score;
+	return (x < y) - (x > y);
+}
+
+int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t stride)
+{
+	l->nregions = 0;
+	float scale = fmaxf(1.0f, (float)ALPR_MAX(w, h) / WORK_MAX_SIDE);
+	int ww = (int)(w / scale), wh = (int)(h / scale);
+	if (ww < 16 || wh < 16) {
+		return 0;
+	}
+	size_t npix = (size_t)ww * wh;
+	int r = 0;
+	r |= grow((void **)&l->grey, &l->grey_cap, npix, 1);
+	r |= grow((void **)&l->half, &l->half_cap, npix / 4 + 1, 1);
+	r |= grow((void **)&l->integral, &l->integral_cap, (size_t)(ww + 1) * (wh + 1),
+		  sizeof(uint32_t));
+	r |= grow((void **)&l->mask, &l->mask_cap, npix, 1);
+	r |= grow((void **)&l->labels, &l->labels_cap, npix, sizeof(int32_t));
+	/* at most one provisional label per two pixels, plus the background */
+	r |= grow(&l->cc, &l->cc_cap, npix / 2 + 2, sizeof(struct cc));
+	if (r < 0) {
+		return -ENOMEM;
+	}
+	if (scale > 1.0f) {
+		downscale(grey, w, h, stride, l->grey, ww, wh);
+	} else {
+		for (int y = 0; y < wh; y++) {
+			memcpy(l->grey + (size_t)y * ww, grey + (size_t)y * stride, (size_t)ww);
+		}
+	}
+	int hw = ww / 2, hh = wh / 2;
+	for (int y = 0; y < hh; y++) {
+		const uint8_t *a = l->grey + (size_t)(2 * y) * ww, *b = a + ww;
+		for (int x = 0; x < hw; x++) {
+			l->half[(size_t)y * hw + x] =
+				(uint8_t)((a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1] + 2) /
+					  4);
+		}
+	}
+	for (int level = 0; level < 2; level++) {
+		const uint8_t *img = level == 0 ? l->grey : l->half;
+		int iw = level == 0 ? ww : hw, ih = level == 0 ? wh : hh;
+		if (iw < 16 || ih < 16) {
+			continue;
+		}
+		integrate(img, iw, ih, l->integral);
+		for (int pol = 0; pol < 2; pol++) {
+			binarise(img, iw, ih, l->integral, pol == 1, l->mask);
+			int nb = label_blobs(l, iw, ih, level_hmin[level], level_hmax[level]);
+			group_rows(l, nb, scale * (level == 0 ? 1.0f : 2.0f), pol == 1);
+		}
+	}
+	merge_rows(l);
+	/* Drop weak rows, then duplicates (the same row at both levels). */
+	int k = 0;
+	for (int i = 0; i < l->nregions; i++) {
+		if (l->regions[i].nchars >= 3 && l->regions[i].score > 0.05f) {
+			l->regions[k++] = l->regions[i];
+		}
+	}
+	l->nregions = k;
+	qsort(l->regions, (size_t)l->nregions, sizeof(l->regions[0]), cmp_score);
+	k = 0;
+	for (int i = 0; i < l->nregions && k < REC_MAX_REGIONS; i++) {
+		bool dup = false;
+		for (int j = 0; j < k && !dup; j++) {
+			dup = overlap(&l->regions[i], &l->regions[j]) > 0.6f;
+		}
+		if (!dup) {
+			l->regions[k++] = l->regions[i];
+		}
+	}
+	l->nregions = k;
+	return 0;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * recognize-private.h: the pipeline's parts, for the module's own files and its tests.
+ * Not a public API: names and structures change with the pipeline.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recognize.h"
+
+/* ---- localisation (locate.c) ----------------------------------------------------------- */
+
+/* Most row hypotheses kept per frame (the best by score); the rest are dropped. */
+#define REC_MAX_REGIONS 48
+/* Most character blobs considered per binarisation; a frame full of texture has more, and
+ * the excess (the smallest first... in scan order) is ignored rather than stored. */
+#define REC_MAX_BLOBS 16384
+/* Most characters kept per row. */
+#define REC_MAX_ROW 12
+
+struct rec_blob {
+	int x0, y0, x1, y1; /* inclusive bounds, in the working image */
+	int area;
+};
+
+/* A row of character-shaped blobs: a plate hypothesis, in frame pixels. */
+struct rec_region {
+	float x0, y0, x1, y1; /* the row's bounding box */
+	float cy;             /* centre line: y = cy + slope * (x - cx) */
+	float cx;
+	float slope;
+	float char_h; /* median character height */
+	int nchars;
+	bool light_on_dark;
+	float score;
+	/* character boxes (frame pixels), left to right */
+	float cx0[REC_MAX_ROW], cx1[REC_MAX_ROW];
+};
+
+struct rec_locator {
+	/* working images, grown as needed and reused (capacity in pixels) */
+	uint8_t *grey;
+	size_t grey_cap;
+	uint8_t *half;
+	size_t half_cap;
+	uint32_t *integral;
+	size_t integral_cap;
+	uint8_t *mask;
+	size_t mask_cap;
+	int32_t *labels;
+	size_t labels_cap;
+	void *cc; /* connected-component records (locate.c) */
+	size_t cc_cap;
+	struct rec_blob *blobs;
+	struct rec_blob *row_blobs;
+	int *order;
+	int *link;
+	int nregions;
+	struct rec_region regions[REC_MAX_REGIONS * 4];
+};
+
+void rec_locator_init(struct rec_locator *l);
+void rec_locator_finish(struct rec_locator *l);
+/* Finds row hypotheses in a grey frame. Fills l->regions[0..l->nregions), best first, at
+ * most REC_MAX_REGIONS. 0 or -ENOMEM. */
+int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t stride);
+
+/* ---- syntax (syntax.c) ----------------------------------------------------------------- */
+
+#define REC_MAX_SYNTAX 512
+
+struct rec_syntax_entry {
+	char state[3];
+	char pattern[RECOGNIZE_MAX_CHARS + 1];
+	int weight;
+};
+
+struct rec_syntax {
+	int n;
+	struct rec_syntax_entry e[REC_MAX_SYNTAX];
+};
+
+/* Loads a syntax table (STATE<TAB>PATTERN<TAB>WEIGHT lines, '#' comments). On a bad line:
+ * -ALPR_E_PARSE and a message naming the line in @err. -ENOENT when missing. */
+int rec_syntax_load(struct rec_syntax *s, const char *path, char *err, size_t errsz);
+/* Does @text fit a pattern of @state (NULL or "" for any state)? */
+bool rec_syntax_match(const struct rec_syntax *s, const char *text, const char *state);
+/* Does @text fit the pattern @pattern ('9' digit, 'A' letter, else itself)? */
+bool rec_pattern_match(const char *pattern, const char *text);
+
+/* ---- candidates (candidates.c) --------------------------------------------------------- */
+
+#define REC_MAX_ALTS 6
+
+/* One character position as the OCR saw it: alternatives best first, probabilities 0..1. */
+struct rec_position {
+	int nalts;
+	char ch[REC_MAX_ALTS];
+	float p[REC_MAX_ALTS];
+};
+
+/* Builds up to @topn candidates from @n positions into @out (ranked, best first), adding the
+ * usual look-alike characters as weaker alternatives and preferring strings that fit a
+ * syntax of @state (any state when NULL/""). Returns how many were written. */
+int rec_candidates(const struct rec_position *pos, int n, const struct rec_syntax *syn,
+		   const char *state, int topn, struct recognize_candidate *out);

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * The recognizer: a context holding Tesseract, the syntax table and the working buffers, and
+ * the pipeline that runs localisation (locate.c), reads the best rows and builds candidates
+ * (candidates.c). Image files are decoded here, with Leptonica, after their header has been
+ * checked against the size limits.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <leptonica/allheaders.h>
+#include <tesseract/capi.h>
+
+#include "common.h"
+#include "recognize-private.h"
+
+#define LOG "recognize"
+
+/* Rows read by Tesseract per frame: the best few by localisation score. Each costs a few
+ * milliseconds; the budget is 100 ms per 720p scene on one core. */
+#define OCR_MAX_ROWS 6
+/* The OCR crop: characters are scaled to this height (Tesseract's LSTM models take lines of
+ * 36 px, characters and margins together), with this much context above and below. */
+#define OCR_CHAR_H 32
+#define OCR_PAD    8
+#define OCR_MAX_W  640
+/* Results below this confidence (0..100) are not plates worth reporting. */
+#define MIN_PLATE_CONFIDENCE 40.0f
+#define MIN_PLATE_CHARS      4
+#define MAX_PLATE_CHARS      8
+
+struct recognizer {
+	TessBaseAPI *api;
+	char model[8];
+	int topn, max_plates;
+	char state[3];
+	struct rec_syntax syntax;
+	struct rec_locator loc;
+	/* the frame as grey (RGB input, decoded files), grown and reused */
+	uint8_t *grey;
+	size_t grey_cap;
+	/* the OCR crop */
+	uint8_t band[(OCR_CHAR_H * 2 + 2 * OCR_PAD) * (OCR_MAX_W + 2 * OCR_PAD)];
+};
+
+const char *recognize_model(const struct recognizer *r)
+{
+	return r->model;
+}
+
+static int start_tesseract(struct recognizer *r, const char *datadir, bool force_eng)
+{
+	char path[PATH_MAX], ocrdir[PATH_MAX];
+	struct stat st;
+	snprintf(ocrdir, sizeof(ocrdir), "%s/ocr", datadir);
+	snprintf(path, sizeof(path), "%s/plate.traineddata", ocrdir);
+	bool own = !force_eng && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+
+	r->api = TessBaseAPICreate();
+	if (!r->api) {
+		return -ENOMEM;
+	}
+	/* No dictionaries: plates are not words, and loading them costs time and memory. */
+	char *names[] = {"load_system_dawg", "load_freq_dawg",    "load_punc_dawg",
+			 "load_number_dawg", "load_unambig_dawg", "load_bigram_dawg"};
+	char *values[] = {"0", "0", "0", "0", "0", "0"};
+	int rc = TessBaseAPIInit4(r->api, own ? ocrdir : NULL, own ? "plate" : "eng", OEM_LSTM_ONLY,
+				  NULL, 0, names, values, ALPR_ARRAY_SIZE(names), 0);
+	if (rc != 0) {
+		alpr_error(LOG, "cannot start Tesseract with the %s model%s%s",
+			   own ? "plate" : "eng", own ? " in " : "", own ? ocrdir : "");
+		return -ENOENT;
+	}
+	alpr_strlcpy(r->model, own ? "plate" : "eng", sizeof(r->model));
+	TessBaseAPISetPageSegMode(r->api, PSM_SINGLE_LINE);
+	TessBaseAPISetVariable(r->api, "tessedit_char_whitelist",
+			       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+	/* per-character alternatives from the LSTM (the choice iterator) */
+	TessBaseAPISetVariable(r->api, "lstm_choice_mode", "2");
+	/* the crop is already dark on light: do not read it a second time inverted */
+	TessBaseAPISetVariable(r->api, "tessedit_do_invert", "0");
+	alpr_info(LOG, "OCR model: %s", r->model);
+	return 0;
+}
+
+int recognize_create(const struct recognize_options *opt, struct recognizer **out)
+{
+	struct recognize_options o = {0};
+	if (opt) {
+		o = *opt;
+	}
+	if (!out || o.topn < 0 || o.topn > RECOGNIZE_MAX_CANDIDATES || o.max_plates < 0 ||
+	    o.max_plates > RECOGNIZE_MAX_PLATES ||
+	    (o.state && o.state[0] && strlen(o.state) != 2)) {
+		return -EINVAL;
+	}
+	struct recognizer *r = calloc(1, sizeof(*r));
+	if (!r) {
+		return -ENOMEM;
+	}
+	r->topn = o.topn ? o.topn : 10;
+	r->max_plates = o.max_plates ? o.max_plates : 3;
+	if (o.state && o.state[0]) {
+		r->state[0] = (char)(o.state[0] & ~0x20);
+		r->state[1] = (char)(o.state[1] & ~0x20);
+	}
+	rec_locator_init(&r->loc);
+	const char *datadir = o.datadir ? o.datadir : alpr_datadir();
+	char path[PATH_MAX], err[PATH_MAX + 128];
+	snprintf(path, sizeof(path), "%s/plates/us-syntax.tsv", datadir);
+	int rc = rec_syntax_load(&r->syntax, path, err, sizeof(err));
+	if (rc < 0) {
+		alpr_error(LOG, "%s", err);
+		recognize_destroy(r);
+		return rc;
+	}
+	rc = start_tesseract(r, datadir, o.force_eng);
+	if (rc < 0) {
+		recognize_destroy(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void recognize_destroy(struct recognizer *r)
+{
+	if (!r) {
+		return;
+	}
+	if (r->api) {
+		TessBaseAPIEnd(r->api);
+		TessBaseAPIDelete(r->api);
+	}
+	rec_locator_finish(&r->loc);
+	free(r->grey);
+	free(r);
+}
+
+/* ---- reading one row ------------------------------------------------------------------- */
+
+static float sample(const uint8_t *g, int w, int h, size_t stride, float x, float y)
+{
+	x = fminf(fmaxf(x, 0), (float)w - 1.001f);
+	y = fminf(fmaxf(y, 0), (float)h - 1.001f);
+	int xi = (int)x, yi = (int)y;
+	float fx = x - xi, fy = y - yi;
+	const uint8_t *p = g + (size_t)yi * stride + xi;
+	float top = p[0] + fx * (p[1] - p[0]);
+	float bot = p[stride] + fx * (p[stride + 1] - p[stride]);
+	return top + fy * (bot - top);
+}
+
+/*
+ * Cuts the row out of the frame along its centre line (deskewing it), scales the characters
+ * to OCR_CHAR_H, stretches the contrast and makes it dark on light. Returns the crop's
+ * width (its height is in *bh).
+ */
+static int cut_band(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		    const struct rec_region *reg, int *bh_out)
+{
+	float ch = reg->char_h, s = ch / OCR_CHAR_H; /* frame pixels per crop pixel */
+	float norm = sqrtf(1 + reg->slope * reg->slope);
+	float dx = 1 / norm, dy = reg->slope / norm; /* along the row */
+	float u0 = reg->x0 - reg->cx - 0.5f * ch, u1 = reg->x1 - reg->cx + 0.5f * ch;
+	int bw = (int)((u1 - u0) / s) + 2 * OCR_PAD;
+	int bh = (int)(ch * 1.5f / s) + 2 * OCR_PAD;
+	if (bw > OCR_MAX_W + 2 * OCR_PAD) {
+		bw = OCR_MAX_W + 2 * OCR_PAD;
+	}
+	if ((size_t)bw * bh > sizeof(r->band)) {
+		bh = (int)(sizeof(r->band) / (size_t)bw);
+	}
+	int hist[256] = {0};
+	for (int v = 0; v < bh; v++) {
+		float vv = (v - bh * 0.5f) * s;
+		for (int u = 0; u < bw; u++) {
+			float uu = u0 + (u - OCR_PAD) * s;
+			float x = reg->cx + uu * dx - vv * dy, y = reg->cy + uu * dy + vv * dx;
+			uint8_t p = (uint8_t)(sample(g, w, h, stride, x, y) + 0.5f);
+			r->band[(size_t)v * bw + u] = p;
+			hist[p]++;
+		}
+	}
+	/* contrast stretch between the 3rd and 97th percentiles */
+	int total = bw * bh, lo = 0, hi = 255, acc = 0;
+	for (int i = 0; i < 256; i++) {
+		acc += hist[i];
+		if (acc >= total * 3 / 100) {
+			lo = i;
+			break;
+		}
+	}
+	acc = 0;
+	for (int i = 255; i >= 0; i--) {
+		acc += hist[i];
+		if (acc >= total * 3 / 100) {
+			hi = i;
+			break;
+		}
+	}
+	if (hi <= lo) {
+		hi = lo + 1;
+	}
+	uint8_t lut[256];
+	for (int i = 0; i < 256; i++) {
+		int v = (i - lo) * 255 / (hi - lo);
+		v = v < 0 ? 0 : v > 255 ? 255 : v;
+		lut[i] = (uint8_t)(reg->light_on_dark ? 255 - v : v);
+	}
+	for (int i = 0; i < total; i++) {
+		r->band[i] = lut[r->band[i]];
+	}
+	*bh_out = bh;
+	return bw;
+}
+
+static float clampf(float v, float lo, float hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Reads the crop; fills per-character alternatives. Returns the number of characters, or
+ * -EIO. */
+static int read_band(struct recognizer *r, int bw, int bh, struct rec_position *pos)
+{
+	TessBaseAPISetImage(r->api, r->band, bw, bh, 1, bw);
+	TessBaseAPISetSourceResolution(r->api, 300);
+	if (TessBaseAPIRecognize(r->api, NULL) != 0) {
+		return -EIO;
+	}
+	TessResultIterator *it = TessBaseAPIGetIterator(r->api);
+	if (!it) {
+		return 0;
+	}
+	int n = 0;
+	do {
+		char *t = TessResultIteratorGetUTF8Text(it, RIL_SYMBOL);
+		if (!t) {
+			continue;
+		}
+		char c = t[0];
+		float conf = TessResultIteratorConfidence(it, RIL_SYMBOL);
+		TessDeleteText(t);
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+			continue;
+		}
+		if (n >= RECOGNIZE_MAX_CHARS) {
+			n++;
+			break;
+		}
+		struct rec_position *p = &pos[n++];
+		p->nalts = 1;
+		p->ch[0] = c;
+		p->p[0] = clampf(conf / 100.0f, 0.01f, 0.999f);
+		TessChoiceIterator *ci = TessResultIteratorGetChoiceIterator(it);
+		if (ci) {
+			do {
+				const char *ct = TessChoiceIteratorGetUTF8Text(ci);
+				float cc = TessChoiceIteratorConfidence(ci);
+				if (!ct || !ct[0] || ct[1] || p->nalts >= REC_MAX_ALTS) {
+					continue;
+				}
+				char a = ct[0];
+				if (!((a >= 'A' && a <= 'Z') || (a >= '0' && a <= '9'))) {
+					continue;
+				}
+				bool seen = false;
+				for (int k = 0; k < p->nalts; k++) {
+					seen |= p->ch[k] == a;
+				}
+				if (!seen) {
+					p->ch[p->nalts] = a;
+					p->p[p->nalts] = clampf(cc / 100.0f, 0.001f, 0.999f);
+					p->nalts++;
+				}
+			} while (TessChoiceIteratorNext(ci));
+			TessChoiceIteratorDelete(ci);
+		}
+	} while (TessResultIteratorNext(it, RIL_SYMBOL));
+	TessResultIteratorDelete(it);
+	return n;
+}
+
+static void plate_geometry(const struct rec_region *reg, struct recognize_plate *p)
+{
+	/* A US plate is 12 x 6 inches with characters about 2.75 inches tall: the plate is
+	 * about twice the character height tall and a character height wider than the row. */
+	float ch = reg->char_h;
+	float norm = sqrtf(1 + reg->slope * reg->slope);
+	float dx = 1 / norm, dy = reg->slope / norm;
+	float u0 = reg->x0 - reg->cx - 0.6f * ch, u1 = reg->x1 - reg->cx + 0.6f * ch;
+	float v0 = -1.05f * ch, v1 = 0.95f * ch;
+	float us[4] = {u0, u1, u1, u0}, vs[4] = {v0, v0, v1, v1};
+	float minx = 1e9f, miny = 1e9f, maxx = -1e9f, maxy = -1e9f;
+	for (int i = 0; i < 4; i++) {
+		float x = reg->cx + us[i] * dx - vs[i] * dy, y = reg->cy + us[i] * dy + vs[i] * dx;
+		p->corners[i][0] = (int)lrintf(x);
+		p->corners[i][1] = (int)lrintf(y);
+		minx = fminf(minx, x);
+		miny = fminf(miny, y);
+		maxx = fmaxf(maxx, x);
+		maxy = fmaxf(maxy, y);
+	}
+	p->x = (int)lrintf(minx);
+	p->y = (int)lrintf(miny);
+	p->w = (int)lrintf(maxx - minx);
+	p->h = (int)lrintf(maxy - miny);
+}
+
+static float box_overlap(const struct recognize_plate *a, const struct recognize_plate *b)
+{
+	int ix = ALPR_MIN(a->x + a->w, b->x + b->w) - ALPR_MAX(a->x, b->x);
+	int iy = ALPR_MIN(a->y + a->h, b->y + b->h) - ALPR_MAX(a->y, b->y);
+	if (ix <= 0 || iy <= 0) {
+		return 0;
+	}
+	return (float)ix * iy / (float)ALPR_MIN(a->w * a->h, b->w * b->h);
+}
+
+static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		      struct recognize_result *out)
+{
+	int64_t t0 = alpr_monotonic_us();
+	int rc = rec_locate(&r->loc, g, w, h, stride);
+	if (rc < 0) {
+		return rc;
+	}
+	int64_t t1 = alpr_monotonic_us();
+	out->nregions = r->loc.nregions;
+	for (int i = 0; i < r->loc.nregions && i < RECOGNIZE_MAX_REGIONS; i++) {
+		struct recognize_plate tmp;
+		plate_geometry(&r->loc.regions[i], &tmp);
+		out->regions[i].x = tmp.x;
+		out->regions[i].y = tmp.y;
+		out->regions[i].w = tmp.w;
+		out->regions[i].h = tmp.h;
+		out->regions[i].score = r->loc.regions[i].score;
+	}
+	struct recognize_plate found[OCR_MAX_ROWS];
+	float rank[OCR_MAX_ROWS];
+	int nfound = 0;
+	for (int i = 0; i < r->loc.nregions && i < OCR_MAX_ROWS; i++) {
+		const struct rec_region *reg = &r->loc.regions[i];
+		int bh, bw = cut_band(r, g, w, h, stride, reg, &bh);
+		struct rec_position pos[RECOGNIZE_MAX_CHARS];
+		int n = read_band(r, bw, bh, pos);
+		out->nread++;
+		if (n < 0) {
+			return n;
+		}
+		if (n < MIN_PLATE_CHARS - 1 || n > RECOGNIZE_MAX_CHARS) {
+			continue;
+		}
+		struct recognize_plate *p = &found[nfound];
+		memset(p, 0, sizeof(*p));
+		p->ncandidates =
+			rec_candidates(pos, n, &r->syntax, r->state, r->topn, p->candidates);
+		if (p->ncandidates == 0) {
+			continue;
+		}
+		const struct recognize_candidate *best = &p->candidates[0];
+		int len = (int)strlen(best->text);
+		if (len < MIN_PLATE_CHARS || len > MAX_PLATE_CHARS ||
+		    best->confidence < MIN_PLATE_CONFIDENCE) {
+			continue;
+		}
+		alpr_strlcpy(p->text, best->text, sizeof(p->text));
+		p->confidence = best->confidence;
+		/* per-character confidence: the OCR's for characters it read as they stand */
+		p->nchars = len;
+		for (int c = 0; c < len; c++) {
+			float cc = 0;
+			for (int k = 0; k < n; k++) {
+				for (int a = 0; a < pos[k].nalts; a++) {
+					if (pos[k].ch[a] == best->text[c] &&
+					    (k == c || k == c + 1 || k + 1 == c)) {
+						cc = fmaxf(cc, pos[k].p[a] * 100.0f);
+					}
+				}
+			}
+			p->char_confidence[c] = cc;
+		}
+		p->light_on_dark = reg->light_on_dark;
+		plate_geometry(reg, p);
+		rank[nfound] = p->confidence * (best->syntax_match ? 1.0f : 0.6f) *
+			       (0.5f + 0.5f * reg->score);
+		nfound++;
+	}
+	/* best first; one result per plate (two rows of one plate overlap) */
+	out->nplates = 0;
+	for (;;) {
+		int bi = -1;
+		for (int i = 0; i < nfound; i++) {
+			if (rank[i] >= 0 && (bi < 0 || rank[i] > rank[bi])) {
+				bi = i;
+			}
+		}
+		if (bi < 0 || out->nplates >= r->max_plates) {
+			break;
+		}
+		rank[bi] = -1;
+		bool dup = false;
+		for (int j = 0; j < out->nplates && !dup; j++) {
+			dup = box_overlap(&found[bi], &out->plates[j]) > 0.5f;
+		}
+		if (!dup) {
+			out->plates[out->nplates++] = found[bi];
+		}
+	}
+	int64_t t2 = alpr_monotonic_us();
+	out->locate_ms = (double)(t1 - t0) / 1000.0;
+	out->ocr_ms = (double)(t2 - t1) / 1000.0;
+	return 0;
+}
+
+static int grow_grey(struct recognizer *r, size_t n)
+{
+	if (n <= r->grey_cap) {
+		return 0;
+	}
+	uint8_t *p = realloc(r->grey, n);
+	if (!p) {
+		return -ENOMEM;
+	}
+	r->grey = p;
+	r->grey_cap = n;
+	return 0;
+}
+
+int recognize_frame(struct recognizer *r, const uint8_t *pixels, int width, int height,
+		    size_t stride, enum recognize_format format, struct recognize_result *out)
+{
+	if (!r || !pixels || !out || width <= 0 || height <= 0 ||
+	    (format != RECOGNIZE_GREY8 && format != RECOGNIZE_RGB24)) {
+		return -EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	if (width > RECOGNIZE_MAX_SIDE || height > RECOGNIZE_MAX_SIDE ||
+	    (uint64_t)width * (uint64_t)height > RECOGNIZE_MAX_PIXELS) {
+		return -EFBIG;
+	}
+	if (stride < (size_t)width * (size_t)format) {
+		return -EINVAL;
+	}
+	if (format == RECOGNIZE_GREY8) {
+		return read_frame(r, pixels, width, height, stride, out);
+	}
+	int rc = grow_grey(r, (size_t)width * height);
+	if (rc < 0) {
+		return rc;
+	}
+	for (int y = 0; y < height; y++) {
+		const uint8_t *s = pixels + (size_t)y * stride;
+		uint8_t *d = r->grey + (size_t)y * width;
+		for (int x = 0; x < width; x++) {
+			/* ITU-R BT.601 luma, in integers */
+			d[x] = (uint8_t)((77 * s[3 * x] + 150 * s[3 * x + 1] + 29 * s[3 * x + 2]) >>
+					 8);
+		}
+	}
+	return read_frame(r, r->grey, width, height, (size_t)width, out);
+}
+
+/* ---- encoded images -------------------------------------------------------------------- */
+
+static int fail(char *err, size_t errsz, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errsz, int rc, const char *fmt, ...)
+{
+	if (errsz) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int recognize_image(struct recognizer *r, const uint8_t *data, size_t len,
+		    struct recognize_result *out, char *err, size_t errsz)
+{
+	if (errsz) {
+		err[0] = '\0';
+	}
+	if (!r || !out || (!data && len)) {
+		return fail(err, errsz, -EINVAL, "invalid arguments");
+	}
+	memset(out, 0, sizeof(*out));
+	if (len == 0) {
+		return fail(err, errsz, -EINVAL, "empty file");
+	}
+	if (len > RECOGNIZE_MAX_FILE_BYTES) {
+		return fail(err, errsz, -EFBIG, "file larger than %u MiB",
+			    RECOGNIZE_MAX_FILE_BYTES >> 20);
+	}
+	l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
+	if (len < 12 || findFileFormatBuffer(data, &format) != 0 || format == IFF_UNKNOWN) {
+		return fail(err, errsz, -EINVAL, "not an image (unknown format)");
+	}
+	if (pixReadHeaderMem(data, len, &format, &w, &h, &bps, &spp, &cmap) != 0) {
+		return fail(err, errsz, -ALPR_E_CORRUPT, "damaged image (unreadable header)");
+	}
+	if (w <= 0 || h <= 0) {
+		return fail(err, errsz, -ALPR_E_CORRUPT, "damaged image (size %dx%d)", w, h);
+	}
+	if (w > RECOGNIZE_MAX_SIDE || h > RECOGNIZE_MAX_SIDE ||
+	    (uint64_t)w * (uint64_t)h > RECOGNIZE_MAX_PIXELS) {
+		return fail(err, errsz, -EFBIG, "image too large (%dx%d, at most %u pixels)", w, h,
+			    RECOGNIZE_MAX_PIXELS);
+	}
+	PIX *pix;
+	if (format == IFF_JFIF_JPEG) {
+		/* Leptonica refuses a JPEG that decodes with warnings (truncated, damaged)
+		 * unless asked to continue: a half-grey frame is not a frame. */
+		l_int32 nwarn = 0;
+		pix = pixReadMemJpeg(data, len, 0, 1, &nwarn, L_JPEG_READ_LUMINANCE);
+		if (pix && nwarn > 0) {
+			pixDestroy(&pix);
+		}
+	} else {
+		pix = pixReadMem(data, len);
+	}
+	if (!pix) {
+		return fail(err, errsz, -ALPR_E_CORRUPT, "damaged or truncated image");
+	}
+	PIX *g = pixConvertTo8(pix, 0);
+	pixDestroy(&pix);
+	if (!g || pixGetDepth(g) != 8 || pixGetWidth(g) != w || pixGetHeight(g) != h) {
+		pixDestroy(&g);
+		return fail(err, errsz, -ALPR_E_CORRUPT, "unsupported image layout");
+	}
+	int rc = grow_grey(r, (size_t)w * h);
+	if (rc < 0) {
+		pixDestroy(&g);
+		return fail(err, errsz, rc, "out of memory");
+	}
+	l_uint32 *data32 = pixGetData(g);
+	l_int32 wpl = pixGetWpl(g);
+	for (int y = 0; y < h; y++) {
+		l_uint32 *line = data32 + (size_t)y * wpl;
+		uint8_t *d = r->grey + (size_t)y * w;
+		for (int x = 0; x < w; x++) {
+			d[x] = (uint8_t)GET_DATA_BYTE(line, x);
+		}
+	}
+	pixDestroy(&g);
+	rc = read_frame(r, r->grey, w, h, (size_t)w, out);
+	if (rc < 0) {
+		return fail(err, errsz, rc, "recognition failed: %s", alpr_strerror(rc));
+	}
+	return 0;
+}
+
+int recognize_file(struct recognizer *r, const char *path, struct recognize_result *out, char *err,
+		   size_t errsz)
+{
+	if (errsz) {
+		err[0] = '\0';
+	}
+	if (!r || !path || !out) {
+		return fail(err, errsz, -EINVAL, "invalid arguments");
+	}
+	memset(out, 0, sizeof(*out));
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = alpr_read_file(path, RECOGNIZE_MAX_FILE_BYTES, &buf, &len);
+	if (rc < 0) {
+		return fail(err, errsz, rc, "%s",
+			    rc == -EFBIG ? "file too large" : alpr_strerror(rc));
+	}
+	rc = recognize_image(r, (const uint8_t *)buf, len, out, err, errsz);
+	free(buf);
+	return rc;
+}

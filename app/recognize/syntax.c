@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/* US plate syntaxes (data/plates/us-syntax.tsv): loading and matching. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "recognize-private.h"
+
+/* The table is a few kilobytes; anything larger is not the project's file. */
+#define SYNTAX_MAX_BYTES (1u << 20)
+
+bool rec_pattern_match(const char *pattern, const char *text)
+{
+	size_t i = 0;
+	for (; pattern[i] && text[i]; i++) {
+		char p = pattern[i], c = text[i];
+		if (p == '9') {
+			if (c < '0' || c > '9') {
+				return false;
+			}
+		} else if (p == 'A') {
+			if (c < 'A' || c > 'Z') {
+				return false;
+			}
+		} else if (p != c) {
+			return false;
+		}
+	}
+	return !pattern[i] && !text[i];
+}
+
+bool rec_syntax_match(const struct rec_syntax *s, const char *text, const char *state)
+{
+	bool any = !state || !state[0];
+	for (int i = 0; i < s->n; i++) {
+		if (!any && strcasecmp(s->e[i].state, state) != 0) {
+			continue;
+		}
+		if (rec_pattern_match(s->e[i].pattern, text)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int bad_line(char *err, size_t errsz, const char *path, int line, const char *why)
+{
+	if (errsz) {
+		snprintf(err, errsz, "%s:%d: %s", path, line, why);
+	}
+	return -ALPR_E_PARSE;
+}
+
+int rec_syntax_load(struct rec_syntax *s, const char *path, char *err, size_t errsz)
+{
+	_autofree_ char *buf = NULL;
+	size_t len;
+	s->n = 0;
+	int r = alpr_read_file(path, SYNTAX_MAX_BYTES, &buf, &len);
+	if (r < 0) {
+		if (errsz) {
+			snprintf(err, errsz, "%s: %s", path, alpr_strerror(r));
+		}
+		return r;
+	}
+	int lineno = 0;
+	for (char *p = buf; p < buf + len;) {
+		char *nl = memchr(p, '\n', (size_t)(buf + len - p));
+		char *end = nl ? nl : buf + len;
+		lineno++;
+		if (end > p && end[-1] == '\r') {
+			end[-1] = '\0';
+		}
+		*end = '\0';
+		char *line = p;
+		p = end + 1;
+		if (!line[0] || line[0] == '#') {
+			continue;
+		}
+		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (!t1 || !t2) {
+			return bad_line(err, errsz, path, lineno,
+					"expected STATE<TAB>PATTERN<TAB>WEIGHT");
+		}
+		size_t sl = (size_t)(t1 - line), pl = (size_t)(t2 - t1 - 1);
+		int64_t weight;
+		if (sl != 2 || !isupper((unsigned char)line[0]) ||
+		    !isupper((unsigned char)line[1])) {
+			return bad_line(err, errsz, path, lineno, "state is not a two-letter code");
+		}
+		if (pl < 1 || pl > RECOGNIZE_MAX_CHARS) {
+			return bad_line(err, errsz, path, lineno, "pattern length out of range");
+		}
+		if (alpr_parse_int64(t2 + 1, strlen(t2 + 1), 0, 100, &weight) < 0) {
+			return bad_line(err, errsz, path, lineno, "weight is not 0..100");
+		}
+		if (s->n >= REC_MAX_SYNTAX) {
+			return bad_line(err, errsz, path, lineno, "too many patterns");
+		}
+		struct rec_syntax_entry *e = &s->e[s->n++];
+		memcpy(e->state, line, 2);
+		e->state[2] = '\0';
+		memcpy(e->pattern, t1 + 1, pl);
+		e->pattern[pl] = '\0';
+		e->weight = (int)weight;
+	}
+	return 0;
+}
