@@ -4,7 +4,7 @@
 #
 #   tools/train-ocr/train.sh            # whole pipeline, writes data/ocr/plate.traineddata
 #
-# Knobs (environment): SEED (1), N_TRAIN (8000), N_TEST (400), ITERATIONS (32000),
+# Knobs (environment): SEED (1), N_TRAIN (8000), N_TEST (400), ITERATIONS (20000),
 # JOBS (2, for generation and .lstmf only; training is always one process).
 # Work files go to tools/train-ocr/work/ (git-ignored). Reproducible from SEED: the data are
 # a pure function of SEED; lstmtraining itself is deterministic for the same inputs.
@@ -16,7 +16,7 @@ work=$here/work
 SEED=${SEED:-1}
 N_TRAIN=${N_TRAIN:-8000}
 N_TEST=${N_TEST:-400}
-ITERATIONS=${ITERATIONS:-32000}
+ITERATIONS=${ITERATIONS:-20000}
 JOBS=${JOBS:-2}
 PY=/usr/bin/python3
 NET_BODY='Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx96'
@@ -58,11 +58,15 @@ echo "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" >"$work/alphabet.txt"
 unicharset_extractor --output_unicharset "$work/plate.unicharset" --norm_mode 1 "$work/alphabet.txt" >/dev/null 2>&1
 combine_lang_model --input_unicharset "$work/plate.unicharset" --script_dir "$work/langdata" \
 	--output_dir "$work/lang" --lang plate >/dev/null 2>&1
-nclass=$(head -1 "$work/lang/plate/plate.unicharset")
+# Output layer size = recoder code range: the unicharset's 39 entries (36 + space, Joined,
+# Broken) minus one, as Broken doubles as the CTC null ("Null char=2" from combine_lang_model).
+# A mismatched size (O1c39) only warns but training then stalls at ~98% error.
+nclass=$(($(head -1 "$work/lang/plate/plate.unicharset") - 1))
 net="[1,36,0,1 $NET_BODY O1c$nclass]"
 log "unicharset size $nclass, net $net"
 
 # 4. train from scratch, one process, niced (shared 2-core machine)
+rm -rf "$work/ckpt"
 mkdir -p "$work/ckpt"
 t1=$(date +%s)
 nice -n 10 lstmtraining --debug_interval 0 \
