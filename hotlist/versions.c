@@ -1000,6 +1000,7 @@ int hotlist_delta_apply(struct hotlist *h, const char *path, const char *pub_pat
 	MDB_txn *txn = NULL;
 	int r;
 
+	int64_t t0 = alpr_monotonic_us();
 	r = alpr_read_file(path, DELTA_FILE_MAX, &text, &len);
 	if (r < 0) {
 		snprintf(err, errsz, "%s: %s", path, alpr_strerror(r));
@@ -1137,8 +1138,10 @@ int hotlist_delta_apply(struct hotlist *h, const char *path, const char *pub_pat
 		r = -ALPR_E_PARSE;
 		goto fail;
 	}
+	int64_t t1 = alpr_monotonic_us();
 	/* A snapshot (base 0) replaces whatever the list holds. */
 	r = hotlist_batch_apply(h, txn, list, b, base == 0, target, &br);
+	int64_t t2 = alpr_monotonic_us();
 	if (r < 0) {
 		snprintf(err, errsz, "%s: %s (nothing applied)", path, alpr_strerror(r));
 		goto fail;
@@ -1168,6 +1171,9 @@ int hotlist_delta_apply(struct hotlist *h, const char *path, const char *pub_pat
 		snprintf(err, errsz, "%s: %s (nothing applied)", path, alpr_strerror(r));
 		goto fail;
 	}
+	alpr_debug("hotlist", "delta %s: verify and parse %.3f s, apply %.3f s, commit %.3f s",
+		   path, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
+		   (double)(alpr_monotonic_us() - t2) / 1e6);
 	if (new_version) {
 		*new_version = target;
 	}
