@@ -55,7 +55,6 @@ struct camera {
 	int64_t replay_offset_us; /* added to replay times: the length of earlier loops */
 	int64_t first_pts_ns;     /* this run's first PTS, -1 before it */
 	int64_t last_pts_ns;      /* this run's latest PTS */
-	int64_t interval_ns;      /* between this run's last two PTS, -1 before */
 	int64_t last_captured_us;
 };
 
@@ -174,6 +173,7 @@ static void emit(struct camera *cam, enum capture_state state, const char *messa
 		 unsigned attempt)
 {
 	struct capture *c = cam->c;
+	bool terminal = state == CAPTURE_ENDED || (state == CAPTURE_FAILED && retry_in_ms < 0);
 
 	g_mutex_lock(&c->lock);
 	cam->stats.state = state;
@@ -182,10 +182,6 @@ static void emit(struct camera *cam, enum capture_state state, const char *messa
 	}
 	if (state == CAPTURE_FAILED || state == CAPTURE_ENDED) {
 		alpr_strlcpy(cam->stats.message, message, sizeof(cam->stats.message));
-	}
-	if (state == CAPTURE_ENDED || (state == CAPTURE_FAILED && retry_in_ms < 0)) {
-		cam->done = true;
-		g_cond_broadcast(&c->ready_cond);
 	}
 	g_mutex_unlock(&c->lock);
 
@@ -206,6 +202,14 @@ static void emit(struct camera *cam, enum capture_state state, const char *messa
 		};
 
 		c->opts.on_status(&st, c->opts.userdata);
+	}
+	/* Only after the callback: when capture_next_frame() says -ENODATA, every camera's
+	 * last event has been delivered. */
+	if (terminal) {
+		g_mutex_lock(&c->lock);
+		cam->done = true;
+		g_cond_broadcast(&c->ready_cond);
+		g_mutex_unlock(&c->lock);
 	}
 }
 
@@ -250,9 +254,6 @@ static int64_t capture_time(struct camera *cam, const struct frame_view *v)
 	if (v->pts_ns >= 0) {
 		if (cam->first_pts_ns < 0) {
 			cam->first_pts_ns = v->pts_ns;
-		}
-		if (cam->last_pts_ns >= 0 && v->pts_ns > cam->last_pts_ns) {
-			cam->interval_ns = v->pts_ns - cam->last_pts_ns;
 		}
 		cam->last_pts_ns = v->pts_ns;
 		t = c->replay_start_us + cam->replay_offset_us +
@@ -381,7 +382,6 @@ static gpointer camera_thread(gpointer data)
 		err[0] = '\0';
 		cam->first_pts_ns = -1;
 		cam->last_pts_ns = -1;
-		cam->interval_ns = -1;
 		r = cam->src->impl->start(cam->src, err, sizeof(err));
 		if (r == 0) {
 			r = run(cam, &frames, attempt, err, sizeof(err));
@@ -392,14 +392,15 @@ static gpointer camera_thread(gpointer data)
 		}
 		if (r == -ENODATA) {
 			if (!cam->src->live && c->opts.loop && frames > 0) {
-				/* Next loop's times follow on from this one's last frame. */
+				/* Next loop's times follow on from this one's last frame by the
+				 * mean frame interval (timestamps in a WebM are whole ms, so the
+				 * last interval alone would drift a millisecond per loop). */
 				int64_t span = cam->last_pts_ns - cam->first_pts_ns;
+				int64_t step = span > 0 && frames > 1
+						       ? span / (int64_t)(frames - 1) / 1000
+						       : ALPR_USEC_PER_SEC / c->opts.image_fps;
 
-				cam->replay_offset_us +=
-					(span > 0 ? span / 1000 : 0) +
-					(cam->interval_ns > 0
-						 ? cam->interval_ns / 1000
-						 : ALPR_USEC_PER_SEC / c->opts.image_fps);
+				cam->replay_offset_us += (span > 0 ? span / 1000 : 0) + step;
 				continue;
 			}
 			if (cam->src->live) {

@@ -45,6 +45,15 @@ struct gst_source {
 	size_t nfiles, next_file;
 	const char *image_magic;
 	size_t image_magic_len;
+	/* Why the feeder stopped early (a bad image), reported once the images before it are
+	 * delivered. Written by the streaming thread before it ends the stream; read by the
+	 * camera thread after the appsink reports that end. */
+	char feed_error[CAPTURE_MESSAGE_MAX];
+
+	/* An error taken off the bus, returned once the frames already in the appsink (decoded
+	 * before the error) have been delivered. */
+	char bus_error[CAPTURE_MESSAGE_MAX];
+	bool failed;
 };
 
 static void release_frame(struct gst_source *s)
@@ -124,12 +133,11 @@ static int poll_bus(struct gst_source *s, GstClockTime wait, char *err, size_t e
 
 /* ---- the folder feeder ---------------------------------------------------------------- */
 
-static void post_read_error(GstElement *src, const char *path, const char *why)
+/* A bad image ends the replay there; gst_next() turns that end into the error. */
+static void feed_fail(struct gst_source *s, GstAppSrc *appsrc, const char *path, const char *why)
 {
-	GError *e = g_error_new(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, "%s: %s", path, why);
-
-	gst_element_post_message(src, gst_message_new_error(GST_OBJECT(src), e, NULL));
-	g_error_free(e);
+	snprintf(s->feed_error, sizeof(s->feed_error), "%s: %s", path, why);
+	gst_app_src_end_of_stream(appsrc);
 }
 
 /* appsrc asks for the next image: read it whole (bounded), check it is the folder's kind,
@@ -149,18 +157,17 @@ static void feed_image(GstAppSrc *appsrc, guint length, gpointer data)
 	const char *path = s->files[s->next_file];
 
 	if (!g_file_get_contents(path, &bytes, &len, &e)) {
-		post_read_error(GST_ELEMENT(appsrc), path, e->message);
+		feed_fail(s, appsrc, path, e->message);
 		g_error_free(e);
 		return;
 	}
 	if (len > CAPTURE_IMAGE_MAX_BYTES) {
-		post_read_error(GST_ELEMENT(appsrc), path, "image larger than 64 MiB");
+		feed_fail(s, appsrc, path, "image larger than 64 MiB");
 		g_free(bytes);
 		return;
 	}
 	if (len < s->image_magic_len || memcmp(bytes, s->image_magic, s->image_magic_len) != 0) {
-		post_read_error(GST_ELEMENT(appsrc), path,
-				"not an image of the folder's kind (bad signature)");
+		feed_fail(s, appsrc, path, "not an image of the folder's kind (bad signature)");
 		g_free(bytes);
 		return;
 	}
@@ -392,6 +399,8 @@ static void gst_stop(struct frame_source *base)
 		s->bus = NULL;
 	}
 	s->convert = s->sink = NULL;
+	s->feed_error[0] = s->bus_error[0] = '\0';
+	s->failed = false;
 	g_strfreev(s->files);
 	s->files = NULL;
 	s->nfiles = s->next_file = 0;
@@ -439,14 +448,33 @@ static int gst_next(struct frame_source *base, int timeout_ms, struct frame_view
 	int r;
 
 	release_frame(s);
-	r = poll_bus(s, 0, err, errsz);
-	if (r == -EIO) {
-		return r;
+	if (!s->failed) {
+		r = poll_bus(s, 0, s->bus_error, sizeof(s->bus_error));
+		s->failed = r == -EIO;
+	} else {
+		r = -EIO;
 	}
-	s->sample = gst_app_sink_try_pull_sample(GST_APP_SINK(s->sink),
-						 (GstClockTime)timeout_ms * GST_MSECOND);
+	if (s->failed) {
+		/* Frames that reached the appsink before the error are good: deliver them
+		 * first, so a replay gives every frame up to the bad one. */
+		s->sample = gst_app_sink_try_pull_sample(GST_APP_SINK(s->sink), 0);
+		if (!s->sample) {
+			alpr_strlcpy(err, s->bus_error, errsz);
+			return -EIO;
+		}
+	} else {
+		s->sample = gst_app_sink_try_pull_sample(GST_APP_SINK(s->sink),
+							 (GstClockTime)timeout_ms * GST_MSECOND);
+	}
 	if (!s->sample) {
 		if (r == -ENODATA || gst_app_sink_is_eos(GST_APP_SINK(s->sink))) {
+			if (s->feed_error[0]) {
+				alpr_strlcpy(err, s->feed_error, errsz);
+				return -EIO;
+			}
+			if (r == -ENODATA) {
+				return r; /* the pipeline's EOS, already taken off the bus */
+			}
 			/* An error upstream is posted before the EOS that follows it reaches
 			 * the sink; wait for the pipeline's own EOS to be sure which it was. */
 			r = poll_bus(s, GST_SECOND, err, errsz);
