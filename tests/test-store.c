@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <lmdb.h>
+
 #include "check.h"
 #include "common.h"
 #include "policy.h"
@@ -367,6 +369,91 @@ static void test_wrong_key(void)
 	CHECK_INT_EQ(st.st_mode & 0777, 0600);
 	CHECK(access(check_path("db2/store.key"), F_OK) != 0);
 	free(orig);
+	policy_destroy(p);
+}
+
+/* Swaps the values of two keys of database @db in the raw LMDB file, as someone with the
+ * disk (but not the key) could. */
+static void swap_raw(const char *dir, const char *db, uint64_t a, uint64_t b)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	uint8_t ka[8], kb[8];
+	MDB_val k1 = {8, ka}, k2 = {8, kb}, v1, v2;
+	void *c1, *c2;
+	size_t l1, l2;
+
+	for (int i = 7; i >= 0; i--) {
+		ka[i] = (uint8_t)a;
+		kb[i] = (uint8_t)b;
+		a >>= 8;
+		b >>= 8;
+	}
+	CHECK(mdb_env_create(&env) == 0);
+	CHECK(mdb_env_set_maxdbs(env, 8) == 0);
+	CHECK(mdb_env_open(env, dir, 0, 0600) == 0);
+	CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	CHECK(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+	CHECK(mdb_get(txn, dbi, &k1, &v1) == 0);
+	CHECK(mdb_get(txn, dbi, &k2, &v2) == 0);
+	l1 = v1.mv_size;
+	l2 = v2.mv_size;
+	c1 = alpr_xmalloc(l1);
+	c2 = alpr_xmalloc(l2);
+	memcpy(c1, v1.mv_data, l1);
+	memcpy(c2, v2.mv_data, l2);
+	v1 = (MDB_val){l2, c2};
+	v2 = (MDB_val){l1, c1};
+	CHECK(mdb_put(txn, dbi, &k1, &v1, 0) == 0);
+	CHECK(mdb_put(txn, dbi, &k2, &v2, 0) == 0);
+	CHECK(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+	free(c1);
+	free(c2);
+}
+
+/* Sealed records are bound to their place: moved between reads they refuse to open, rather
+ * than show one car's plate under another read's time and place. */
+static void test_tamper(void)
+{
+	struct policy *p = load_policy("default");
+	struct alpr_clock clock;
+	char dir[PATH_MAX], a[STORE_ID_MAX + 1], b[STORE_ID_MAX + 1], c[STORE_ID_MAX + 1];
+	uint8_t crop[300];
+	struct store_read r;
+	struct store *s;
+
+	alpr_strlcpy(dir, check_path("db"), sizeof(dir));
+	alpr_clock_init_manual(&clock, T0);
+	s = open_store(dir, p, &clock);
+	make_crop(crop, sizeof(crop), 1);
+	make_read(&r, "QZX4821", T0, crop, sizeof(crop));
+	put(s, &r, NULL, a);
+	make_read(&r, "B7K2P9", T0, crop, sizeof(crop));
+	put(s, &r, NULL, b);
+	make_read(&r, "HJT5530", T0, crop, sizeof(crop));
+	put(s, &r, NULL, c);
+	store_close(s);
+
+	swap_raw(dir, "reads", 1, 2);
+	swap_raw(dir, "crops", 2, 3);
+	alpr_log_set_level(ALPR_LOG_NONE);
+	s = open_store(dir, p, &clock);
+	CHECK_INT_EQ(store_get_read(s, a, &r), -ALPR_E_CORRUPT);
+	CHECK_INT_EQ(store_get_read(s, b, &r), -ALPR_E_CORRUPT);
+	CHECK_INT_EQ(store_get_read(s, c, &r), -ALPR_E_CORRUPT);
+	store_close(s);
+	/* Put back, they open again: the check is the binding, not damage. */
+	swap_raw(dir, "reads", 1, 2);
+	swap_raw(dir, "crops", 2, 3);
+	s = open_store(dir, p, &clock);
+	CHECK(present(s, a) && present(s, b) && present(s, c));
+	CHECK_OK(store_get_read(s, b, &r));
+	CHECK_STR_EQ(r.plate, "B7K2P9");
+	store_read_finish(&r);
+	store_close(s);
+	alpr_log_set_level(ALPR_LOG_WARN);
 	policy_destroy(p);
 }
 
@@ -1253,6 +1340,7 @@ static const struct check_case cases[] = {
 	{"roundtrip", test_roundtrip},
 	{"ids-unique", test_ids_unique},
 	{"wrong-key", test_wrong_key},
+	{"tamper", test_tamper},
 	{"retention-default", test_retention_default},
 	{"retention-maine", test_retention_maine},
 	{"retention-minnesota", test_retention_minnesota},

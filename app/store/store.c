@@ -2212,6 +2212,9 @@ int store_mark_synced(struct store *s, const char *const *ids, size_t n)
 	if (n == 0) {
 		return 0;
 	}
+	if (n > SIZE_MAX / sizeof(*seqs)) {
+		return -EINVAL;
+	}
 	seqs = malloc(n * sizeof(*seqs));
 	if (!seqs) {
 		return -ENOMEM;
