@@ -123,6 +123,14 @@ int hotlist_list_rec_put(struct hotlist *h, MDB_txn *txn, const char *name,
 void hotlist_list_info_fill(const char *name, const struct hotlist_list_rec *rec,
 			    struct hotlist_list_info *out);
 
+/* The plate filter (bloom.c): domain 'P' for a listed plate, 'C' for a look-alike folded
+ * form. Stored in the meta database under "bloom". */
+size_t hotlist_bloom_size(uint64_t capacity);
+void hotlist_bloom_init(uint8_t *blob, size_t len, uint64_t capacity);
+bool hotlist_bloom_valid(const uint8_t *blob, size_t len, uint64_t *members, uint64_t *capacity);
+void hotlist_bloom_add(uint8_t *blob, size_t len, char domain, const char *s, size_t n);
+bool hotlist_bloom_maybe(const uint8_t *blob, size_t len, char domain, const char *s, size_t n);
+
 /* Rebuilds the look-alike and deletion indexes from the entries (inside @txn). */
 int hotlist_index_rebuild(struct hotlist *h, MDB_txn *txn);
 

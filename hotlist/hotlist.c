@@ -609,8 +609,75 @@ static int meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t v
 /* Writes the additions in @iv: look-alike records to equiv, deletion records to @d1 (del1
  * for a first import or a rebuild, del1r otherwise). Sorted, and appended when the target
  * is empty. */
-static int apply_vec(MDB_txn *txn, MDB_dbi equiv, MDB_dbi d1, struct idx_vec *iv)
+/* Adds the look-alike records to the plate filter, creating it (from the whole look-alike
+ * index, sized for it with room to grow) when there is none. */
+static int bloom_update(struct hotlist *h, MDB_txn *txn, const struct eq_rec *recs, size_t n)
 {
+	MDB_val k = {5, "bloom"}, v, nv;
+	uint64_t members, capacity;
+	char kb[HOTLIST_PLATE_MAX], vb[HOTLIST_PLATE_MAX];
+	int rc = mdb_get(txn, h->meta, &k, &v);
+
+	if (rc == 0 && hotlist_bloom_valid(v.mv_data, v.mv_size, &members, &capacity)) {
+		if (n == 0) {
+			return 0;
+		}
+		/* The new value may reuse the old one's pages: copy it out first. */
+		uint8_t *copy = malloc(v.mv_size);
+		if (!copy) {
+			return -ENOMEM;
+		}
+		memcpy(copy, v.mv_data, v.mv_size);
+		nv.mv_size = v.mv_size;
+		rc = mdb_put(txn, h->meta, &k, &nv, MDB_RESERVE);
+		if (rc == 0) {
+			memcpy(nv.mv_data, copy, nv.mv_size);
+			for (size_t i = 0; i < n; i++) {
+				size_t kl = dec48(recs[i].key, kb), vl = dec48(recs[i].val, vb);
+				hotlist_bloom_add(nv.mv_data, nv.mv_size, 'C', kb, kl);
+				hotlist_bloom_add(nv.mv_data, nv.mv_size, 'P', vb, vl);
+			}
+		}
+		free(copy);
+		return hotlist_mdb_err(rc);
+	}
+	if (rc && rc != MDB_NOTFOUND) {
+		return hotlist_mdb_err(rc);
+	}
+	MDB_stat st;
+	MDB_cursor *cur;
+	mdb_stat(txn, h->equiv, &st);
+	/* Two members per plate (folded form and plate), a quarter more for growth. */
+	capacity = ALPR_MAX(st.ms_entries * 2 + st.ms_entries / 2, (uint64_t)10000);
+	nv.mv_size = hotlist_bloom_size(capacity);
+	if ((rc = mdb_put(txn, h->meta, &k, &nv, MDB_RESERVE)) ||
+	    (rc = mdb_cursor_open(txn, h->equiv, &cur))) {
+		return hotlist_mdb_err(rc);
+	}
+	hotlist_bloom_init(nv.mv_data, nv.mv_size, capacity);
+	MDB_val ck, cv;
+	for (rc = mdb_cursor_get(cur, &ck, &cv, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &ck, &cv, MDB_NEXT)) {
+		hotlist_bloom_add(nv.mv_data, nv.mv_size, 'C', ck.mv_data, ck.mv_size);
+		hotlist_bloom_add(nv.mv_data, nv.mv_size, 'P', cv.mv_data, cv.mv_size);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
+}
+
+/* True when the plate filter has passed its design capacity (time to rebuild). */
+static bool bloom_full(struct hotlist *h, MDB_txn *txn)
+{
+	MDB_val k = {5, "bloom"}, v;
+	uint64_t members, capacity;
+	return mdb_get(txn, h->meta, &k, &v) == 0 &&
+	       hotlist_bloom_valid(v.mv_data, v.mv_size, &members, &capacity) &&
+	       members > capacity + capacity / 2;
+}
+
+static int apply_vec(struct hotlist *h, MDB_txn *txn, MDB_dbi d1, struct idx_vec *iv)
+{
+	MDB_dbi equiv = h->equiv;
 	MDB_cursor *ce = NULL, *cd = NULL;
 	MDB_stat st;
 	int rc;
@@ -651,7 +718,9 @@ static int apply_vec(MDB_txn *txn, MDB_dbi equiv, MDB_dbi d1, struct idx_vec *iv
 			goto out;
 		}
 	}
-	rc = 0;
+	mdb_cursor_close(ce);
+	mdb_cursor_close(cd);
+	return bloom_update(h, txn, iv->eq, iv->neq);
 out:
 	if (ce) {
 		mdb_cursor_close(ce);
@@ -670,6 +739,11 @@ int hotlist_index_rebuild(struct hotlist *h, MDB_txn *txn)
 	MDB_val k, v;
 	int rc, r;
 
+	MDB_val bk = {5, "bloom"};
+	rc = mdb_del(txn, h->meta, &bk, NULL);
+	if (rc && rc != MDB_NOTFOUND) {
+		return hotlist_mdb_err(rc);
+	}
 	if ((rc = mdb_drop(txn, h->equiv, 0)) || (rc = mdb_drop(txn, h->del1, 0)) ||
 	    (rc = mdb_drop(txn, h->del1r, 0)) || (rc = mdb_cursor_open(txn, h->entries, &cur))) {
 		return hotlist_mdb_err(rc);
@@ -687,7 +761,7 @@ int hotlist_index_rebuild(struct hotlist *h, MDB_txn *txn)
 	mdb_cursor_close(cur);
 	r = rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
 	if (r == 0) {
-		r = apply_vec(txn, h->equiv, h->del1, &idx.add);
+		r = apply_vec(h, txn, h->del1, &idx.add);
 	}
 	if (r == 0) {
 		r = meta_put_u64(txn, h->meta, "stale_plates", 0);
@@ -956,7 +1030,7 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 		uint64_t old_stale, recent;
 		mdb_stat(txn, h->del1, &d1st);
 		bool to_main = d1st.ms_entries == 0;
-		if ((r = apply_vec(txn, h->equiv, to_main ? h->del1 : h->del1r, &idx.add)) < 0 ||
+		if ((r = apply_vec(h, txn, to_main ? h->del1 : h->del1r, &idx.add)) < 0 ||
 		    (r = meta_u64(txn, h->meta, "stale_plates", &old_stale)) < 0 ||
 		    (r = meta_u64(txn, h->meta, "recent_records", &recent)) < 0) {
 			goto out;
@@ -968,7 +1042,7 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 		mdb_stat(txn, h->equiv, &eqst);
 		if ((stale >= h->rebuild_min_stale &&
 		     (double)stale >= h->rebuild_stale_share * (double)eqst.ms_entries) ||
-		    recent > h->rebuild_max_recent) {
+		    recent > h->rebuild_max_recent || bloom_full(h, txn)) {
 			r = hotlist_index_rebuild(h, txn);
 		} else if ((r = meta_put_u64(txn, h->meta, "stale_plates", stale)) == 0) {
 			r = meta_put_u64(txn, h->meta, "recent_records", recent);

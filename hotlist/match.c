@@ -34,6 +34,8 @@ const char *hotlist_match_kind_name(enum hotlist_match_kind k)
 struct match_ctx {
 	struct hotlist *h;
 	MDB_txn *txn;
+	const uint8_t *bloom; /* the plate filter in the map, or NULL */
+	size_t bloom_len;
 	MDB_cursor *entries;
 	const char *state;
 	int64_t now;
@@ -179,11 +181,14 @@ static void tmpl_init(struct hotlist_match *m, int cand, const char *p,
 
 /* True when @q (already canonicalised as @canon) is a listed plate: one lookup in the small
  * look-alike index instead of a seek into the large entries tree. */
-static bool plate_listed(MDB_cursor *equiv, const char *q, size_t n)
+static bool plate_listed(const struct match_ctx *c, MDB_cursor *equiv, const char *q, size_t n)
 {
 	char canon[HOTLIST_PLATE_MAX + 1];
 	MDB_val k = {n, canon}, v = {n, (void *)q};
 
+	if (c->bloom && !hotlist_bloom_maybe(c->bloom, c->bloom_len, 'P', q, n)) {
+		return false;
+	}
 	hotlist_canon(q, canon);
 	return mdb_cursor_get(equiv, &k, &v, MDB_GET_BOTH) == 0;
 }
@@ -238,8 +243,10 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2]
 		hotlist_canon(p, canon);
 		k.mv_size = n;
 		k.mv_data = canon;
-		for (rc = mdb_cursor_get(equiv, &k, &v, MDB_SET_KEY);
-		     rc == 0 && seen < HOTLIST_INDEX_SCAN_MAX;
+		rc = c->bloom && !hotlist_bloom_maybe(c->bloom, c->bloom_len, 'C', canon, n)
+			     ? MDB_NOTFOUND
+			     : mdb_cursor_get(equiv, &k, &v, MDB_SET_KEY);
+		for (; rc == 0 && seen < HOTLIST_INDEX_SCAN_MAX;
 		     rc = mdb_cursor_get(equiv, &k, &v, MDB_NEXT_DUP), seen++) {
 			char q[HOTLIST_PLATE_MAX + 1];
 			int npos = 0, pos[HOTLIST_PLATE_MAX];
@@ -285,7 +292,7 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2]
 			}
 			memcpy(q, p, i);
 			memcpy(q + i, p + i + 1, n - i);
-			if (!plate_listed(equiv, q, n - 1)) {
+			if (!plate_listed(c, equiv, q, n - 1)) {
 				continue;
 			}
 			tmpl_init(&m, cand, p, HOTLIST_MATCH_EDIT,
@@ -349,6 +356,11 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 	if (r < 0) {
 		free(c.work);
 		return r;
+	}
+	MDB_val bk = {5, "bloom"}, bv;
+	if (mdb_get(c.txn, h->meta, &bk, &bv) == 0) {
+		c.bloom = bv.mv_data;
+		c.bloom_len = bv.mv_size;
 	}
 	if (mdb_cursor_open(c.txn, h->entries, &c.entries) ||
 	    mdb_cursor_open(c.txn, h->equiv, &equiv) || mdb_cursor_open(c.txn, h->del1, &del1[0]) ||

@@ -624,6 +624,14 @@ static void test_index_maintenance(void)
 	CHECK_INT_EQ(match1(&f, "NEW701", NULL, NULL, m, 4), 1);
 	CHECK_STR_EQ(m[0].entry.plate, "NEW7001");
 	CHECK(m[0].edit_missing);
+	/* The plate filter learnt the new plates too: exact, look-alike and extra-character
+	 * matches go through it. */
+	CHECK_INT_EQ(match1(&f, "NEW7002", NULL, NULL, m, 4), 1);
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EXACT);
+	CHECK_INT_EQ(match1(&f, "NEW70O2", NULL, NULL, m, 4), 1);
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EQUIVALENT);
+	CHECK_INT_EQ(match1(&f, "NEW70022", NULL, NULL, m, 4), 1);
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EDIT);
 	/* Removals leave stale index records that never match. */
 	CHECK_OK(hotlist_remove(f.h, "local", "KP00001", NULL, NULL));
 	CHECK_INT_EQ(db_count(&f, f.h->equiv), 42);
@@ -648,6 +656,49 @@ static void test_index_maintenance(void)
 	CHECK_INT_EQ(match1(&f, "KP00O25", NULL, NULL, m, 4), 1);
 	CHECK_INT_EQ(match1(&f, "KP00005", NULL, NULL, m, 4), 0);
 	fx_close(&f);
+}
+
+/* The plate filter never says "not listed" for a listed plate, and rarely says "maybe" for
+ * one that is not (each maybe costs a real lookup). */
+static void test_bloom(void)
+{
+	size_t len = hotlist_bloom_size(20000);
+	uint8_t *blob = calloc(1, len);
+	uint64_t members, capacity;
+	char s[16];
+	int fp = 0;
+
+	CHECK(blob);
+	hotlist_bloom_init(blob, len, 20000);
+	CHECK(hotlist_bloom_valid(blob, len, &members, &capacity));
+	CHECK_INT_EQ(capacity, 20000);
+	for (int i = 0; i < 20000; i++) {
+		snprintf(s, sizeof(s), "P%07d", i);
+		hotlist_bloom_add(blob, len, 'P', s, strlen(s));
+	}
+	CHECK(hotlist_bloom_valid(blob, len, &members, &capacity));
+	CHECK_INT_EQ(members, 20000);
+	for (int i = 0; i < 20000; i++) {
+		snprintf(s, sizeof(s), "P%07d", i);
+		CHECK_MSG(hotlist_bloom_maybe(blob, len, 'P', s, strlen(s)), "%s lost", s);
+	}
+	for (int i = 0; i < 100000; i++) {
+		snprintf(s, sizeof(s), "Q%07d", i);
+		fp += hotlist_bloom_maybe(blob, len, 'P', s, strlen(s));
+	}
+	CHECK_MSG(fp < 3000, "false positives %d of 100000", fp);
+	/* The same string in the other domain is a different member. */
+	int cross = 0;
+	for (int i = 0; i < 1000; i++) {
+		snprintf(s, sizeof(s), "P%07d", i);
+		cross += hotlist_bloom_maybe(blob, len, 'C', s, strlen(s));
+	}
+	CHECK_MSG(cross < 60, "domain 'C' answered maybe for %d of 1000 'P' members", cross);
+	/* A damaged filter answers "maybe" to everything (slower, never wrong). */
+	blob[0] ^= 1;
+	CHECK(!hotlist_bloom_valid(blob, len, &members, &capacity));
+	CHECK(hotlist_bloom_maybe(blob, len, 'P', "ZZZZ", 4));
+	free(blob);
 }
 
 /* Two hotlists side by side in one process: no hidden globals. */
@@ -1060,6 +1111,7 @@ static const struct check_case cases[] = {
 	{"expiry", test_expiry},
 	{"add-remove", test_add_remove},
 	{"index-maintenance", test_index_maintenance},
+	{"bloom", test_bloom},
 	{"two-databases", test_two_databases},
 	{"versions-export-diff", test_versions_export_diff},
 	{"versions-pruned", test_versions_pruned},
