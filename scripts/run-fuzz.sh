@@ -7,7 +7,7 @@ build=$1
 seconds=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
 status=0
-for target in csv; do
+for target in csv image; do
 	exe="$build/tests/fuzz-$target"
 	corpus="$build/fuzz-corpus-$target"
 	crashes="$build/fuzz-crashes/$target"

@@ -20,8 +20,11 @@
 
 /* Beam width: enough to keep every string within a few look-alikes of the best. */
 #define BEAM 256
-/* A look-alike's probability relative to the character it stands in for. */
-#define LOOKALIKE_FACTOR 0.25f
+/* A look-alike's probability: a floor (Tesseract's LSTM is often sure of the wrong one of a
+ * look-alike pair) plus a share of the doubt about the character it stands in for. The floor
+ * is above NO_SYNTAX_FACTOR, so one substitution that makes a string fit a syntax wins. */
+#define LOOKALIKE_FLOOR  0.1f
+#define LOOKALIKE_FACTOR 0.4f
 /* The price of a string that fits no syntax (of the preferred state, else of any state). */
 #define NO_SYNTAX_FACTOR   0.08f
 #define OTHER_STATE_FACTOR 0.5f
@@ -127,7 +130,7 @@ int rec_candidates(const struct rec_position *in, int n, const struct rec_syntax
 		}
 		float p0 = pos[i].p[0];
 		for (const char *l = lookalikes(pos[i].ch[0]); *l; l++) {
-			add_alt(&pos[i], *l, p0 * LOOKALIKE_FACTOR);
+			add_alt(&pos[i], *l, LOOKALIKE_FLOOR + LOOKALIKE_FACTOR * (1 - p0));
 		}
 		/* the end characters may be the plate's frame or a bolt */
 		if (n >= 5 && (i == 0 || i == n - 1)) {

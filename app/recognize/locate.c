@@ -25,9 +25,14 @@
 /* Localisation works on frames at most this large on their longer side: a 720p frame as it
  * is, 1080p scaled by 2/3. Plates 25 px tall in 720p have characters of about 12 px. */
 #define WORK_MAX_SIDE 1280
-/* Local mean window radius (a 25 x 25 window) and the contrast margin in grey levels. */
+/* Local mean window radius (a 25 x 25 window). */
 #define WIN_RADIUS 12
-#define MARGIN     7
+/* The binarisations: level (0 working scale, 1 half) and contrast margin in grey levels.
+ * A small margin finds faint characters; a large one keeps only the cores of the strokes,
+ * which separates characters from a dark plate frame they nearly touch. */
+static const struct {
+	int level, margin;
+} passes[] = {{0, 7}, {0, 20}, {1, 7}};
 /* Character heights looked for at each level, in that level's pixels. Level 1 is half scale,
  * so together they cover 8 to 100 px characters in the working image. */
 static const int level_hmin[2] = {8, 18};
@@ -54,7 +59,8 @@ void rec_locator_finish(struct rec_locator *l)
 	free(l->half);
 	free(l->integral);
 	free(l->mask);
-	free(l->labels);
+	free(l->mean);
+	free(l->runs);
 	free(l->cc);
 	free(l->blobs);
 	free(l->row_blobs);
@@ -114,21 +120,48 @@ static void integrate(const uint8_t *img, int w, int h, uint32_t *ii)
 	}
 }
 
-/* Foreground where the pixel differs from its local mean by more than MARGIN. */
-static void binarise(const uint8_t *img, int w, int h, const uint32_t *ii, bool light,
-		     uint8_t *mask)
+/* The local mean of every pixel over the window (clipped at the borders). */
+static void local_mean(int w, int h, const uint32_t *ii, uint8_t *mean)
 {
 	size_t W = (size_t)w + 1;
 	for (int y = 0; y < h; y++) {
 		int ya = ALPR_MAX(y - WIN_RADIUS, 0), yb = ALPR_MIN(y + WIN_RADIUS + 1, h);
 		const uint32_t *ra = ii + (size_t)ya * W, *rb = ii + (size_t)yb * W;
-		for (int x = 0; x < w; x++) {
-			int xa = ALPR_MAX(x - WIN_RADIUS, 0), xb = ALPR_MIN(x + WIN_RADIUS + 1, w);
-			int32_t area = (yb - ya) * (xb - xa);
-			int64_t sum = (int64_t)rb[xb] - rb[xa] - ra[xb] + ra[xa];
-			int64_t p = (int64_t)img[(size_t)y * w + x] * area;
-			mask[(size_t)y * w + x] = light ? p > sum + (int64_t)MARGIN * area
-							: p < sum - (int64_t)MARGIN * area;
+		uint8_t *out = mean + (size_t)y * w;
+		int x = 0;
+		int xe = ALPR_MIN(WIN_RADIUS, w);
+		for (; x < xe; x++) {
+			int xa = 0, xb = ALPR_MIN(x + WIN_RADIUS + 1, w);
+			uint32_t area = (uint32_t)((yb - ya) * (xb - xa));
+			out[x] = (uint8_t)((rb[xb] - rb[xa] - ra[xb] + ra[xa]) / area);
+		}
+		/* the interior, where the window is whole across */
+		uint32_t area = (uint32_t)((yb - ya) * (2 * WIN_RADIUS + 1));
+		uint32_t inv = (uint32_t)((1u << 24) / area) + 1;
+		for (; x + WIN_RADIUS + 1 <= w; x++) {
+			int xa = x - WIN_RADIUS, xb = x + WIN_RADIUS + 1;
+			uint32_t sum = rb[xb] - rb[xa] - ra[xb] + ra[xa];
+			out[x] = (uint8_t)(((uint64_t)sum * inv) >> 24);
+		}
+		for (; x < w; x++) {
+			int xa = ALPR_MAX(x - WIN_RADIUS, 0), xb = w;
+			uint32_t a = (uint32_t)((yb - ya) * (xb - xa));
+			out[x] = (uint8_t)((rb[xb] - rb[xa] - ra[xb] + ra[xa]) / a);
+		}
+	}
+}
+
+/* Foreground where the pixel is darker (or lighter) than its local mean by @margin. */
+static void binarise(const uint8_t *img, const uint8_t *mean, size_t n, bool light, int margin,
+		     uint8_t *mask)
+{
+	if (light) {
+		for (size_t i = 0; i < n; i++) {
+			mask[i] = (int)img[i] - (int)mean[i] > margin;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			mask[i] = (int)mean[i] - (int)img[i] > margin;
 		}
 	}
 }
@@ -153,62 +186,85 @@ static void unite(struct cc *c, int32_t a, int32_t b)
 	}
 }
 
-/* Labels the mask's 8-connected blobs and keeps the character-shaped ones. Returns how many
- * blobs were stored in l->blobs. */
+struct run {
+	int16_t x0, x1;
+	int32_t label;
+};
+
+/* Appends the foreground runs of one mask row to @runs; returns how many. Background is
+ * skipped eight bytes at a time (most of a frame is background). */
+static int row_runs(const uint8_t *m, int w, struct run *runs)
+{
+	int n = 0, x = 0;
+	while (x < w) {
+		while (x + 8 <= w) {
+			uint64_t word;
+			memcpy(&word, m + x, 8);
+			if (word) {
+				break;
+			}
+			x += 8;
+		}
+		while (x < w && !m[x]) {
+			x++;
+		}
+		if (x >= w) {
+			break;
+		}
+		int s = x;
+		while (x < w && m[x]) {
+			x++;
+		}
+		runs[n++] = (struct run){(int16_t)s, (int16_t)(x - 1), 0};
+	}
+	return n;
+}
+
+/* Labels the mask's 8-connected blobs (run by run, with union-find) and keeps the
+ * character-shaped ones. Returns how many blobs were stored in l->blobs. */
 static int label_blobs(struct rec_locator *l, int w, int h, int hmin, int hmax)
 {
 	struct cc *c = l->cc;
-	int32_t n = 1; /* label 0 is background */
-	const uint8_t *m = l->mask;
-	int32_t *lab = l->labels;
+	int32_t n = 1; /* label 0 is unused */
+	struct run *prev = l->runs, *cur = prev + (w / 2 + 2);
+	int nprev = 0;
 
 	for (int y = 0; y < h; y++) {
-		for (int x = 0; x < w; x++) {
-			size_t i = (size_t)y * w + x;
-			if (!m[i]) {
-				lab[i] = 0;
-				continue;
+		int ncur = row_runs(l->mask + (size_t)y * w, w, cur);
+		int j = 0;
+		for (int i = 0; i < ncur; i++) {
+			struct run *r = &cur[i];
+			int32_t L = 0;
+			/* previous-row runs touching this one (8-connected: one pixel diagonal) */
+			while (j < nprev && prev[j].x1 < r->x0 - 1) {
+				j++;
 			}
-			int32_t nb[4], k = 0;
-			if (x > 0 && lab[i - 1]) {
-				nb[k++] = lab[i - 1];
-			}
-			if (y > 0) {
-				const int32_t *up = lab + i - w;
-				if (x > 0 && up[-1]) {
-					nb[k++] = up[-1];
-				}
-				if (up[0]) {
-					nb[k++] = up[0];
-				}
-				if (x + 1 < w && up[1]) {
-					nb[k++] = up[1];
+			for (int k = j; k < nprev && prev[k].x0 <= r->x1 + 1; k++) {
+				if (!L) {
+					L = prev[k].label;
+				} else {
+					unite(c, L, prev[k].label);
 				}
 			}
-			int32_t L;
-			if (k == 0) {
+			if (!L) {
 				L = n++;
-				c[L] = (struct cc){L,          (int16_t)x, (int16_t)y,
-						   (int16_t)x, (int16_t)y, 0};
-			} else {
-				L = nb[0];
-				for (int j = 1; j < k; j++) {
-					if (nb[j] != L) {
-						unite(c, L, nb[j]);
-					}
-				}
+				c[L] = (struct cc){L, r->x0, (int16_t)y, r->x1, (int16_t)y, 0};
 			}
-			lab[i] = L;
+			r->label = L;
 			struct cc *s = &c[L];
-			s->area++;
-			if (x < s->x0) {
-				s->x0 = (int16_t)x;
+			s->area += r->x1 - r->x0 + 1;
+			if (r->x0 < s->x0) {
+				s->x0 = r->x0;
 			}
-			if (x > s->x1) {
-				s->x1 = (int16_t)x;
+			if (r->x1 > s->x1) {
+				s->x1 = r->x1;
 			}
-			s->y1 = (int16_t)y; /* rows are scanned top down */
+			s->y1 = (int16_t)y;
 		}
+		struct run *t = prev;
+		prev = cur;
+		cur = t;
+		nprev = ncur;
 	}
 	/* Fold every label's box into its root (roots have the smallest label). */
 	for (int32_t i = 1; i < n; i++) {
@@ -496,7 +552,8 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 	r |= grow((void **)&l->integral, &l->integral_cap, (size_t)(ww + 1) * (wh + 1),
 		  sizeof(uint32_t));
 	r |= grow((void **)&l->mask, &l->mask_cap, npix, 1);
-	r |= grow((void **)&l->labels, &l->labels_cap, npix, sizeof(int32_t));
+	r |= grow((void **)&l->mean, &l->mean_cap, npix, 1);
+	r |= grow(&l->runs, &l->runs_cap, (size_t)(ww / 2 + 2) * 2, sizeof(struct run));
 	/* at most one provisional label per two pixels, plus the background */
 	r |= grow(&l->cc, &l->cc_cap, npix / 2 + 2, sizeof(struct cc));
 	if (r < 0) {
@@ -518,15 +575,20 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 					  4);
 		}
 	}
-	for (int level = 0; level < 2; level++) {
+	for (size_t pass = 0; pass < ALPR_ARRAY_SIZE(passes); pass++) {
+		int level = passes[pass].level;
 		const uint8_t *img = level == 0 ? l->grey : l->half;
 		int iw = level == 0 ? ww : hw, ih = level == 0 ? wh : hh;
 		if (iw < 16 || ih < 16) {
 			continue;
 		}
-		integrate(img, iw, ih, l->integral);
+		if (pass == 0 || passes[pass - 1].level != level) {
+			integrate(img, iw, ih, l->integral);
+			local_mean(iw, ih, l->integral, l->mean);
+		}
 		for (int pol = 0; pol < 2; pol++) {
-			binarise(img, iw, ih, l->integral, pol == 1, l->mask);
+			binarise(img, l->mean, (size_t)iw * ih, pol == 1, passes[pass].margin,
+				 l->mask);
 			int nb = label_blobs(l, iw, ih, level_hmin[level], level_hmax[level]);
 			group_rows(l, nb, scale * (level == 0 ? 1.0f : 2.0f), pol == 1);
 		}

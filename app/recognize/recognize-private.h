@@ -50,8 +50,10 @@ struct rec_locator {
 	size_t integral_cap;
 	uint8_t *mask;
 	size_t mask_cap;
-	int32_t *labels;
-	size_t labels_cap;
+	uint8_t *mean;
+	size_t mean_cap;
+	void *runs; /* two rows of foreground runs (locate.c) */
+	size_t runs_cap;
 	void *cc; /* connected-component records (locate.c) */
 	size_t cc_cap;
 	struct rec_blob *blobs;
