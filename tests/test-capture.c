@@ -402,6 +402,26 @@ static void test_test_source(void)
 	CHECK_INT_EQ(st.state, CAPTURE_STOPPED);
 	capture_destroy(c);
 
+	/* A frame-rate cap: a 30 fps camera limited to 10 fps. */
+	o.fps_limit = 10;
+	c = start_capture(&o);
+	CHECK_OK(capture_add_camera(c, "left", "test:smpte:160x120@30"));
+	CHECK_OK(capture_start(c));
+	CHECK_OK(capture_next_frame(c, WAIT_MS, &f));
+	capture_release_frame(c, f);
+	int64_t t0 = alpr_monotonic_us();
+	int n = 0;
+
+	while (alpr_monotonic_us() - t0 < 1500 * INT64_C(1000)) {
+		if (capture_next_frame(c, 100, &f) == 0) {
+			n++;
+			capture_release_frame(c, f);
+		}
+	}
+	CHECK_MSG(n >= 8 && n <= 18, "%d frames in 1.5 s at a 10 fps cap", n);
+	capture_destroy(c);
+	o.fps_limit = 0;
+
 	/* Default size and the real clock. */
 	o.clock = NULL;
 	c = start_capture(&o);

@@ -323,13 +323,19 @@ static int build(struct gst_source *s, char *err, size_t errsz)
 	GstElement *decodebin, *rate = NULL, *head;
 	char range[160];
 
+	/* Every element joins the bin as soon as it is made, so gst_stop() frees it on any
+	 * failure below. */
 	s->pipeline = gst_pipeline_new(NULL);
 	s->convert = make("videoconvert", err, errsz);
-	s->sink = make("appsink", err, errsz);
-	if (!s->convert || !s->sink) {
+	if (!s->convert) {
 		return -ENOTSUP;
 	}
-	gst_bin_add_many(GST_BIN(s->pipeline), s->convert, s->sink, NULL);
+	gst_bin_add(GST_BIN(s->pipeline), s->convert);
+	s->sink = make("appsink", err, errsz);
+	if (!s->sink) {
+		return -ENOTSUP;
+	}
+	gst_bin_add(GST_BIN(s->pipeline), s->sink);
 	if (s->cfg.fps_limit > 0) {
 		rate = make("videorate", err, errsz);
 		if (!rate) {
