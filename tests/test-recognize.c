@@ -245,7 +245,7 @@ static void test_synthetic_plates(void)
 	printf("synthetic: found %d/%d, top-1 %d, top-10 %d\n", found, N_SYNTHETIC, top1, topn);
 	/* The stated rates: at least 90% found, two in three read exactly, four in five with
 	 * the truth among the candidates. Measured with Tesseract's eng model: found 24,
-	 * top-1 18, top-10 21 (the misses are doubled or dropped characters). */
+	 * top-1 21, top-10 22 (the misses are look-alikes and dropped characters). */
 	CHECK_MSG(found >= N_SYNTHETIC * 90 / 100, "found %d of %d", found, N_SYNTHETIC);
 	CHECK_MSG(top1 >= N_SYNTHETIC * 2 / 3, "top-1 %d of %d", top1, N_SYNTHETIC);
 	CHECK_MSG(topn >= N_SYNTHETIC * 80 / 100, "top-10 %d of %d", topn, N_SYNTHETIC);
