@@ -151,7 +151,13 @@ def main():
     os.makedirs(a.report, exist_ok=True)
     rows = []
 
+    have_model = os.path.exists(a.model)
+    if not have_model:
+        print(f"evaluate.py: {a.model} missing: scoring stock eng only", file=sys.stderr)
+
     def run(name, images, truths, lang, tessdata, psm, wl, ids):
+        if lang == model and not have_model:
+            return
         reads = ocr_batch(images, lang, tessdata, psm, wl)
         ex, cer, conf = score(truths, reads)
         rows.append((name, len(images), ex, cer, conf))

@@ -538,12 +538,25 @@ def degrade(rng, img, box):
     return im
 
 
+def easy_line(rng, img, box):
+    """Curriculum stage 1: same plates, mild crop, plain grey conversion, no degradation."""
+    x0, y0, x1, y1 = box
+    ch = y1 - y0
+    m = [ch * rng.uniform(0.05, 0.2) for _ in range(4)]
+    im = img.crop((int(x0 - m[0]), int(y0 - m[1]), int(x1 + m[2]), int(y1 + m[3]))).convert("L")
+    f = rng.uniform(30, 60) / ch
+    return im.resize((max(8, int(im.size[0] * f)), max(8, int(im.size[1] * f))), Image.LANCZOS)
+
+
 def make_sample(args):
-    seed, i, outdir = args
+    seed, i, outdir, easy = args
     rng = random.Random(f"{seed}:{i}")
     img, box, gt = render_plate(rng)
-    img, box = warp(rng, img, box)
-    im = degrade(rng, img, box)
+    if easy:
+        im = easy_line(rng, img, box)
+    else:
+        img, box = warp(rng, img, box)
+        im = degrade(rng, img, box)
     base = os.path.join(outdir, f"plate_{i:06d}")
     im.save(base + ".png")
     with open(base + ".gt.txt", "w") as f:
@@ -563,6 +576,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--start", type=int, default=0, help="first sample index")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--easy", action="store_true", help="undegraded lines (curriculum stage 1)")
     a = ap.parse_args()
     missing = [p for p, _, _ in FONTS if not os.path.exists(p)] + [p for p in DECOR_FONTS if not os.path.exists(p)]
     for p in missing:
@@ -572,7 +586,7 @@ def main():
     if not FONTS:
         sys.exit("generate.py: no fonts found (run scripts/install-deps.sh)")
     os.makedirs(a.out, exist_ok=True)
-    jobs = [(a.seed, i, a.out) for i in range(a.start, a.start + a.count)]
+    jobs = [(a.seed, i, a.out, a.easy) for i in range(a.start, a.start + a.count)]
     if a.jobs > 1:
         with Pool(a.jobs) as p:
             for _ in p.imap_unordered(make_sample, jobs, chunksize=16):

@@ -4,7 +4,8 @@
 #
 #   tools/train-ocr/train.sh            # whole pipeline, writes data/ocr/plate.traineddata
 #
-# Knobs (environment): SEED (1), N_TRAIN (8000), N_TEST (400), ITERATIONS (20000),
+# Knobs (environment): SEED (1), N_TRAIN (8000), N_TEST (400), N_EASY (2000), ITER_EASY (8000),
+# ITERATIONS (20000, total over both stages),
 # JOBS (2, for generation and .lstmf only; training is always one process).
 # Work files go to tools/train-ocr/work/ (git-ignored). Reproducible from SEED: the data are
 # a pure function of SEED; lstmtraining itself is deterministic for the same inputs.
@@ -16,6 +17,8 @@ work=$here/work
 SEED=${SEED:-1}
 N_TRAIN=${N_TRAIN:-8000}
 N_TEST=${N_TEST:-400}
+N_EASY=${N_EASY:-2000}
+ITER_EASY=${ITER_EASY:-8000}
 ITERATIONS=${ITERATIONS:-20000}
 JOBS=${JOBS:-2}
 PY=/usr/bin/python3
@@ -39,8 +42,15 @@ if [ ! -f "$work/test/.done" ]; then
 	touch "$work/test/.done"
 fi
 
+# curriculum stage-1 set: the same plates without warp/degradation (see step 4)
+if [ ! -f "$work/easy/.done" ]; then
+	rm -rf "$work/easy"
+	nice -n 10 $PY "$here/generate.py" --out "$work/easy" --count "$N_EASY" --seed "$((SEED + 500))" --jobs "$JOBS" --easy
+	touch "$work/easy/.done"
+fi
+
 # 2. .lstmf files (line images + truth) with tesseract's lstm.train config, --psm 13 = raw line
-for set in train test; do
+for set in easy train test; do
 	if [ ! -f "$work/$set/.lstmf-done" ]; then
 		ls "$work/$set"/*.png | sed 's/\.png$//' |
 			nice -n 10 xargs -P "$JOBS" -I{} sh -c 'tesseract {}.png {} --psm 13 lstm.train >/dev/null 2>&1'
@@ -65,18 +75,29 @@ nclass=$(($(head -1 "$work/lang/plate/plate.unicharset") - 1))
 net="[1,36,0,1 $NET_BODY O1c$nclass]"
 log "unicharset size $nclass, net $net"
 
-# 4. train from scratch, one process, niced (shared 2-core machine)
-rm -rf "$work/ckpt"
-mkdir -p "$work/ckpt"
+# 4. train from scratch, one process, niced (shared 2-core machine), in two stages.
+#    From scratch on the degraded set alone the net sat in CTC's all-blank phase (~98% error
+#    after 15k iterations, twice), so stage 1 learns the glyphs on undegraded lines and
+#    stage 2 continues on the realistic set (plus the easy lines, so they are not forgotten).
+rm -rf "$work/ckpt1" "$work/ckpt"
+mkdir -p "$work/ckpt1" "$work/ckpt"
+cat "$work/train.list" "$work/easy.list" >"$work/stage2.list"
 t1=$(date +%s)
 nice -n 10 lstmtraining --debug_interval 0 \
 	--traineddata "$work/lang/plate/plate.traineddata" \
 	--net_spec "$net" \
-	--model_output "$work/ckpt/plate" \
+	--model_output "$work/ckpt1/plate" \
 	--learning_rate 0.001 \
-	--train_listfile "$work/train.list" \
+	--train_listfile "$work/easy.list" \
 	--eval_listfile "$work/test.list" \
-	--max_iterations "$ITERATIONS" 2>&1 | tee "$work/lstmtraining.log"
+	--max_iterations "$ITER_EASY" 2>&1 | tee "$work/lstmtraining-stage1.log"
+nice -n 10 lstmtraining --debug_interval 0 \
+	--traineddata "$work/lang/plate/plate.traineddata" \
+	--continue_from "$work/ckpt1/plate_checkpoint" \
+	--model_output "$work/ckpt/plate" \
+	--train_listfile "$work/stage2.list" \
+	--eval_listfile "$work/test.list" \
+	--max_iterations "$ITERATIONS" 2>&1 | tee "$work/lstmtraining-stage2.log"
 t2=$(date +%s)
 
 # 5. final model: best checkpoint -> traineddata (float, so it can be fine-tuned later)
