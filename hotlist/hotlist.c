@@ -720,6 +720,27 @@ static int apply_vec(struct hotlist *h, MDB_txn *txn, MDB_dbi d1, struct idx_vec
 	}
 	mdb_cursor_close(ce);
 	mdb_cursor_close(cd);
+	ce = cd = NULL;
+	if (d1 == h->del1 && iv->nd1) {
+		/* del1 is only ever written whole (a first import or a rebuild: additions to a
+		 * non-empty list go to del1r), so its filter is written once here and costs a
+		 * delta nothing. */
+		MDB_val bk = {6, "bloomd"}, bv;
+		uint64_t cap = iv->nd1 + iv->nd1 / 8;
+		bv.mv_size = hotlist_bloom_size(cap);
+		rc = mdb_put(txn, h->meta, &bk, &bv, MDB_RESERVE);
+		if (rc) {
+			goto out;
+		}
+		hotlist_bloom_init(bv.mv_data, bv.mv_size, cap);
+		for (size_t i = 0; i < iv->nd1; i++) {
+			if (i > 0 && (iv->d1[i] >> 16) == (iv->d1[i - 1] >> 16)) {
+				continue;
+			}
+			size_t kl = dec48(iv->d1[i] >> 16, kb);
+			hotlist_bloom_add(bv.mv_data, bv.mv_size, 'D', kb, kl);
+		}
+	}
 	return bloom_update(h, txn, iv->eq, iv->neq);
 out:
 	if (ce) {
@@ -739,8 +760,11 @@ int hotlist_index_rebuild(struct hotlist *h, MDB_txn *txn)
 	MDB_val k, v;
 	int rc, r;
 
-	MDB_val bk = {5, "bloom"};
+	MDB_val bk = {5, "bloom"}, bdk = {6, "bloomd"};
 	rc = mdb_del(txn, h->meta, &bk, NULL);
+	if (rc == 0 || rc == MDB_NOTFOUND) {
+		rc = mdb_del(txn, h->meta, &bdk, NULL);
+	}
 	if (rc && rc != MDB_NOTFOUND) {
 		return hotlist_mdb_err(rc);
 	}

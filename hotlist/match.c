@@ -36,6 +36,8 @@ struct match_ctx {
 	MDB_txn *txn;
 	const uint8_t *bloom; /* the plate filter in the map, or NULL */
 	size_t bloom_len;
+	const uint8_t *bloomd; /* the filter over del1's keys, or NULL */
+	size_t bloomd_len;
 	MDB_cursor *entries;
 	const char *state;
 	int64_t now;
@@ -194,8 +196,8 @@ static bool plate_listed(const struct match_ctx *c, MDB_cursor *equiv, const cha
 }
 
 /* Plates one character longer than the read, from one deletion index. */
-static int match_missing(struct match_ctx *c, MDB_cursor *del1, const char *p, size_t n, int cand,
-			 float conf)
+static int match_missing(struct match_ctx *c, MDB_cursor *del1, const uint8_t *filter,
+			 size_t filter_len, const char *p, size_t n, int cand, float conf)
 {
 	struct hotlist_match m;
 	MDB_val k = {n, (void *)p}, v;
@@ -308,7 +310,9 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2]
 	/* One character missing from the read: the read is the entry minus one character. */
 	if (n + 1 >= HOTLIST_EDIT_MIN_LEN && n + 1 <= HOTLIST_PLATE_MAX) {
 		for (int idx = 0; idx < 2; idx++) {
-			r = match_missing(c, del1[idx], p, n, cand, conf);
+			/* del1 has its own filter; del1r is small and unfiltered. */
+			r = match_missing(c, del1[idx], idx == 0 ? c->bloomd : NULL,
+					  idx == 0 ? c->bloomd_len : 0, p, n, cand, conf);
 			if (r < 0) {
 				return r;
 			}
@@ -357,10 +361,14 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 		free(c.work);
 		return r;
 	}
-	MDB_val bk = {5, "bloom"}, bv;
+	MDB_val bk = {5, "bloom"}, bdk = {6, "bloomd"}, bv;
 	if (mdb_get(c.txn, h->meta, &bk, &bv) == 0) {
 		c.bloom = bv.mv_data;
 		c.bloom_len = bv.mv_size;
+	}
+	if (mdb_get(c.txn, h->meta, &bdk, &bv) == 0) {
+		c.bloomd = bv.mv_data;
+		c.bloomd_len = bv.mv_size;
 	}
 	if (mdb_cursor_open(c.txn, h->entries, &c.entries) ||
 	    mdb_cursor_open(c.txn, h->equiv, &equiv) || mdb_cursor_open(c.txn, h->del1, &del1[0]) ||
