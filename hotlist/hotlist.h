@@ -216,6 +216,11 @@ struct hotlist_candidate {
 struct hotlist_match_options {
 	int max_substitutions; /* look-alike substitutions allowed: 0, 1 (default) or 2 */
 	bool no_edit;          /* disable one-character-missing/extra matching */
+	/* Look-alike and edit matching apply to the first this many candidates (the OCR's
+	 * best); later candidates match only exactly. 0 means the default, 3. Against a list
+	 * of millions, fuzzy matching of every one of ten candidates finds 20 or more
+	 * unrelated plates for a typical read (docs/benchmarks.md): noise for the officer. */
+	int fuzzy_candidates;
 };
 
 struct hotlist_match {
@@ -235,7 +240,8 @@ struct hotlist_match {
 };
 
 /*
- * Matches a read's candidates (normalised here; invalid ones skipped) against every list.
+ * Matches a read's candidates (normalised here; invalid ones skipped) against every list:
+ * every candidate exactly, the first fuzzy_candidates also by look-alike and edit.
  * @state is the read's state guess or NULL. Entries outside their effective/expiry window
  * (by the hotlist's clock) never match. Fills up to @cap matches, best first, one per entry
  * (the entry's best match); returns the number filled, or a negative errno. @opts may be NULL.

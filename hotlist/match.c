@@ -230,11 +230,21 @@ static int match_missing(struct match_ctx *c, MDB_cursor *del1, const uint8_t *f
 }
 
 static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2], const char *p,
-		     int cand, float conf, const struct hotlist_match_options *o)
+		     int cand, float conf, const struct hotlist_match_options *o, bool fuzzy)
 {
 	struct hotlist_match m;
 	size_t n = strlen(p);
 	int r;
+
+	if (!fuzzy) {
+		/* A lower-ranked candidate: exact matches only. */
+		if (c->bloom && !hotlist_bloom_maybe(c->bloom, c->bloom_len, 'P', p, n)) {
+			return 0;
+		}
+		tmpl_init(&m, cand, p, HOTLIST_MATCH_EXACT,
+			  conf * kind_weight(HOTLIST_MATCH_EXACT, 0));
+		return visit_plate(c, p, &m);
+	}
 
 	/* Exact and look-alike: every listed plate with the same canonical form, in one
 	 * lookup; the entries are read only for plates that match. */
@@ -345,7 +355,8 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 	struct match_ctx c;
 	int r;
 
-	if (o.max_substitutions < 0 || o.max_substitutions > 2 || (ncands && !cands)) {
+	if (o.max_substitutions < 0 || o.max_substitutions > 2 || o.fuzzy_candidates < 0 ||
+	    (ncands && !cands)) {
 		return -EINVAL;
 	}
 	if (state && (!hotlist_state_valid(state) || strcmp(state, "??") == 0)) {
@@ -394,7 +405,8 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 		if (!(conf > 0.0f) || conf > 1.0f) {
 			conf = conf > 1.0f ? 1.0f : 0.01f;
 		}
-		r = match_one(&c, equiv, del1, p, (int)i, conf, &o);
+		int nfuzzy = o.fuzzy_candidates > 0 ? o.fuzzy_candidates : 3;
+		r = match_one(&c, equiv, del1, p, (int)i, conf, &o, (int)i < nfuzzy);
 		if (r < 0) {
 			goto out;
 		}

@@ -482,6 +482,23 @@ static void test_match_candidates_ranked(void)
 	CHECK_INT_EQ(m[0].list.priority, 5);
 	CHECK(!m[0].state_mismatch);
 	CHECK(!m[0].state_unconfirmed);
+
+	/* Beyond the OCR's top three candidates, only exact matches count: a look-alike of a
+	 * listed plate in fifth place is noise, the listed plate itself in fifth place is not. */
+	struct hotlist_candidate low[] = {
+		{"QQQ111", 0.9f}, {"QQQ112", 0.8f},  {"QQQ113", 0.7f},
+		{"QQQ114", 0.6f}, {"BABC123", 0.5f},
+	};
+	CHECK_INT_EQ(hotlist_match(f.h, low, ALPR_ARRAY_SIZE(low), "CA", NULL, m, 8), 0);
+	low[4].plate = "8ABC123";
+	CHECK_INT_EQ(hotlist_match(f.h, low, ALPR_ARRAY_SIZE(low), "CA", NULL, m, 8), 1);
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EXACT);
+	CHECK_INT_EQ(m[0].candidate, 4);
+	/* The window can be widened. */
+	low[4].plate = "BABC123";
+	struct hotlist_match_options wide = {.max_substitutions = 1, .fuzzy_candidates = 5};
+	CHECK_INT_EQ(hotlist_match(f.h, low, ALPR_ARRAY_SIZE(low), "CA", &wide, m, 8), 1);
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EQUIVALENT);
 	fx_close(&f);
 }
 
@@ -567,7 +584,8 @@ static void test_add_remove(void)
 	CHECK_OK(hotlist_add(f.h, &e, &v, err, sizeof(err)));
 	CHECK_INT_EQ(v, 1);
 	CHECK_INT_EQ(match1(&f, "WNT0042", "WA", NULL, m, 4), 1);
-	CHECK_INT_EQ(match1(&f, "WNTOO42", "WA", &(struct hotlist_match_options){2, false}, m, 4),
+	CHECK_INT_EQ(match1(&f, "WNTOO42", "WA",
+			    &(struct hotlist_match_options){.max_substitutions = 2}, m, 4),
 		     1);
 	/* Invalid entries are refused with the field named. */
 	struct hotlist_entry bad = e;
@@ -582,7 +600,8 @@ static void test_add_remove(void)
 	CHECK_INT_EQ(v, 2);
 	CHECK_INT_EQ(hotlist_lookup(f.h, "WNT0042", out, 2), 0);
 	CHECK_INT_EQ(match1(&f, "WNT0042", "WA", NULL, m, 4), 0);
-	CHECK_INT_EQ(match1(&f, "WNTOO42", "WA", &(struct hotlist_match_options){2, false}, m, 4),
+	CHECK_INT_EQ(match1(&f, "WNTOO42", "WA",
+			    &(struct hotlist_match_options){.max_substitutions = 2}, m, 4),
 		     0);
 	CHECK_INT_EQ(hotlist_remove(f.h, "officer", "WNT0042", NULL, NULL), -ENOENT);
 	CHECK_INT_EQ(hotlist_remove(f.h, "nolist", "WNT0042", NULL, NULL), -ENOENT);
