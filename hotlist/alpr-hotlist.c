@@ -55,6 +55,9 @@ static const char usage_text[] =
 	"  match [--state XX] [--max-subst 0|1|2] [--no-edit] PLATE...\n"
 	"      Match each plate as a read: exact, look-alike (equivalent) and one-character\n"
 	"      (edit) matches. Exit 0 when something matched, 1 when nothing did.\n"
+	"  compact\n"
+	"      Fold recent changes (deltas, single entries) into the main table; a unit does\n"
+	"      this when docked or idle (see hotlist_compact in hotlist.h).\n"
 	"  stats\n"
 	"      Entry counts by category, expired entries, database size.\n"
 	"  lists\n"
@@ -1801,17 +1804,48 @@ static int cmd_apply(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_compact(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTIONS};
+	uint64_t moved = 0;
+	int o, status = 0, r;
+
+	while ((o = next_opt(c, argc, argv, opts, ":h", &status)) > 0) {
+	}
+	if (o < 0) {
+		return status;
+	}
+	if (optind != argc) {
+		return usage_error(argv[0], "unexpected argument", argv[optind]);
+	}
+	if ((r = ctx_open(c, false)) != 0) {
+		return r;
+	}
+	r = hotlist_compact(c->h, &moved);
+	if (r < 0) {
+		return fail(c, EXIT_ERROR, "compact: %s", alpr_strerror(r));
+	}
+	if (c->json) {
+		json_print(json_pack("{s:I}", "folded", (json_int_t)moved));
+	} else {
+		printf("folded %llu recent changes into the main table\n",
+		       (unsigned long long)moved);
+	}
+	return 0;
+}
+
 /* ---- main ---- */
 
 static const struct command {
 	const char *name;
 	int (*fn)(struct ctx *c, int argc, char **argv);
 } commands[] = {
-	{"import", cmd_import}, {"add", cmd_add},           {"remove", cmd_remove},
-	{"search", cmd_search}, {"match", cmd_match},       {"stats", cmd_stats},
-	{"lists", cmd_lists},   {"list-set", cmd_list_set}, {"export", cmd_export},
-	{"diff", cmd_diff},     {"keygen", cmd_keygen},     {"sign", cmd_sign},
-	{"verify", cmd_verify}, {"delta", cmd_delta},       {"apply", cmd_apply},
+	{"import", cmd_import},   {"add", cmd_add},           {"remove", cmd_remove},
+	{"search", cmd_search},   {"match", cmd_match},       {"stats", cmd_stats},
+	{"lists", cmd_lists},     {"list-set", cmd_list_set}, {"export", cmd_export},
+	{"diff", cmd_diff},       {"keygen", cmd_keygen},     {"sign", cmd_sign},
+	{"verify", cmd_verify},   {"delta", cmd_delta},       {"apply", cmd_apply},
+	{"compact", cmd_compact},
 };
 
 int main(int argc, char **argv)

@@ -36,7 +36,7 @@ struct hotlist {
 	pthread_mutex_t pool_lock;
 	MDB_txn *pool[HOTLIST_TXN_POOL];
 	int npool;
-	MDB_dbi meta, lists, entries, equiv, del1, del1r, history;
+	MDB_dbi meta, lists, entries, entries_o, equiv, del1, del1r, history;
 	/* When the look-alike and deletion indexes are rebuilt (docs/hotlist-format.md):
 	 * removed plates are left in them (harmless: every index hit is confirmed against the
 	 * entries) until there are this many and this share of all indexed plates, and recent
@@ -122,6 +122,35 @@ int hotlist_list_rec_put(struct hotlist *h, MDB_txn *txn, const char *name,
 			 const struct hotlist_list_rec *rec);
 void hotlist_list_info_fill(const char *name, const struct hotlist_list_rec *rec,
 			    struct hotlist_list_info *out);
+
+/* ---- entries: the base and the overlay read as one (entries.c) ---- */
+
+/* Batches smaller than this go to the overlay; larger ones (imports) fold the overlay in
+ * first and write the base directly. */
+#define HOTLIST_OVERLAY_BATCH_MAX 200000
+/* The overlay is folded into the base when a change leaves it with more records than this
+ * (about eight twice-daily deltas of 50,000 changes). */
+#define HOTLIST_OVERLAY_MAX 400000
+
+struct hotlist_ecur {
+	MDB_cursor *b, *o;
+	int rb, ro;             /* the cursors' last results (0: positioned) */
+	MDB_val kb, vb, ko, vo; /* their current records */
+	int from;               /* the current record: -1 base, 0 overlay over base, 1 overlay */
+	MDB_val key, val;       /* the current merged record (valid until the next call) */
+};
+
+/* The entry at @key: 0 and *out (borrowed, valid in @txn), or -ENOENT. */
+int hotlist_entry_get(struct hotlist *h, MDB_txn *txn, const void *key, size_t kl, MDB_val *out);
+int hotlist_ecur_open(struct hotlist *h, MDB_txn *txn, struct hotlist_ecur *ec);
+void hotlist_ecur_close(struct hotlist_ecur *ec);
+/* Position on the first record, the first record >= @key, or the next one: 0 (ec->key,
+ * ec->val set) or -ENOENT at the end. */
+int hotlist_ecur_first(struct hotlist_ecur *ec);
+int hotlist_ecur_seek(struct hotlist_ecur *ec, const void *key, size_t kl);
+int hotlist_ecur_next(struct hotlist_ecur *ec);
+/* Folds the overlay into the base inside @txn. */
+int hotlist_compact_txn(struct hotlist *h, MDB_txn *txn, uint64_t *moved);
 
 /* The plate filter (bloom.c): domain 'P' for a listed plate, 'C' for a look-alike folded
  * form. Stored in the meta database under "bloom". */

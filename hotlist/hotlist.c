@@ -100,6 +100,7 @@ int hotlist_open(const char *dir, const struct hotlist_options *opts, struct hot
 	if ((rc = mdb_dbi_open(txn, "meta", create, &h->meta)) ||
 	    (rc = mdb_dbi_open(txn, "lists", create, &h->lists)) ||
 	    (rc = mdb_dbi_open(txn, "entries", create, &h->entries)) ||
+	    (rc = mdb_dbi_open(txn, "entries_o", create, &h->entries_o)) ||
 	    (rc = mdb_dbi_open(txn, "equiv", create | MDB_DUPSORT, &h->equiv)) ||
 	    (rc = mdb_dbi_open(txn, "del1", create | MDB_DUPSORT | MDB_DUPFIXED, &h->del1)) ||
 	    (rc = mdb_dbi_open(txn, "del1r", create | MDB_DUPSORT | MDB_DUPFIXED, &h->del1r)) ||
@@ -756,8 +757,7 @@ int hotlist_index_rebuild(struct hotlist *h, MDB_txn *txn)
 {
 	struct idx_changes idx = {0};
 	char last[HOTLIST_PLATE_MAX + 1] = "";
-	MDB_cursor *cur;
-	MDB_val k, v;
+	struct hotlist_ecur ec;
 	int rc, r;
 
 	MDB_val bk = {5, "bloom"}, bdk = {6, "bloomd"};
@@ -769,21 +769,25 @@ int hotlist_index_rebuild(struct hotlist *h, MDB_txn *txn)
 		return hotlist_mdb_err(rc);
 	}
 	if ((rc = mdb_drop(txn, h->equiv, 0)) || (rc = mdb_drop(txn, h->del1, 0)) ||
-	    (rc = mdb_drop(txn, h->del1r, 0)) || (rc = mdb_cursor_open(txn, h->entries, &cur))) {
+	    (rc = mdb_drop(txn, h->del1r, 0))) {
 		return hotlist_mdb_err(rc);
 	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		size_t n = strnlen(k.mv_data, ALPR_MIN(k.mv_size, (size_t)HOTLIST_PLATE_MAX));
-		if (n == strlen(last) && memcmp(k.mv_data, last, n) == 0) {
+	r = hotlist_ecur_open(h, txn, &ec);
+	if (r < 0) {
+		return r;
+	}
+	for (r = hotlist_ecur_first(&ec); r == 0; r = hotlist_ecur_next(&ec)) {
+		size_t n = strnlen(ec.key.mv_data,
+				   ALPR_MIN(ec.key.mv_size, (size_t)HOTLIST_PLATE_MAX));
+		if (n == strlen(last) && memcmp(ec.key.mv_data, last, n) == 0) {
 			continue; /* entries are sorted by plate: one index record per plate */
 		}
-		memcpy(last, k.mv_data, n);
+		memcpy(last, ec.key.mv_data, n);
 		last[n] = '\0';
 		index_plate(&idx, last);
 	}
-	mdb_cursor_close(cur);
-	r = rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
+	hotlist_ecur_close(&ec);
+	r = r == -ENOENT ? 0 : r;
 	if (r == 0) {
 		r = apply_vec(h, txn, h->del1, &idx.add);
 	}
@@ -869,17 +873,16 @@ static int history_prune(struct hotlist *h, MDB_txn *txn, const char *list, uint
  * need it, and they rewrite the list anyway). */
 static int list_keys(struct hotlist *h, MDB_txn *txn, const char *list, struct hotlist_batch *out)
 {
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
+	struct hotlist_ecur ec;
+	int r;
 	size_t ll = strlen(list);
 
-	rc = mdb_cursor_open(txn, h->entries, &cur);
-	if (rc) {
-		return hotlist_mdb_err(rc);
+	r = hotlist_ecur_open(h, txn, &ec);
+	if (r < 0) {
+		return r;
 	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (r = hotlist_ecur_first(&ec); r == 0; r = hotlist_ecur_next(&ec)) {
+		MDB_val k = ec.key;
 		const char *kp = k.mv_data;
 		const char *z1 = memchr(kp, 0, k.mv_size);
 		const char *z2 = z1 ? memchr(z1 + 1, 0, k.mv_size - (size_t)(z1 + 1 - kp)) : NULL;
@@ -891,8 +894,8 @@ static int list_keys(struct hotlist *h, MDB_txn *txn, const char *list, struct h
 			hotlist_batch_del(out, kp, k.mv_size);
 		}
 	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
+	hotlist_ecur_close(&ec);
+	return r == -ENOENT ? 0 : r;
 }
 
 int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struct hotlist_batch *b,
@@ -946,9 +949,20 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 	}
 	sort_ops(b);
 
+	/* Small batches (deltas, single entries) go to the overlay; bulk ones fold the overlay
+	 * in first and write the main table, appending when it is empty (entries.c). */
+	MDB_stat ost;
+	mdb_stat(txn, h->entries_o, &ost);
 	mdb_stat(txn, h->entries, &st);
-	bool append = st.ms_entries == 0;
-	if ((rc = mdb_cursor_open(txn, h->entries, &cur))) {
+	bool overlay = st.ms_entries > 0 && b->nops < HOTLIST_OVERLAY_BATCH_MAX;
+	if (!overlay && ost.ms_entries > 0) {
+		if ((r = hotlist_compact_txn(h, txn, NULL)) < 0) {
+			goto out;
+		}
+		mdb_stat(txn, h->entries, &st);
+	}
+	bool append = !overlay && st.ms_entries == 0;
+	if ((rc = mdb_cursor_open(txn, overlay ? h->entries_o : h->entries, &cur))) {
 		r = hotlist_mdb_err(rc);
 		goto out;
 	}
@@ -964,17 +978,17 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 		memcpy(plate, key, ALPR_MIN(pl, (size_t)HOTLIST_PLATE_MAX));
 		plate[ALPR_MIN(pl, (size_t)HOTLIST_PLATE_MAX)] = '\0';
 		if (!append) {
-			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-			if (rc == 0) {
+			r = hotlist_entry_get(h, txn, key, op->keylen, &v);
+			if (r == 0) {
 				have_old = true;
 				r = hotlist_entry_unpack(v.mv_data, v.mv_size, list, &olde);
 				if (r < 0) {
 					goto out;
 				}
-			} else if (rc != MDB_NOTFOUND) {
-				r = hotlist_mdb_err(rc);
+			} else if (r != -ENOENT) {
 				goto out;
 			}
+			r = 0;
 		}
 		if (op->packlen == 0) {
 			if (!have_old) {
@@ -983,7 +997,14 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 			}
 			size_t ol = hotlist_entry_line(&olde, line, sizeof(line));
 			hotlist_sum_add(&rec.sum, line, ol, true);
-			rc = mdb_cursor_del(cur, 0);
+			if (overlay) {
+				/* A tombstone hides the main table's record until compaction. */
+				static const uint8_t tomb = 0;
+				MDB_val tv = {1, (void *)&tomb};
+				rc = mdb_cursor_put(cur, &k, &tv, 0);
+			} else {
+				rc = mdb_del(txn, h->entries, &k, NULL);
+			}
 			if (rc) {
 				r = hotlist_mdb_err(rc);
 				goto out;
@@ -1045,6 +1066,17 @@ int hotlist_batch_apply(struct hotlist *h, MDB_txn *txn, const char *list, struc
 		}
 		if (new_plate) {
 			index_plate(&idx, plate);
+		}
+	}
+	if (overlay) {
+		mdb_stat(txn, h->entries_o, &ost);
+		if (ost.ms_entries > HOTLIST_OVERLAY_MAX) {
+			mdb_cursor_close(cur);
+			cur = NULL;
+			r = hotlist_compact_txn(h, txn, NULL);
+			if (r < 0) {
+				goto out;
+			}
 		}
 	}
 	/* Index additions: straight into del1 when it is empty (a first import), else into the
@@ -1192,9 +1224,9 @@ int hotlist_remove(struct hotlist *h, const char *list, const char *plate, const
 	struct hotlist_batch_result br;
 	struct hotlist_list_rec rec;
 	struct hotlist_batch *b;
-	MDB_cursor *cur;
+	struct hotlist_ecur ec;
 	MDB_txn *txn;
-	MDB_val k, v;
+	MDB_val k;
 	int r, rc;
 
 	if (hotlist_normalize_plate(plate, strlen(plate), norm) < 0 ||
@@ -1215,9 +1247,10 @@ int hotlist_remove(struct hotlist *h, const char *list, const char *plate, const
 	memcpy(key, norm, n);
 	k.mv_size = n;
 	k.mv_data = key;
-	mdb_cursor_open(txn, h->entries, &cur);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	hotlist_ecur_open(h, txn, &ec);
+	for (rc = hotlist_ecur_seek(&ec, k.mv_data, k.mv_size); rc == 0;
+	     rc = hotlist_ecur_next(&ec)) {
+		k = ec.key;
 		char p[HOTLIST_PLATE_MAX + 1], s[3], l[HOTLIST_LIST_NAME_MAX + 1];
 		if (k.mv_size < n || memcmp(k.mv_data, key, n) != 0) {
 			break;
@@ -1227,7 +1260,7 @@ int hotlist_remove(struct hotlist *h, const char *list, const char *plate, const
 			hotlist_batch_del(b, k.mv_data, k.mv_size);
 		}
 	}
-	mdb_cursor_close(cur);
+	hotlist_ecur_close(&ec);
 	if (hotlist_batch_size(b) == 0) {
 		hotlist_batch_free(b);
 		mdb_txn_abort(txn);
@@ -1250,7 +1283,7 @@ int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *o
 {
 	char norm[HOTLIST_PLATE_MAX + 1];
 	MDB_txn *txn;
-	MDB_cursor *cur;
+	struct hotlist_ecur ec;
 	MDB_val k, v;
 	int r, rc, n = 0;
 
@@ -1264,9 +1297,11 @@ int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *o
 	size_t len = strlen(norm) + 1;
 	k.mv_size = len;
 	k.mv_data = norm;
-	mdb_cursor_open(txn, h->entries, &cur);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	hotlist_ecur_open(h, txn, &ec);
+	for (rc = hotlist_ecur_seek(&ec, k.mv_data, k.mv_size); rc == 0;
+	     rc = hotlist_ecur_next(&ec)) {
+		k = ec.key;
+		v = ec.val;
 		char l[HOTLIST_LIST_NAME_MAX + 1];
 		if (k.mv_size < len || memcmp(k.mv_data, norm, len) != 0) {
 			break;
@@ -1280,7 +1315,7 @@ int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *o
 		}
 		n++;
 	}
-	mdb_cursor_close(cur);
+	hotlist_ecur_close(&ec);
 	hotlist_rtxn_put(h, txn);
 	return r < 0 ? r : n;
 }
@@ -1291,7 +1326,7 @@ int hotlist_foreach(struct hotlist *h, const char *list, const char *prefix,
 	char norm[HOTLIST_PLATE_MAX + 1] = "";
 	struct hotlist_entry e;
 	MDB_txn *txn;
-	MDB_cursor *cur;
+	struct hotlist_ecur ec;
 	MDB_val k, v;
 	int r, rc;
 	size_t pl = 0;
@@ -1306,12 +1341,13 @@ int hotlist_foreach(struct hotlist *h, const char *list, const char *prefix,
 	if (r < 0) {
 		return r;
 	}
-	mdb_cursor_open(txn, h->entries, &cur);
+	hotlist_ecur_open(h, txn, &ec);
 	k.mv_size = pl ? pl : 1;
 	k.mv_data = pl ? norm : "";
-	rc = pl ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
-		: mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	rc = pl ? hotlist_ecur_seek(&ec, k.mv_data, k.mv_size) : hotlist_ecur_first(&ec);
+	for (; rc == 0; rc = hotlist_ecur_next(&ec)) {
+		k = ec.key;
+		v = ec.val;
 		char l[HOTLIST_LIST_NAME_MAX + 1];
 		if (k.mv_size < pl || memcmp(k.mv_data, norm, pl) != 0) {
 			break;
@@ -1329,7 +1365,7 @@ int hotlist_foreach(struct hotlist *h, const char *list, const char *prefix,
 			break;
 		}
 	}
-	mdb_cursor_close(cur);
+	hotlist_ecur_close(&ec);
 	mdb_txn_abort(txn);
 	return r;
 }

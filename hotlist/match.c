@@ -38,7 +38,8 @@ struct match_ctx {
 	size_t bloom_len;
 	const uint8_t *bloomd; /* the filter over del1's keys, or NULL */
 	size_t bloomd_len;
-	MDB_cursor *entries;
+	struct hotlist_ecur ec; /* the entries, base and overlay */
+	bool ec_open;
 	const char *state;
 	int64_t now;
 	struct hotlist_match *work;
@@ -144,8 +145,9 @@ static int visit_plate(struct match_ctx *c, const char *plate, struct hotlist_ma
 	int rc;
 
 	memcpy(key, plate, n);
-	for (rc = mdb_cursor_get(c->entries, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c->entries, &k, &v, MDB_NEXT)) {
+	for (rc = hotlist_ecur_seek(&c->ec, key, n); rc == 0; rc = hotlist_ecur_next(&c->ec)) {
+		k = c->ec.key;
+		v = c->ec.val;
 		char l[HOTLIST_LIST_NAME_MAX + 1];
 		if (k.mv_size < n || memcmp(k.mv_data, key, n) != 0) {
 			break;
@@ -168,7 +170,7 @@ static int visit_plate(struct match_ctx *c, const char *plate, struct hotlist_ma
 		tmpl->score = tmpl->score; /* set by the caller */
 		offer(c, tmpl);
 	}
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : hotlist_mdb_err(rc);
+	return rc == -ENOENT || rc == 0 ? 0 : rc;
 }
 
 static void tmpl_init(struct hotlist_match *m, int cand, const char *p,
@@ -381,8 +383,12 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 		c.bloomd = bv.mv_data;
 		c.bloomd_len = bv.mv_size;
 	}
-	if (mdb_cursor_open(c.txn, h->entries, &c.entries) ||
-	    mdb_cursor_open(c.txn, h->equiv, &equiv) || mdb_cursor_open(c.txn, h->del1, &del1[0]) ||
+	r = hotlist_ecur_open(h, c.txn, &c.ec);
+	if (r < 0) {
+		goto out;
+	}
+	c.ec_open = true;
+	if (mdb_cursor_open(c.txn, h->equiv, &equiv) || mdb_cursor_open(c.txn, h->del1, &del1[0]) ||
 	    mdb_cursor_open(c.txn, h->del1r, &del1[1])) {
 		r = -EIO;
 		goto out;
@@ -416,8 +422,8 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 	memcpy(out, c.work, nout * sizeof(*out));
 	r = (int)nout;
 out:
-	if (c.entries) {
-		mdb_cursor_close(c.entries);
+	if (c.ec_open) {
+		hotlist_ecur_close(&c.ec);
 	}
 	if (equiv) {
 		mdb_cursor_close(equiv);

@@ -211,8 +211,9 @@ struct view_iter {
 	struct version_view *v;
 	const char *list;
 	size_t ll;
-	MDB_cursor *cur;
-	int rc; /* cursor state */
+	struct hotlist_ecur ec; /* the current entries (base and overlay) */
+	bool ec_open;
+	int rc; /* 0 positioned, -ENOENT at the end, or an error */
 	MDB_val k, d;
 	size_t oi;
 };
@@ -229,10 +230,12 @@ static bool key_in_list(const MDB_val *k, const char *list, size_t ll)
 	return rest >= ll + 1 && memcmp(z2 + 1, list, ll) == 0 && z2[1 + ll] == '\0';
 }
 
-static void iter_advance_cursor(struct view_iter *it, MDB_cursor_op op)
+static void iter_advance_cursor(struct view_iter *it, bool first)
 {
-	for (it->rc = mdb_cursor_get(it->cur, &it->k, &it->d, op); it->rc == 0;
-	     it->rc = mdb_cursor_get(it->cur, &it->k, &it->d, MDB_NEXT)) {
+	for (it->rc = first ? hotlist_ecur_first(&it->ec) : hotlist_ecur_next(&it->ec); it->rc == 0;
+	     it->rc = hotlist_ecur_next(&it->ec)) {
+		it->k = it->ec.key;
+		it->d = it->ec.val;
 		if (key_in_list(&it->k, it->list, it->ll)) {
 			return;
 		}
@@ -247,21 +250,23 @@ static int iter_init(struct view_iter *it, struct hotlist *h, MDB_txn *txn, cons
 	it->v = v;
 	it->list = list;
 	it->ll = strlen(list);
-	it->rc = MDB_NOTFOUND;
+	it->rc = -ENOENT;
 	if (!v->cleared) {
-		int rc = mdb_cursor_open(txn, h->entries, &it->cur);
-		if (rc) {
-			return hotlist_mdb_err(rc);
+		int r = hotlist_ecur_open(h, txn, &it->ec);
+		if (r < 0) {
+			return r;
 		}
-		iter_advance_cursor(it, MDB_FIRST);
+		it->ec_open = true;
+		iter_advance_cursor(it, true);
 	}
 	return 0;
 }
 
 static void iter_finish(struct view_iter *it)
 {
-	if (it->cur) {
-		mdb_cursor_close(it->cur);
+	if (it->ec_open) {
+		hotlist_ecur_close(&it->ec);
+		it->ec_open = false;
 	}
 }
 
@@ -272,7 +277,7 @@ static int iter_next(struct view_iter *it, struct hotlist_entry *e)
 		bool have_c = it->rc == 0;
 		bool have_o = it->oi < it->v->n;
 		if (!have_c && !have_o) {
-			return it->rc == MDB_NOTFOUND || it->rc == 0 ? 0 : hotlist_mdb_err(it->rc);
+			return it->rc == -ENOENT || it->rc == 0 ? 0 : it->rc;
 		}
 		const struct ov_rec *o = have_o ? &it->v->recs[it->oi] : NULL;
 		int c = !have_c   ? 1
@@ -281,13 +286,13 @@ static int iter_next(struct view_iter *it, struct hotlist_entry *e)
 					      o->keylen);
 		if (c < 0 || !o) {
 			int r = hotlist_entry_unpack(it->d.mv_data, it->d.mv_size, it->list, e);
-			iter_advance_cursor(it, MDB_NEXT);
+			iter_advance_cursor(it, false);
 			return r < 0 ? r : 1;
 		}
 		/* The overlay decides for its key (present: its entry; absent: skip). */
 		it->oi++;
 		if (c == 0) {
-			iter_advance_cursor(it, MDB_NEXT);
+			iter_advance_cursor(it, false);
 		}
 		if (o->packlen) {
 			int r = hotlist_entry_unpack(it->v->arena + o->off + o->keylen, o->packlen,
@@ -426,15 +431,15 @@ static int view_get(struct hotlist *h, MDB_txn *txn, const char *list, const str
 		int r = hotlist_entry_unpack(v->arena + o->off + o->keylen, o->packlen, list, e);
 		return r < 0 ? r : 1;
 	}
-	MDB_val k = {kl, (void *)key}, d;
-	int rc = mdb_get(txn, h->entries, &k, &d);
-	if (rc == MDB_NOTFOUND) {
+	MDB_val d;
+	int r = hotlist_entry_get(h, txn, key, kl, &d);
+	if (r == -ENOENT) {
 		return 0;
 	}
-	if (rc) {
-		return hotlist_mdb_err(rc);
+	if (r < 0) {
+		return r;
 	}
-	int r = hotlist_entry_unpack(d.mv_data, d.mv_size, list, e);
+	r = hotlist_entry_unpack(d.mv_data, d.mv_size, list, e);
 	return r < 0 ? r : 1;
 }
 

@@ -898,7 +898,10 @@ static void test_sign_verify(void)
 	char key[HOTLIST_KEY_MAX + 1];
 	uint8_t packed[HOTLIST_PACKED_MAX];
 	MDB_val k = {hotlist_entry_key(&e, key), key}, v = {hotlist_entry_pack(&e, packed), packed};
-	CHECK(mdb_put(txn, f.h->entries, &k, &v, 0) == 0);
+	/* Into whichever table holds the entry now (a small change sits in the overlay). */
+	MDB_val old;
+	MDB_dbi where = mdb_get(txn, f.h->entries_o, &k, &old) == 0 ? f.h->entries_o : f.h->entries;
+	CHECK(mdb_put(txn, where, &k, &v, 0) == 0);
 	CHECK(mdb_txn_commit(txn) == 0);
 	int r = hotlist_verify(f.h, check_path("v2.sig"), pub, err, sizeof(err));
 	CHECK_INT_EQ(r, -ALPR_E_SIGNATURE);
@@ -1116,6 +1119,168 @@ static void test_crash_during_import(void)
 	}
 }
 
+/* Small changes go to the overlay; everything a user sees is the same before and after the
+ * overlay is folded into the main table. */
+static void test_overlay(void)
+{
+	struct fixture f;
+	struct hotlist_entry e[4];
+	struct hotlist_match m[4];
+	struct hotlist_list_info before, after;
+	char csv[16384] = "plate,state,category,color\n", line[64];
+	int r;
+
+	fx_open(&f);
+	keys();
+	for (int i = 0; i < 300; i++) {
+		snprintf(line, sizeof(line), "OV%05d,CA,stolen_vehicle,BLK\n", i);
+		strncat(csv, line, sizeof(csv) - strlen(csv) - 1);
+	}
+	import_text(&f, "state", csv, 0);
+	CHECK_INT_EQ(db_count(&f, f.h->entries), 300);
+	CHECK_INT_EQ(db_count(&f, f.h->entries_o), 0);
+	/* A small replace: one removed, one changed, one added. */
+	char *p = strstr(csv, "OV00007,CA,stolen_vehicle,BLK\n");
+	CHECK(p);
+	memmove(p, p + 30, strlen(p + 30) + 1);
+	p = strstr(csv, "OV00009,CA,stolen_vehicle,BLK");
+	memcpy(p + 26, "RED", 3);
+	strncat(csv, "NEWOV01,NV,felony_vehicle,WHI\n", sizeof(csv) - strlen(csv) - 1);
+	struct hotlist_import_result res = import_text(&f, "state", csv, 0);
+	CHECK_INT_EQ(res.added, 1);
+	CHECK_INT_EQ(res.updated, 1);
+	CHECK_INT_EQ(res.removed, 1);
+	CHECK(db_count(&f, f.h->entries_o) >= 3);
+	CHECK_INT_EQ(db_count(&f, f.h->entries), 300);
+	/* Every reader sees the merged state. */
+	CHECK_INT_EQ(hotlist_lookup(f.h, "OV00007", e, 4), 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "OV00009", e, 4), 1);
+	CHECK_STR_EQ(e[0].color, "RED");
+	CHECK_INT_EQ(match1(&f, "OV00007", NULL, NULL, m, 4), 0);
+	CHECK_INT_EQ(match1(&f, "NEWOV01", "NV", NULL, m, 4), 1);
+	CHECK_INT_EQ(match1(&f, "NEWOVO1", "NV", NULL, m, 4), 1);
+	CHECK_OK(hotlist_list_get(f.h, "state", &before));
+	CHECK_INT_EQ(before.entry_count, 300);
+	char *v2 = export_string(&f, "state", 0, &r);
+	CHECK_OK(r);
+	CHECK(!strstr(v2, "OV00007,"));
+	CHECK_STR_CONTAINS(v2, "NEWOV01,NV,");
+	char *v1 = export_string(&f, "state", 1, &r);
+	CHECK_OK(r);
+	CHECK_STR_CONTAINS(v1, "OV00007,CA,");
+	CHECK_OK(hotlist_sign(f.h, "state", 0, priv, check_path("v2.sig")));
+	/* Fold the overlay in: nothing a user sees changes. */
+	uint64_t moved = 0;
+	CHECK_OK(hotlist_compact(f.h, &moved));
+	CHECK(moved >= 3);
+	CHECK_INT_EQ(db_count(&f, f.h->entries_o), 0);
+	CHECK_INT_EQ(db_count(&f, f.h->entries), 300);
+	CHECK_OK(hotlist_list_get(f.h, "state", &after));
+	CHECK(memcmp(before.digest, after.digest, 32) == 0);
+	char *c2 = export_string(&f, "state", 0, &r);
+	CHECK_STR_EQ(c2, v2);
+	char *c1 = export_string(&f, "state", 1, &r);
+	CHECK_STR_EQ(c1, v1);
+	char err[256];
+	r = hotlist_verify(f.h, check_path("v2.sig"), pub, err, sizeof(err));
+	CHECK_MSG(r == 0, "%s", err);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "OV00007", e, 4), 0);
+	CHECK_INT_EQ(match1(&f, "NEWOV01", "NV", NULL, m, 4), 1);
+	/* A bulk import with changes still in the overlay folds them in first. */
+	CHECK_OK(hotlist_remove(f.h, "state", "OV00001", NULL, NULL));
+	CHECK(db_count(&f, f.h->entries_o) > 0);
+	struct hotlist_batch *b = hotlist_batch_new();
+	for (int i = 0; i < HOTLIST_OVERLAY_BATCH_MAX; i++) {
+		struct hotlist_entry x = {0};
+		snprintf(x.plate, sizeof(x.plate), "BK%06d", i);
+		alpr_strlcpy(x.state, "TX", sizeof(x.state));
+		alpr_strlcpy(x.list, "bulk", sizeof(x.list));
+		hotlist_batch_put(b, &x);
+	}
+	MDB_txn *txn;
+	struct hotlist_batch_result br;
+	CHECK(mdb_txn_begin(f.h->env, NULL, 0, &txn) == 0);
+	CHECK_OK(hotlist_batch_apply(f.h, txn, "bulk", b, false, 0, &br));
+	CHECK(mdb_txn_commit(txn) == 0);
+	hotlist_batch_free(b);
+	CHECK_INT_EQ(db_count(&f, f.h->entries_o), 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "OV00001", e, 4), 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "BK000123", e, 4), 1);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "OV00009", e, 4), 1);
+	free(v1);
+	free(v2);
+	free(c1);
+	free(c2);
+	fx_close(&f);
+}
+
+/* A power cut while the overlay is being folded in leaves the list as it was or as it
+ * became, never in between. */
+static void test_crash_during_compaction(void)
+{
+	struct fixture f;
+	struct hotlist_list_info before, after;
+	char err[256];
+
+	fx_open(&f);
+	keys();
+	write_big_csv(check_path("big.csv"), 120000, 'C');
+	struct hotlist_import_options o = {.list = "state"};
+	struct hotlist_import_result res;
+	CHECK_OK(hotlist_import_csv(f.h, check_path("big.csv"), &o, &res));
+	/* 100,000 changes in the overlay, version 2. */
+	struct hotlist_batch *b = hotlist_batch_new();
+	for (int i = 0; i < 100000; i++) {
+		struct hotlist_entry x = {0};
+		snprintf(x.plate, sizeof(x.plate), "C%06d", i);
+		alpr_strlcpy(x.state, "CA", sizeof(x.state));
+		alpr_strlcpy(x.list, "state", sizeof(x.list));
+		alpr_strlcpy(x.reason, "Updated", sizeof(x.reason));
+		hotlist_batch_put(b, &x);
+	}
+	MDB_txn *txn;
+	struct hotlist_batch_result br;
+	CHECK(mdb_txn_begin(f.h->env, NULL, 0, &txn) == 0);
+	CHECK_OK(hotlist_batch_apply(f.h, txn, "state", b, false, 0, &br));
+	CHECK(mdb_txn_commit(txn) == 0);
+	hotlist_batch_free(b);
+	CHECK_INT_EQ(db_count(&f, f.h->entries_o), 100000);
+	CHECK_OK(hotlist_sign(f.h, "state", 0, priv, check_path("v2.sig")));
+	CHECK_OK(hotlist_list_get(f.h, "state", &before));
+	fx_close(&f);
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		pid_t pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			struct fixture c;
+			memset(&c, 0, sizeof(c));
+			fx_open(&c);
+			hotlist_compact(c.h, NULL);
+			_exit(0);
+		}
+		struct timespec ts = {0, (long)(30 + 60 * attempt) * 1000000L};
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int status;
+		waitpid(pid, &status, 0);
+		memset(&f, 0, sizeof(f));
+		fx_open(&f);
+		CHECK_OK(hotlist_list_get(f.h, "state", &after));
+		CHECK_INT_EQ(after.entry_count, before.entry_count);
+		CHECK(memcmp(after.digest, before.digest, 32) == 0);
+		int r = hotlist_verify(f.h, check_path("v2.sig"), pub, err, sizeof(err));
+		CHECK_MSG(r == 0, "attempt %d: %s", attempt, err);
+		struct hotlist_entry e[2];
+		CHECK_INT_EQ(hotlist_lookup(f.h, "C000042", e, 2), 1);
+		CHECK_STR_EQ(e[0].reason, "Updated");
+		uint64_t in_overlay = db_count(&f, f.h->entries_o);
+		CHECK_MSG(in_overlay == 0 || in_overlay == 100000, "half-folded overlay: %llu",
+			  (unsigned long long)in_overlay);
+		fx_close(&f);
+	}
+}
+
 static const struct check_case cases[] = {
 	{"normalize", test_normalize},
 	{"import-basic", test_import_basic},
@@ -1131,6 +1296,7 @@ static const struct check_case cases[] = {
 	{"add-remove", test_add_remove},
 	{"index-maintenance", test_index_maintenance},
 	{"bloom", test_bloom},
+	{"overlay", test_overlay},
 	{"two-databases", test_two_databases},
 	{"versions-export-diff", test_versions_export_diff},
 	{"versions-pruned", test_versions_pruned},
@@ -1138,6 +1304,7 @@ static const struct check_case cases[] = {
 	{"delta", test_delta},
 	{"delta-refused-category", test_delta_refused_category},
 	{"crash-during-import", test_crash_during_import},
+	{"crash-during-compaction", test_crash_during_compaction},
 };
 
 int main(int argc, char **argv)
