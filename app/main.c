@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * alpr-unit: the patrol unit. Parses options (and a config file), builds the runtime
+ * (unit.h), and either prints every event as a JSON line (--headless) or opens the patrol
+ * window. docs/alpr-unit.1 is the manual.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common.h"
+#include "unit.h"
+
+/* A config file is a small JSON object; anything larger is not one. */
+#define CONFIG_MAX_BYTES (64 * 1024)
+/* One event line: a read with ten candidates is under 2 KiB, a status with 8 cameras and 8
+ * lists under 6 KiB. */
+#define EVENT_LINE_MAX (16 * 1024)
+
+static struct unit *the_unit;
+
+static void on_signal(int sig)
+{
+	if (the_unit) {
+		unit_request_stop(the_unit);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: alpr-unit [--headless] [OPTION]...\n"
+		"The patrol unit: cameras -> plate reading -> hotlist -> store -> events.\n"
+		"  --headless            print one JSON object per line for each event (read, "
+		"hit,\n"
+		"                        status) instead of opening the patrol window\n"
+		"  --config FILE         read options from a JSON file (command-line options win)\n"
+		"  --camera NAME=URI     add a camera (repeatable): libcamera:NAME, "
+		"v4l2:/dev/videoN,\n"
+		"                        file:VIDEO-OR-FOLDER, test:[PATTERN][:WxH][@FPS]\n"
+		"  --hotlist DIR         the hotlist database (alpr-hotlist --db DIR)\n"
+		"  --store DIR           the read store (created on first run)\n"
+		"  --gps HOST[:PORT]     gpsd to ask for fixes (default port 2947)\n"
+		"  --policy NAME         the jurisdiction profile, data/policy/NAME.json "
+		"(default)\n"
+		"  --unit-id ID          this unit's id in read ids (default unit1)\n"
+		"  --state XX            prefer this state's plate syntaxes\n"
+		"  --realtime            replay files at their own pace, skipping frames like a "
+		"camera\n"
+		"  --loop                replay files again at their end\n"
+		"  --image-fps N         frame rate of a folder of images (default 15)\n"
+		"  --workers N           recognition threads (default: one per core)\n"
+		"  --status-interval S   seconds between status events (default 5)\n"
+		"  --duration S          stop after S seconds\n"
+		"  --store-map-size MB   the store's LMDB map size (tests: a small store fills)\n"
+		"  -h, --help            this text\n"
+		"Exit status: 0 when every camera ended or a signal stopped the unit, 1 on a\n"
+		"failure to start, 2 on a usage error or without a patrol window.\n");
+}
+
+static int add_camera(struct unit_options *o, const char *spec, char *err, size_t errsz)
+{
+	const char *eq = strchr(spec, '=');
+
+	if (!eq || eq == spec || !eq[1]) {
+		snprintf(err, errsz, "--camera %s: expected NAME=URI", spec);
+		return -EINVAL;
+	}
+	if (o->ncameras == CAPTURE_MAX_CAMERAS) {
+		snprintf(err, errsz, "--camera: at most %d cameras", CAPTURE_MAX_CAMERAS);
+		return -ENOSPC;
+	}
+	struct unit_camera_config *c = &o->cameras[o->ncameras];
+	size_t nlen = (size_t)(eq - spec);
+	if (nlen >= sizeof(c->name) || strlen(eq + 1) >= sizeof(c->uri)) {
+		snprintf(err, errsz, "--camera %s: name or URI too long", spec);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < o->ncameras; i++) {
+		if (strlen(o->cameras[i].name) == nlen &&
+		    memcmp(o->cameras[i].name, spec, nlen) == 0) {
+			/* The command line replaces a camera of the same name from the config. */
+			alpr_strlcpy(o->cameras[i].uri, eq + 1, sizeof(o->cameras[i].uri));
+			return 0;
+		}
+	}
+	memcpy(c->name, spec, nlen);
+	c->name[nlen] = '\0';
+	alpr_strlcpy(c->uri, eq + 1, sizeof(c->uri));
+	o->ncameras++;
+	return 0;
+}
+
+static int parse_gps(const char *s, char *host, size_t hostsz, int *port, char *err, size_t errsz)
+{
+	const char *colon = strrchr(s, ':');
+	size_t hlen = colon ? (size_t)(colon - s) : strlen(s);
+	int64_t p = 0;
+
+	if (hlen == 0 || hlen >= hostsz ||
+	    (colon && alpr_parse_int64(colon + 1, strlen(colon + 1), 1, 65535, &p) < 0)) {
+		snprintf(err, errsz, "--gps %s: expected HOST[:PORT] with a port 1-65535", s);
+		return -EINVAL;
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+struct strings {
+	char hotlist[1024], store[1024], gps_host[256], policy[64], unit_id[32], state[3];
+};
+
+static int copy_field(char *dst, size_t dstsz, const char *v, const char *what, char *err,
+		      size_t errsz)
+{
+	if (alpr_strlcpy(dst, v, dstsz) >= dstsz) {
+		snprintf(err, errsz, "%s: too long", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The config file: {"cameras": {"front": "file:..."}, "hotlist": DIR, "store": DIR,
+ * "gps": "HOST[:PORT]", "policy": NAME, "unit_id": ID, "state": XX, "workers": N,
+ * "status_interval_s": S, "realtime": bool, "loop": bool}. Unknown keys are errors. */
+static int load_config(const char *path, struct unit_options *o, struct strings *s, char *err,
+		       size_t errsz)
+{
+	char *text = NULL;
+	size_t len;
+	int r = alpr_read_file(path, CONFIG_MAX_BYTES, &text, &len);
+
+	if (r < 0) {
+		snprintf(err, errsz, "%s: %s", path, alpr_strerror(r));
+		return r;
+	}
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	free(text);
+	if (!root || !json_is_object(root)) {
+		snprintf(err, errsz, "%s:%d: %s", path, root ? 1 : je.line,
+			 root ? "not a JSON object" : je.text);
+		json_decref(root);
+		return -ALPR_E_PARSE;
+	}
+	const char *key;
+	json_t *v;
+	r = 0;
+	json_object_foreach (root, key, v) {
+		char what[128];
+		snprintf(what, sizeof(what), "%s: %s", path, key);
+		if (strcmp(key, "cameras") == 0 && json_is_object(v)) {
+			const char *name;
+			json_t *uri;
+			json_object_foreach (v, name, uri) {
+				char spec[CAPTURE_NAME_MAX + CAPTURE_URI_MAX + 2];
+				if (!json_is_string(uri)) {
+					snprintf(err, errsz, "%s.%s: a URI string", what, name);
+					r = -ALPR_E_PARSE;
+					goto out;
+				}
+				snprintf(spec, sizeof(spec), "%s=%s", name, json_string_value(uri));
+				r = add_camera(o, spec, err, errsz);
+				if (r < 0) {
+					goto out;
+				}
+			}
+		} else if (json_is_string(v) &&
+			   (strcmp(key, "hotlist") == 0 || strcmp(key, "store") == 0 ||
+			    strcmp(key, "policy") == 0 || strcmp(key, "unit_id") == 0 ||
+			    strcmp(key, "state") == 0 || strcmp(key, "gps") == 0)) {
+			const char *sv = json_string_value(v);
+			if (strcmp(key, "hotlist") == 0) {
+				r = copy_field(s->hotlist, sizeof(s->hotlist), sv, what, err,
+					       errsz);
+			} else if (strcmp(key, "store") == 0) {
+				r = copy_field(s->store, sizeof(s->store), sv, what, err, errsz);
+			} else if (strcmp(key, "policy") == 0) {
+				r = copy_field(s->policy, sizeof(s->policy), sv, what, err, errsz);
+			} else if (strcmp(key, "unit_id") == 0) {
+				r = copy_field(s->unit_id, sizeof(s->unit_id), sv, what, err,
+					       errsz);
+			} else if (strcmp(key, "state") == 0) {
+				r = copy_field(s->state, sizeof(s->state), sv, what, err, errsz);
+			} else {
+				r = parse_gps(sv, s->gps_host, sizeof(s->gps_host), &o->gps_port,
+					      err, errsz);
+			}
+			if (r < 0) {
+				goto out;
+			}
+		} else if (strcmp(key, "workers") == 0 && json_is_integer(v) &&
+			   json_integer_value(v) >= 0 &&
+			   json_integer_value(v) <= UNIT_WORKERS_MAX) {
+			o->workers = (int)json_integer_value(v);
+		} else if (strcmp(key, "status_interval_s") == 0 && json_is_number(v) &&
+			   json_number_value(v) > 0 && json_number_value(v) <= 3600) {
+			o->status_interval_us = (int64_t)(json_number_value(v) * 1e6);
+		} else if (strcmp(key, "realtime") == 0 && json_is_boolean(v)) {
+			o->realtime = json_is_true(v);
+		} else if (strcmp(key, "loop") == 0 && json_is_boolean(v)) {
+			o->loop = json_is_true(v);
+		} else {
+			snprintf(err, errsz, "%s: unknown key or wrong type", what);
+			r = -ALPR_E_PARSE;
+			goto out;
+		}
+	}
+out:
+	json_decref(root);
+	return r;
+}
+
+struct printer {
+	char line[EVENT_LINE_MAX];
+};
+
+static void print_event(const struct unit_event *ev, void *userdata)
+{
+	struct printer *p = userdata;
+	int n = unit_event_json(ev, p->line, sizeof(p->line));
+
+	if (n < 0) {
+		alpr_error("unit", "an event did not fit its line (%s)", alpr_strerror(n));
+		return;
+	}
+	fputs(p->line, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static int parse_num(const char *opt, const char *v, int64_t min, int64_t max, int64_t *out)
+{
+	if (alpr_parse_int64(v, strlen(v), min, max, out) < 0) {
+		fprintf(stderr, "alpr-unit: %s %s: expected a number from %lld to %lld\n", opt, v,
+			(long long)min, (long long)max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+enum {
+	OPT_HEADLESS = 256,
+	OPT_CONFIG,
+	OPT_CAMERA,
+	OPT_HOTLIST,
+	OPT_STORE,
+	OPT_GPS,
+	OPT_POLICY,
+	OPT_UNIT_ID,
+	OPT_STATE,
+	OPT_REALTIME,
+	OPT_LOOP,
+	OPT_IMAGE_FPS,
+	OPT_WORKERS,
+	OPT_STATUS,
+	OPT_DURATION,
+	OPT_MAP,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"headless", no_argument, NULL, OPT_HEADLESS},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"camera", required_argument, NULL, OPT_CAMERA},
+		{"hotlist", required_argument, NULL, OPT_HOTLIST},
+		{"store", required_argument, NULL, OPT_STORE},
+		{"gps", required_argument, NULL, OPT_GPS},
+		{"policy", required_argument, NULL, OPT_POLICY},
+		{"unit-id", required_argument, NULL, OPT_UNIT_ID},
+		{"state", required_argument, NULL, OPT_STATE},
+		{"realtime", no_argument, NULL, OPT_REALTIME},
+		{"loop", no_argument, NULL, OPT_LOOP},
+		{"image-fps", required_argument, NULL, OPT_IMAGE_FPS},
+		{"workers", required_argument, NULL, OPT_WORKERS},
+		{"status-interval", required_argument, NULL, OPT_STATUS},
+		{"duration", required_argument, NULL, OPT_DURATION},
+		{"store-map-size", required_argument, NULL, OPT_MAP},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	static struct unit_options o;
+	static struct strings s, cli;
+	char err[512] = "";
+	bool headless = false;
+	int64_t duration_s = 0, v;
+	int cli_gps_port = -1;
+	const char *config = NULL;
+	int c;
+
+	alpr_log_init_from_env();
+	/* First pass: --config and --help, so the command line can override the file. */
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c == '?') {
+			usage(stderr);
+			return 2;
+		}
+		if (c == OPT_CONFIG) {
+			config = optarg;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "alpr-unit: unexpected argument %s\n", argv[optind]);
+		return 2;
+	}
+	if (config && load_config(config, &o, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "alpr-unit: %s\n", err);
+		return 2;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int r = 0;
+		switch (c) {
+		case OPT_HEADLESS:
+			headless = true;
+			break;
+		case OPT_CONFIG:
+			break;
+		case OPT_CAMERA:
+			r = add_camera(&o, optarg, err, sizeof(err));
+			break;
+		case OPT_HOTLIST:
+			r = copy_field(cli.hotlist, sizeof(cli.hotlist), optarg, "--hotlist", err,
+				       sizeof(err));
+			break;
+		case OPT_STORE:
+			r = copy_field(cli.store, sizeof(cli.store), optarg, "--store", err,
+				       sizeof(err));
+			break;
+		case OPT_GPS:
+			r = parse_gps(optarg, cli.gps_host, sizeof(cli.gps_host), &cli_gps_port,
+				      err, sizeof(err));
+			break;
+		case OPT_POLICY:
+			r = copy_field(cli.policy, sizeof(cli.policy), optarg, "--policy", err,
+				       sizeof(err));
+			break;
+		case OPT_UNIT_ID:
+			r = copy_field(cli.unit_id, sizeof(cli.unit_id), optarg, "--unit-id", err,
+				       sizeof(err));
+			break;
+		case OPT_STATE:
+			r = copy_field(cli.state, sizeof(cli.state), optarg, "--state", err,
+				       sizeof(err));
+			break;
+		case OPT_REALTIME:
+			o.realtime = true;
+			break;
+		case OPT_LOOP:
+			o.loop = true;
+			break;
+		case OPT_IMAGE_FPS:
+			if (parse_num("--image-fps", optarg, 1, 240, &v) < 0) {
+				return 2;
+			}
+			o.image_fps = (int)v;
+			break;
+		case OPT_WORKERS:
+			if (parse_num("--workers", optarg, 1, UNIT_WORKERS_MAX, &v) < 0) {
+				return 2;
+			}
+			o.workers = (int)v;
+			break;
+		case OPT_STATUS:
+			if (parse_num("--status-interval", optarg, 1, 3600, &v) < 0) {
+				return 2;
+			}
+			o.status_interval_us = v * ALPR_USEC_PER_SEC;
+			break;
+		case OPT_DURATION:
+			if (parse_num("--duration", optarg, 1, 7 * 24 * 3600, &duration_s) < 0) {
+				return 2;
+			}
+			break;
+		case OPT_MAP:
+			if (parse_num("--store-map-size", optarg, 1, 1 << 20, &v) < 0) {
+				return 2;
+			}
+			o.store_map_size = (size_t)v << 20;
+			break;
+		default:
+			break;
+		}
+		if (r < 0) {
+			fprintf(stderr, "alpr-unit: %s\n", err);
+			return 2;
+		}
+	}
+	/* The command line wins over the file. */
+	if (cli.hotlist[0]) {
+		memcpy(s.hotlist, cli.hotlist, sizeof(s.hotlist));
+	}
+	if (cli.store[0]) {
+		memcpy(s.store, cli.store, sizeof(s.store));
+	}
+	if (cli.gps_host[0]) {
+		memcpy(s.gps_host, cli.gps_host, sizeof(s.gps_host));
+		o.gps_port = cli_gps_port;
+	}
+	if (cli.policy[0]) {
+		memcpy(s.policy, cli.policy, sizeof(s.policy));
+	}
+	if (cli.unit_id[0]) {
+		memcpy(s.unit_id, cli.unit_id, sizeof(s.unit_id));
+	}
+	if (cli.state[0]) {
+		memcpy(s.state, cli.state, sizeof(s.state));
+	}
+
+	if (!headless) {
+		/* The patrol window is the ui/ module's (GTK4); this build has none. */
+		fprintf(stderr, "alpr-unit: the patrol window is not built yet; run with "
+				"--headless for JSON events\n");
+		return 2;
+	}
+	if (o.ncameras == 0) {
+		fprintf(stderr, "alpr-unit: no camera (use --camera NAME=URI or a config file)\n");
+		return 2;
+	}
+	o.hotlist_dir = s.hotlist[0] ? s.hotlist : NULL;
+	o.store_dir = s.store[0] ? s.store : NULL;
+	o.gps_host = s.gps_host[0] ? s.gps_host : NULL;
+	o.policy_name = s.policy[0] ? s.policy : NULL;
+	o.unit_id = s.unit_id[0] ? s.unit_id : NULL;
+	o.state = s.state[0] ? s.state : NULL;
+
+	struct unit *u;
+	int r = unit_create(&o, &u, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "alpr-unit: %s\n", err);
+		return 1;
+	}
+	static struct printer printer;
+	unit_subscribe(u, print_event, &printer);
+
+	the_unit = u;
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (duration_s > 0) {
+		sigaction(SIGALRM, &sa, NULL);
+		alarm((unsigned)duration_s);
+	}
+	r = unit_start(u);
+	if (r < 0) {
+		fprintf(stderr, "alpr-unit: start: %s\n", alpr_strerror(r));
+		unit_destroy(u);
+		return 1;
+	}
+	unit_wait(u);
+	the_unit = NULL;
+	unit_destroy(u);
+	return 0;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * unit.h: the unit runtime. Wires the modules into the pipeline of ARCHITECTURE.md:
+ *
+ *   cameras (capture: one thread and a fixed frame pool per camera)
+ *     -> recognition workers (one per core, each with its own recognizer context)
+ *     -> results queue (bounded: UNIT_RESULTS_CAP frames' worth of plate reads, no pixels)
+ *     -> pipeline thread: tracker (one read per vehicle pass) -> GPS fix at capture time ->
+ *        hotlist match -> store -> events
+ *   status thread: a status event every status_interval_us, and at once when a camera
+ *   changes state, GPS gains or loses its fix, or the store had to drop reads for room.
+ *
+ * Falling behind: a worker gives its frame back to the pool as soon as the recognizer is
+ * done with it (before the tracker sees the result). When recognition is slower than the
+ * cameras, the cameras' pools run dry and capture drops the oldest waiting frame (counted
+ * as skipped): frames are skipped, never plates: a track survives gaps of up to
+ * close_gap_us, and nothing queues without bound.
+ *
+ * Events go to a small bus: subscribers registered before unit_start() are called one event
+ * at a time (the bus serialises them), from the pipeline or status thread. A subscriber must
+ * return quickly (the UI copies what it needs and wakes its main loop); the pointers in an
+ * event are valid only during the call.
+ *
+ * Threads: unit_create/subscribe/start/stop/wait/destroy from one controlling thread;
+ * unit_request_stop() from any thread or a signal-safe context (it writes one byte to a
+ * pipe).
+ *
+ * Errors: 0 or a negative errno; unit_create() writes a one-line reason into its error
+ * buffer.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "common.h"
+#include "gps.h"
+#include "hotlist.h"
+#include "store.h"
+
+/* Frames' worth of recognition results waiting for the pipeline thread. Each holds up to
+ * RECOGNIZE_MAX_PLATES plate reads (a few KiB, no pixels). Two seconds of 4 cameras at 15
+ * fps: the pipeline thread is far faster than recognition, so this only absorbs a slow
+ * store write; when full, workers wait, the cameras' pools fill and frames are skipped. */
+#define UNIT_RESULTS_CAP 128
+/* Event subscribers: the headless printer, the UI, a test or benchmark, the audit hook. */
+#define UNIT_SUBSCRIBERS_MAX 8
+/* Recognition workers at most (one per core is the default). */
+#define UNIT_WORKERS_MAX 16
+/* Hotlist lists reported in a status event. */
+#define UNIT_STATUS_LISTS_MAX 8
+/* A status event's reason or message: one line. */
+#define UNIT_MESSAGE_MAX 256
+
+struct unit_camera_config {
+	char name[CAPTURE_NAME_MAX];
+	char uri[CAPTURE_URI_MAX];
+};
+
+struct unit_options {
+	const char *unit_id;     /* the store's unit id; NULL: "unit1" */
+	const char *policy_name; /* data/policy/NAME.json; NULL: "default" */
+	const char *hotlist_dir; /* NULL: no hotlist (reads are never hits; status says so) */
+	const char *store_dir;   /* NULL: no store (reads get ids "-"; status says so) */
+	size_t store_map_size;   /* 0: the store's default */
+	const char *gps_host;    /* NULL: no GPS (every read has no fix) */
+	int gps_port;            /* 0: 2947 */
+	struct unit_camera_config cameras[CAPTURE_MAX_CAMERAS];
+	size_t ncameras;
+	int workers;                /* recognition threads; 0: one per online core */
+	bool realtime;              /* replays at their own pace, dropping frames like cameras */
+	bool loop;                  /* replays start again at their end */
+	int image_fps;              /* frame rate of image-folder replays; 0: 15 */
+	int64_t replay_start_us;    /* replay capture times start here; 0: the clock at start */
+	int64_t status_interval_us; /* 0: 5 s */
+	int64_t close_gap_us;       /* tracker: a pass ends after this long unseen; 0: 600 ms */
+	unsigned min_frames;        /* tracker: frames needed for a read; 0: 2 */
+	const char *state;          /* the recognizer's preferred plate syntax state, or NULL */
+	const struct alpr_clock *clock; /* NULL: real time */
+};
+
+enum unit_event_type {
+	UNIT_EVENT_READ = 0,
+	UNIT_EVENT_HIT,
+	UNIT_EVENT_STATUS,
+};
+
+/* A read: one vehicle pass, as voted by the tracker. */
+struct unit_read {
+	struct store_read r;   /* id, captured_at, camera, plate, confidence, candidates,
+				* state, box, gps (mode NONE: no fix), track_id, frames_voted */
+	int gps_error;         /* 0, or -ENODATA (no fix at that time) / -ENODEV (no GPS) */
+	int64_t first_seen_us; /* capture time of the plate's first sighting */
+	int64_t last_seen_us;  /* and of its last */
+	uint64_t frame_seq;    /* the best frame's sequence number in its camera */
+	int store_error;       /* 0, or why the store refused the read (logged; still shown) */
+};
+
+struct unit_hit {
+	const struct unit_read *read;
+	struct hotlist_match match; /* the best match; entry, kind, positions, state flags */
+	int nmatches;               /* how many entries matched (the best is above) */
+	bool hotlist_stale;         /* the list is older than the policy's maximum age */
+	int64_t emitted_at_us;      /* the clock when the hit was emitted (latency) */
+};
+
+struct unit_camera_status {
+	char name[CAPTURE_NAME_MAX];
+	struct capture_camera_stats stats;
+};
+
+struct unit_status {
+	char reason[UNIT_MESSAGE_MAX]; /* "timer", "camera front: failed", "store full", ... */
+	int64_t at_us;
+	size_t ncameras;
+	struct unit_camera_status cameras[CAPTURE_MAX_CAMERAS];
+	bool gps_enabled;
+	struct gps_status gps;
+	bool hotlist_enabled;
+	size_t nlists;
+	struct hotlist_list_info lists[UNIT_STATUS_LISTS_MAX];
+	int64_t hotlist_age_us;     /* of the oldest list's current version; -1 if none */
+	int64_t hotlist_max_age_us; /* the policy's maximum */
+	bool hotlist_stale;
+	bool store_enabled;
+	struct store_stats store;
+	uint64_t store_evicted; /* non-hit reads dropped for room since start */
+	bool store_full;        /* the last write dropped reads or failed for room */
+	uint64_t frames_recognized;
+	uint64_t reads, hits;
+	bool final; /* the last status, after every camera ended or unit_stop() */
+};
+
+struct unit_event {
+	enum unit_event_type type;
+	union {
+		const struct unit_read *read;
+		const struct unit_hit *hit;
+		const struct unit_status *status;
+	};
+};
+
+typedef void (*unit_event_fn)(const struct unit_event *ev, void *userdata);
+
+struct unit;
+
+/* Opens policy, hotlist, store and GPS, adds the cameras. @opts is copied. On failure
+ * writes "what: why" into @err. */
+int unit_create(const struct unit_options *opts, struct unit **out, char *err, size_t errsz);
+/* Adds a subscriber (before unit_start()). -ENOSPC beyond UNIT_SUBSCRIBERS_MAX. */
+int unit_subscribe(struct unit *u, unit_event_fn fn, void *userdata);
+/* Starts the cameras and threads. */
+int unit_start(struct unit *u);
+/* Asks the unit to stop; safe from a signal handler. */
+void unit_request_stop(struct unit *u);
+/* Waits until every camera has ended (replays) or a stop was requested, then stops the
+ * threads, flushes open tracks (their reads are emitted), and emits a final status. */
+int unit_wait(struct unit *u);
+/* Frees everything; NULL is a no-op. Stops first if needed. */
+void unit_destroy(struct unit *u);
+
+/* The JSON line for an event (no newline) into @buf; the length, or -ENOSPC. */
+int unit_event_json(const struct unit_event *ev, char *buf, size_t bufsz);
