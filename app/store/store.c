@@ -2232,6 +2232,124 @@ int store_mark_synced(struct store *s, const char *const *ids, size_t n)
 	return r;
 }
 
+/* ---- search ---------------------------------------------------------------------------- */
+
+int store_foreach_in_window(struct store *s, int64_t from_us, int64_t to_us,
+			    int (*fn)(const struct store_read *r, const struct store_hit *hit,
+				      void *userdata),
+			    void *userdata)
+{
+	uint64_t after = 0;
+	int r;
+
+	if (!s || !fn || from_us > to_us) {
+		return -EINVAL;
+	}
+	/* The file: batches of sequences picked from the plaintext rows (time and class, no
+	 * plate) in a short read transaction; decrypt and call back outside it, as sync does. */
+	for (;;) {
+		uint64_t seqs[SYNC_BATCH];
+		size_t n = 0;
+		uint8_t kb[8];
+		MDB_val k = {8, kb}, v;
+		MDB_cursor *cur;
+		MDB_txn *txn;
+		int64_t now = alpr_clock_now(s->clock);
+		int rc;
+		bool more = false;
+
+		r = store_mdb_err(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
+		if (r < 0) {
+			return r;
+		}
+		be64_put(kb, after + 1);
+		mdb_cursor_open(txn, s->rows, &cur);
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			struct row row;
+			if (k.mv_size != 8) {
+				continue;
+			}
+			after = be64_get(k.mv_data);
+			if (row_decode(&v, &row) < 0 || row.captured_at < from_us ||
+			    row.captured_at >= to_us ||
+			    past_deadline(s, row.cls, row.captured_at, now)) {
+				continue;
+			}
+			seqs[n++] = after;
+			if (n == SYNC_BATCH) {
+				more = true;
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+		mdb_txn_abort(txn);
+		for (size_t i = 0; i < n; i++) {
+			struct store_read rd;
+			struct store_hit hit;
+			bool has_hit;
+
+			r = load(s, seqs[i], &rd, &hit, &has_hit);
+			if (r == -ENOENT) {
+				continue;
+			}
+			if (r < 0) {
+				return r;
+			}
+			r = fn(&rd, has_hit ? &hit : NULL, userdata);
+			store_read_finish(&rd);
+			if (r != 0) {
+				return r;
+			}
+		}
+		if (!more) {
+			break;
+		}
+	}
+	/* The memory-only ring: copy the matching sequences under the lock, then fetch each
+	 * (get_memory copies it) and call back without the lock held. */
+	if (s->memory_only) {
+		uint64_t *seqs = NULL;
+		size_t n = 0;
+
+		pthread_mutex_lock(&s->mem_lock);
+		if (s->mem_len) {
+			seqs = malloc(s->mem_len * sizeof(*seqs));
+			if (!seqs) {
+				pthread_mutex_unlock(&s->mem_lock);
+				return -ENOMEM;
+			}
+		}
+		for (size_t i = 0; i < s->mem_len; i++) {
+			int64_t t = s->mem[i].r.captured_at;
+			if (t >= from_us && t < to_us) {
+				seqs[n++] = s->mem[i].seq;
+			}
+		}
+		pthread_mutex_unlock(&s->mem_lock);
+		for (size_t i = 0; i < n; i++) {
+			struct store_read rd;
+			r = get_memory(s, seqs[i], &rd);
+			if (r == -ENOENT) {
+				continue;
+			}
+			if (r < 0) {
+				free(seqs);
+				return r;
+			}
+			format_id(s, seqs[i], rd.id);
+			r = fn(&rd, NULL, userdata);
+			store_read_finish(&rd);
+			if (r != 0) {
+				free(seqs);
+				return r;
+			}
+		}
+		free(seqs);
+	}
+	return 0;
+}
+
 /* ---- status ---------------------------------------------------------------------------- */
 
 int store_stats(struct store *s, struct store_stats *out)

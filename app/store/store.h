@@ -300,6 +300,23 @@ int store_foreach_unsynced(struct store *s,
  * -EINVAL (nothing marked) when an id is not this unit's id syntax. */
 int store_mark_synced(struct store *s, const char *const *ids, size_t n);
 
+/* ---- search ---------------------------------------------------------------------------- */
+
+/*
+ * Calls @fn for every read captured in [@from_us, @to_us) that is still within retention, with
+ * its hit or NULL: the file's reads in sequence order, then the memory-only ring's. For the
+ * purpose-bound search and historical hits (search/): there is no plate index, so every read in
+ * the window is decrypted and the caller filters. The read (crop included) and hit are borrowed
+ * for the call; @fn runs outside any transaction and may call back into the store, except
+ * store_close(). @fn returns 0 to go on or non-zero to stop, which is then returned. A read
+ * purged or expired between collection and the call is skipped. -EINVAL for a bad argument or
+ * @from_us > @to_us.
+ */
+int store_foreach_in_window(struct store *s, int64_t from_us, int64_t to_us,
+			    int (*fn)(const struct store_read *r, const struct store_hit *hit,
+				      void *userdata),
+			    void *userdata);
+
 /* ---- status ---------------------------------------------------------------------------- */
 
 struct store_stats {
