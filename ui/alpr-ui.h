@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * alpr-ui.h: the officer's touchscreen UI (GTK4): the patrol window, the hit card, sign-in
+ * and the screen lock, and the officer's "New wanted" form.
+ *
+ * The runtime creates one AlprPatrolWindow and feeds it from its event bus with the
+ * alpr_ui_push_*() calls; dispositions go back through the store (store_set_disposition) or
+ * a callback the runtime supplies. Officer entries go into the hotlist's "officer" list.
+ *
+ * Threads: alpr_patrol_window_new() and every alpr_patrol_window_*() function run on the GTK
+ * main thread. The alpr_ui_push_*() calls may be made from any thread: each copies what it
+ * needs before it returns (the caller's pointers may die right after) and hands the copy to
+ * the GTK main loop (g_idle_add), in call order. Frames are thinned to ALPR_UI_TILE_FPS per
+ * camera before anything is copied.
+ *
+ * Ownership: the window borrows the hotlist, store, policy and clock in its options; they
+ * must outlive it. Strings in the options are copied.
+ *
+ * Errors: GTK code reports through GError (domain ALPR_UI_ERROR, code a negative errno or
+ * -ALPR_E_*) and shows the officer a one-line message; nothing in the UI asserts on an
+ * environment failure (no sound device, a store write refused, a missing crop).
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "common.h"
+#include "hotlist.h"
+#include "store.h"
+#include "ui-model.h"
+
+G_BEGIN_DECLS
+
+#define ALPR_UI_ERROR (alpr_ui_error_quark())
+GQuark alpr_ui_error_quark(void);
+
+/* Camera tiles refresh at this rate at most: enough to see the scene, cheap on two cores. */
+#define ALPR_UI_TILE_FPS 4
+/* Cameras shown, at most (the unit has 2 to 4). */
+#define ALPR_UI_CAMERAS_MAX 4
+/* Recent reads kept in the strip: more than fit on screen, so a glance back works. */
+#define ALPR_UI_RECENT_MAX 12
+/* Plate boxes drawn per frame. */
+#define ALPR_UI_BOXES_MAX 8
+
+struct alpr_ui_options {
+	struct hotlist *hotlist;        /* officer entries go here; NULL disables the form */
+	struct store *store;            /* dispositions go here unless on_disposition is set */
+	const struct policy *policy;    /* maximum hotlist age; may be NULL */
+	const struct alpr_clock *clock; /* NULL: real time */
+	/* Records one step of a disposition (a status of the store's state machine). Returns 0
+	 * or a negative errno (the officer sees it and can retry). NULL: store_set_disposition. */
+	int (*on_disposition)(const char *read_id, enum store_hit_status status,
+			      const char *officer, void *userdata);
+	/* Checks an officer id and PIN at sign-in and unlock: 0 to accept. Required. */
+	int (*authenticate)(const char *officer, const char *pin, void *userdata);
+	void *userdata;
+	const char *unit_name;   /* shown in the status bar; NULL: "unit" */
+	const char *sound_path;  /* the alert WAV; NULL: the one the build made */
+	const char *audio_sink;  /* GStreamer sink for the alert; NULL: $ALPR_UI_AUDIO_SINK or
+				    autoaudiosink ("fakesink" where there is no sound card) */
+	int64_t idle_lock_us;    /* lock after this long untouched; 0: 5 minutes; < 0: never */
+	int64_t shift_us;        /* default expiry of officer entries from sign-in; 0: 10 h */
+	int64_t verify_guard_us; /* a new card ignores taps on its check button this long (so
+				    a tap meant for the previous card cannot verify it); 0: 0.7 s,
+				    < 0: none */
+	bool night;              /* start in the night theme */
+	bool fullscreen;         /* full screen (the car); else width x height */
+	int width, height;       /* 0: 1280 x 800 */
+};
+
+/* ---- events from the runtime (any thread) ---------------------------------------------- */
+
+struct alpr_ui_camera_status {
+	char name[STORE_CAMERA_MAX + 1];
+	bool ok;
+	double fps;
+	char message[64]; /* "no signal", "restarting": shown when !ok */
+};
+
+struct alpr_ui_status {
+	size_t ncameras;
+	struct alpr_ui_camera_status cameras[ALPR_UI_CAMERAS_MAX];
+	bool gps_enabled;
+	enum store_fix_mode gps_mode;
+	int64_t gps_fix_age_us; /* < 0: no fix yet */
+	bool hotlist_enabled;
+	uint64_t hotlist_version;
+	int64_t hotlist_generated_at; /* of the oldest list in use; 0: unknown */
+	char sync[64];                /* "synced 3 min ago", "offline: 120 waiting" */
+	bool sync_ok;
+	uint64_t store_used_bytes, store_map_bytes;
+	bool store_full;
+};
+
+typedef struct _AlprPatrolWindow AlprPatrolWindow;
+
+/* A read for the strip: plate, camera, time, state, crop (copied). */
+void alpr_ui_push_read(AlprPatrolWindow *win, const struct store_read *r);
+/* A hit: the read (with its crop) and its best match. Takes over the screen with the alert
+ * sound; queued newest first behind a card the officer has already verified. */
+void alpr_ui_push_hit(AlprPatrolWindow *win, const struct store_read *r,
+		      const struct hotlist_match *m);
+void alpr_ui_push_status(AlprPatrolWindow *win, const struct alpr_ui_status *st);
+/* A GRAY8 frame of @camera (@stride bytes per row) with plate boxes; thinned to
+ * ALPR_UI_TILE_FPS per camera (a dropped frame costs no copy). */
+void alpr_ui_push_frame(AlprPatrolWindow *win, const char *camera, const uint8_t *gray, int width,
+			int height, int stride, const struct store_box *boxes, size_t nboxes);
+
+/* ---- the window (GTK main thread) ------------------------------------------------------ */
+
+#define ALPR_TYPE_PATROL_WINDOW (alpr_patrol_window_get_type())
+G_DECLARE_FINAL_TYPE(AlprPatrolWindow, alpr_patrol_window, ALPR, PATROL_WINDOW,
+		     GtkApplicationWindow)
+
+/* @opts is copied (the pointers in it are borrowed). */
+AlprPatrolWindow *alpr_patrol_window_new(GtkApplication *app, const struct alpr_ui_options *opts);
+
+void alpr_patrol_window_set_night(AlprPatrolWindow *win, bool night);
+bool alpr_patrol_window_get_night(AlprPatrolWindow *win);
+/* Signs an officer in as the sign-in screen does (for the runtime's own login, and tests).
+ * FALSE with @error when refused. */
+gboolean alpr_patrol_window_sign_in(AlprPatrolWindow *win, const char *officer, const char *pin,
+				    GError **error);
+/* Locks now (the idle timer does this on its own). */
+void alpr_patrol_window_lock(AlprPatrolWindow *win);
+/* The signed-in officer, or NULL. */
+const char *alpr_patrol_window_get_officer(AlprPatrolWindow *win);
+/* Runs queued pushes now (they normally run from the main loop's idle). */
+void alpr_patrol_window_flush(AlprPatrolWindow *win);
+/* The hit queue (borrowed; for the runtime's shutdown check and tests). */
+const struct alpr_ui_hit_queue *alpr_patrol_window_get_queue(AlprPatrolWindow *win);
+
+/* ---- helpers --------------------------------------------------------------------------- */
+
+/* The widget named @name (gtk_widget_set_name) under @root, or NULL. */
+GtkWidget *alpr_ui_find(GtkWidget *root, const char *name);
+/* @w rendered as it is on screen (its native's renderer), or NULL with @error. */
+GdkTexture *alpr_ui_render(GtkWidget *w, GError **error);
+/* Renders @w to a PNG file. */
+gboolean alpr_ui_save_png(GtkWidget *w, const char *path, GError **error);
+
+G_END_DECLS
