@@ -215,6 +215,24 @@ static int generate_csv(struct bench *b, const char *path, size_t n, size_t *ref
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
+/* Reads a file through the page cache (warm) or drops it from the cache (cold). */
+static void cache_file(const char *path, bool warm)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return;
+	}
+	if (warm) {
+		static char buf[1 << 20];
+		while (read(fd, buf, sizeof(buf)) > 0) {
+		}
+	} else {
+		fdatasync(fd);
+		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	}
+	close(fd);
+}
+
 static double cpu_s(const struct rusage *ru)
 {
 	return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6 +
@@ -252,6 +270,56 @@ static void mutate(struct bench *b, char *p)
 	p[rnd_below(b, (int)n)] = alnum[rnd_below(b, (int)sizeof(alnum) - 1)];
 }
 
+/* The unit's side: a fresh process (exec'd, not forked from the station's gigabytes), as on a
+ * real unit. */
+static int apply_on_unit(const char *unit, const char *delta, const char *pub, const char *label)
+{
+	char err[512];
+	struct policy *pol;
+	double t;
+	int r;
+
+	if (policy_load_named("default", &pol, err, sizeof(err)) < 0) {
+		fprintf(stderr, "alpr-bench-hotlist: %s\n", err);
+		return 1;
+	}
+	struct hotlist_options ho = {.policy = pol};
+	struct hotlist *uh;
+	uint64_t nv;
+	r = hotlist_open(unit, &ho, &uh);
+	if (r < 0) {
+		fprintf(stderr, "alpr-bench-hotlist: %s: %s\n", unit, alpr_strerror(r));
+		return 1;
+	}
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_SELF, &ru0);
+	t = now_s();
+	r = hotlist_delta_apply(uh, delta, pub, &nv, err, sizeof(err));
+	double apply_s = now_s() - t;
+	getrusage(RUSAGE_SELF, &ru1);
+	if (r < 0) {
+		fprintf(stderr, "alpr-bench-hotlist: apply: %s\n", err);
+		return 1;
+	}
+	printf("%-28s %10.2f s   (verify, check base, write, check target digest, commit; "
+	       "%.2f s CPU)\n",
+	       label, apply_s, cpu_s(&ru1) - cpu_s(&ru0));
+	/* The deferred cost: folding the overlay into the main table, at idle. */
+	uint64_t moved = 0;
+	t = now_s();
+	r = hotlist_compact(uh, &moved);
+	if (r < 0) {
+		fprintf(stderr, "alpr-bench-hotlist: compact: %s\n", alpr_strerror(r));
+		return 1;
+	}
+	printf("%-28s %10.2f s   (%llu records folded into the main table, when idle)\n",
+	       strstr(label, "cold") ? "compact, cold cache" : "compact on the unit", now_s() - t,
+	       (unsigned long long)moved);
+	hotlist_close(uh);
+	policy_destroy(pol);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"entries", required_argument, NULL, 'n'},
@@ -268,6 +336,11 @@ int main(int argc, char **argv)
 	bool keep = false, skip_apply = false;
 	int c, r;
 
+	alpr_log_init_from_env();
+	if (argc == 6 && strcmp(argv[1], "--apply-only") == 0) {
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return apply_on_unit(argv[2], argv[3], argv[4], argv[5]);
+	}
 	while ((c = getopt_long(argc, argv, "n:s:d:kh", longopts, NULL)) != -1) {
 		int64_t v;
 		switch (c) {
@@ -458,7 +531,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t = now_s();
+	char unit_cold[PATH_MAX];
+	snprintf(unit_cold, sizeof(unit_cold), "%s/unit-cold", dir);
+	if (alpr_mkdir_p(unit_cold) < 0) {
+		perror(unit_cold);
+		return 1;
+	}
 	r = mdb_env_copy2(h->env, unit, MDB_CP_COMPACT);
+	if (r == 0) {
+		r = mdb_env_copy2(h->env, unit_cold, MDB_CP_COMPACT);
+	}
 	/* Flush the copy now: a unit's database is long on disk when a delta arrives, and the
 	 * apply's commit must not be charged for writing out a 1 GB copy. */
 	int ufd = open(unit, O_RDONLY | O_DIRECTORY);
@@ -466,7 +548,7 @@ int main(int argc, char **argv)
 		syncfs(ufd);
 		close(ufd);
 	}
-	printf("%-28s %10.1f s   (compacting copy of the database: the unit at version 1)\n",
+	printf("%-28s %10.1f s   (two compacting copies of the database: units at version 1)\n",
 	       "copy to unit", now_s() - t);
 	struct hotlist_batch *batch = hotlist_batch_new();
 	for (size_t i = 0; i < 50000; i++) {
@@ -535,46 +617,26 @@ int main(int argc, char **argv)
 	/* The unit is another machine: apply in a fresh process, not one holding the station's
 	 * gigabytes. */
 	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		struct hotlist *uh;
-		uint64_t nv;
-		r = hotlist_open(unit, &ho, &uh);
-		if (r < 0) {
-			fprintf(stderr, "alpr-bench-hotlist: %s: %s\n", unit, alpr_strerror(r));
-			_exit(1);
+	/* A unit that has been matching reads has its database in the page cache; one just
+	 * switched on does not. Apply the delta on one of each. */
+	char mdb_path[PATH_MAX];
+	for (int cold = 0; cold < 2; cold++) {
+		const char *u = cold ? unit_cold : unit;
+		snprintf(mdb_path, sizeof(mdb_path), "%s/data.mdb", u);
+		cache_file(mdb_path, !cold);
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl("/proc/self/exe", argv[0], "--apply-only", u, delta, pub,
+			      cold ? "apply delta, cold cache" : "apply delta on the unit",
+			      (char *)NULL);
+			_exit(127);
 		}
-		struct rusage ru0, ru1;
-		getrusage(RUSAGE_SELF, &ru0);
-		t = now_s();
-		r = hotlist_delta_apply(uh, delta, pub, &nv, err, sizeof(err));
-		double apply_s = now_s() - t;
-		getrusage(RUSAGE_SELF, &ru1);
-		if (r < 0) {
-			fprintf(stderr, "alpr-bench-hotlist: apply: %s\n", err);
-			_exit(1);
+		int status = 1;
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "alpr-bench-hotlist: the unit's apply failed\n");
+			return 1;
 		}
-		printf("%-28s %10.2f s   (verify, check base, write, check target digest, commit; "
-		       "%.2f s CPU)\n",
-		       "apply delta on the unit", apply_s, cpu_s(&ru1) - cpu_s(&ru0));
-		/* The deferred cost: folding the overlay into the main table, at idle. */
-		uint64_t moved = 0;
-		t = now_s();
-		r = hotlist_compact(uh, &moved);
-		if (r < 0) {
-			fprintf(stderr, "alpr-bench-hotlist: compact: %s\n", alpr_strerror(r));
-			_exit(1);
-		}
-		printf("%-28s %10.2f s   (%llu records folded into the main table, when idle)\n",
-		       "compact on the unit", now_s() - t, (unsigned long long)moved);
-		hotlist_close(uh);
-		_exit(0);
-	}
-	int status = 1;
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "alpr-bench-hotlist: the unit's apply failed\n");
-		return 1;
 	}
 	printf("%-28s %10ld MB\n", "peak RSS", peak_rss_mb());
 
