@@ -13,6 +13,7 @@
 #include "check.h"
 #include "common.h"
 #include "search-private.h"
+#include "sharing.h"
 #include "test-search-fixture.h"
 
 /* ---- reading the log back -------------------------------------------------------------- */
@@ -644,6 +645,149 @@ static void test_store_window(void)
 	fixture_close(&f);
 }
 
+static void test_sharing(void)
+{
+	struct fixture f;
+	char reason[256], err[512];
+	fixture_open(&f, "california", false);
+	fixture_fill(&f);
+
+	const char *agency = check_path("agency.pem"), *agency_pub = check_path("agency.pub");
+	const char *rcpt = check_path("rcpt.pem"), *rcpt_pub = check_path("rcpt.pub");
+	const char *other = check_path("other.pem"), *other_pub = check_path("other.pub");
+	CHECK_OK(sharing_keygen("ed25519", agency, agency_pub));
+	CHECK_OK(sharing_keygen("x25519", rcpt, rcpt_pub));
+	CHECK_OK(sharing_keygen("x25519", other, other_pub));
+	CHECK_INT_EQ(sharing_keygen("rsa", other, other_pub), -EINVAL);
+
+	struct sharing_agreement ag = {
+		.id = "AG-2026-001",
+		.recipient = "Sacramento County Sheriff",
+		.type = POLICY_RECIPIENT_STATE,
+		.purposes = {"stolen_vehicle", "missing_person"},
+		.npurposes = 2,
+		.classes = {[POLICY_CLASS_HIT] = true},
+		.issued_us = FIX_T0 - ALPR_USEC_PER_DAY,
+		.expires_us = FIX_T0 + 30 * ALPR_USEC_PER_DAY,
+	};
+	CHECK_OK(sharing_load_raw_pubkey("x25519", rcpt_pub, ag.recipient_key));
+	const char *agp = check_path("agreement.json");
+	CHECK_OK(sharing_agreement_write(&ag, agency, agp));
+	struct sharing_agreement got;
+	CHECK_OK(sharing_agreement_load(agp, agency_pub, &got, err, sizeof(err)));
+	CHECK_STR_EQ(got.recipient, ag.recipient);
+	CHECK(got.classes[POLICY_CLASS_HIT] && !got.classes[POLICY_CLASS_READ]);
+
+	/* one disclosure: the hit on LMN4567, encrypted to the recipient, audited */
+	const char *ids[] = {f.ids[4]};
+	struct sharing_request rq = {
+		.user = "det.ortiz",
+		.role = "investigator",
+		.purpose = "stolen_vehicle",
+		.case_number = "2026-000123",
+		.ids = ids,
+		.nids = 1,
+		.now_us = FIX_T0 + 48 * ALPR_USEC_PER_HOUR,
+	};
+	const char *out = check_path("disclosure.bin");
+	CHECK_OK(sharing_disclose(f.store, f.audit, f.policy, &got, &rq, out, reason,
+				  sizeof(reason)));
+	char *json = NULL;
+	size_t len;
+	CHECK_OK(sharing_open(out, rcpt, &json, &len));
+	CHECK_STR_CONTAINS(json, "\"plate\": \"LMN4567\"");
+	CHECK_STR_CONTAINS(json, "\"case_number\": \"2026-000123\"");
+	free(json);
+	/* the ciphertext does not carry the plate; another key cannot open it */
+	char *raw = NULL;
+	CHECK_OK(alpr_read_file(out, 1 << 20, &raw, &len));
+	CHECK(memmem(raw, len, "LMN4567", 7) == NULL);
+	free(raw);
+	CHECK_INT_EQ(sharing_open(out, other, &json, &len), -ALPR_E_CORRUPT);
+	const struct rec_copy *rec = last_action(f.audit, SHARING_ACTION_DISCLOSE);
+	CHECK_INT_EQ(rec->outcome, AUDIT_ALLOWED);
+	CHECK_INT_EQ(rec->result_count, 1);
+	CHECK_STR_EQ(rec->object_id, "AG-2026-001");
+	CHECK_STR_CONTAINS(rec->params, "\"recipient_type\":\"state\"");
+	unlink(out);
+
+	/* every refusal is refused, audited, and writes nothing */
+	struct sharing_agreement fed = got;
+	fed.type = POLICY_RECIPIENT_FEDERAL;
+	struct sharing_agreement oos = got;
+	oos.type = POLICY_RECIPIENT_OUT_OF_STATE;
+	const char *read_ids[] = {f.ids[0]};
+	const char *bogus[] = {"unit42-000000009999"};
+	static const struct {
+		const char *name, *role, *purpose, *case_number, *msg;
+		int which; /* 0 state, 1 federal, 2 out of state */
+		int ids;   /* 0 the hit, 1 a non-hit read, 2 unknown */
+		int64_t now;
+	} rows[] = {
+		{"federal", "investigator", "stolen_vehicle", "2026-000123",
+		 "recipient: profile california forbids disclosure to federal", 1, 0, 0},
+		{"out of state", "investigator", "stolen_vehicle", "2026-000123",
+		 "forbids disclosure to out_of_state", 2, 0, 0},
+		{"role", "officer", "stolen_vehicle", "2026-000123", "role:", 0, 0, 0},
+		{"expired", "investigator", "stolen_vehicle", "2026-000123",
+		 "agreement: AG-2026-001 is not in force", 0, 0, 31 * ALPR_USEC_PER_DAY},
+		{"prohibited purpose", "investigator", "civil_immigration_enforcement",
+		 "2026-000123", "purpose: civil_immigration_enforcement is not an allowed", 0, 0,
+		 0},
+		{"purpose not agreed", "investigator", "felony_investigation", "2026-000123",
+		 "is not in agreement", 0, 0, 0},
+		{"bad case", "investigator", "stolen_vehicle", "123", "case number:", 0, 0, 0},
+		{"data class", "investigator", "stolen_vehicle", "2026-000123",
+		 "does not cover non-hit read data", 0, 1, 0},
+		{"unknown read", "investigator", "stolen_vehicle", "2026-000123",
+		 "is not a retained read", 0, 2, 0},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(rows); i++) {
+		struct sharing_request q = rq;
+		q.role = rows[i].role;
+		q.purpose = rows[i].purpose;
+		q.case_number = rows[i].case_number;
+		q.ids = rows[i].ids == 0 ? ids : rows[i].ids == 1 ? read_ids : bogus;
+		if (rows[i].now) {
+			q.now_us = FIX_T0 + rows[i].now;
+		}
+		const struct sharing_agreement *use = rows[i].which == 1   ? &fed
+						      : rows[i].which == 2 ? &oos
+									   : &got;
+		size_t before = count_action(f.audit, SHARING_ACTION_DISCLOSE, AUDIT_DENIED);
+		CHECK_MSG(sharing_disclose(f.store, f.audit, f.policy, use, &q, out, reason,
+					   sizeof(reason)) == -ALPR_E_REFUSED,
+			  "%s", rows[i].name);
+		CHECK_STR_CONTAINS(reason, rows[i].msg);
+		CHECK_MSG(access(out, F_OK) != 0, "%s: a file was written", rows[i].name);
+		CHECK_INT_EQ(count_action(f.audit, SHARING_ACTION_DISCLOSE, AUDIT_DENIED),
+			     before + 1);
+		CHECK_STR_EQ(last_action(f.audit, SHARING_ACTION_DISCLOSE)->reason, reason);
+	}
+
+	/* an agreement edited after signing, or signed by another key, does not load */
+	char *text = NULL;
+	CHECK_OK(alpr_read_file(agp, 1 << 16, &text, &len));
+	char *at = strstr(text, "\"state\"");
+	CHECK(at);
+	const char *tampered_path = check_path("tampered.json");
+	char tampered[8192];
+	snprintf(tampered, sizeof(tampered), "%.*s\"local\"%s", (int)(at - text), text, at + 7);
+	check_write_file(tampered_path, tampered);
+	free(text);
+	CHECK_INT_EQ(sharing_agreement_load(tampered_path, agency_pub, &got, err, sizeof(err)),
+		     -ALPR_E_SIGNATURE);
+	CHECK_STR_CONTAINS(err, "signature: does not verify");
+	CHECK_OK(sharing_keygen("ed25519", other, other_pub));
+	CHECK_INT_EQ(sharing_agreement_load(agp, other_pub, &got, err, sizeof(err)),
+		     -ALPR_E_SIGNATURE);
+	check_write_file(tampered_path, "{\"format\":\"alpr-sharing-agreement/1\",\"x\":1}");
+	CHECK_INT_EQ(sharing_agreement_load(tampered_path, agency_pub, &got, err, sizeof(err)),
+		     -ALPR_E_PARSE);
+	CHECK_STR_CONTAINS(err, "x: unknown field");
+	fixture_close(&f);
+}
+
 /* ---- the tool -------------------------------------------------------------------------- */
 
 static int run(const char *args, char *out, size_t outsz)
@@ -741,15 +885,11 @@ static void test_cli(void)
 }
 
 static const struct check_case cases[] = {
-	{"refusals", test_refusals},
-	{"allowed", test_allowed},
-	{"pattern", test_pattern},
-	{"flags", test_flags},
-	{"historical", test_historical},
-	{"tighten-audited", test_tighten_audited},
-	{"purge-audit", test_purge_audit},
-	{"store-window", test_store_window},
-	{"cli", test_cli},
+	{"refusals", test_refusals},       {"allowed", test_allowed},
+	{"pattern", test_pattern},         {"flags", test_flags},
+	{"historical", test_historical},   {"tighten-audited", test_tighten_audited},
+	{"purge-audit", test_purge_audit}, {"store-window", test_store_window},
+	{"sharing", test_sharing},         {"cli", test_cli},
 };
 
 int main(int argc, char **argv)
