@@ -128,6 +128,9 @@ void alpr_patrol_window_lock(AlprPatrolWindow *win);
 const char *alpr_patrol_window_get_officer(AlprPatrolWindow *win);
 /* Runs queued pushes now (they normally run from the main loop's idle). */
 void alpr_patrol_window_flush(AlprPatrolWindow *win);
+/* TRUE when the alert sound's GStreamer pipeline was built (else hits are silent, and the
+ * reason was logged). */
+gboolean alpr_patrol_window_sound_ready(AlprPatrolWindow *win);
 /* The hit queue (borrowed; for the runtime's shutdown check and tests). */
 const struct alpr_ui_hit_queue *alpr_patrol_window_get_queue(AlprPatrolWindow *win);
 

@@ -288,7 +288,7 @@ void alpr_ui_demo_push_scene(struct alpr_ui_demo *d, AlprPatrolWindow *w)
 	st.hotlist_enabled = true;
 	st.hotlist_version = d->state_version;
 	st.hotlist_generated_at = d->state_generated_at;
-	alpr_strlcpy(st.sync, "synced 12 min ago", sizeof(st.sync));
+	alpr_strlcpy(st.sync, "12 min ago", sizeof(st.sync));
 	st.sync_ok = true;
 	if (store_stats(d->store, &ss) == 0) {
 		st.store_used_bytes = ss.used_bytes;

@@ -896,6 +896,11 @@ bool alpr_patrol_window_get_night(AlprPatrolWindow *w)
 	return w->night;
 }
 
+gboolean alpr_patrol_window_sound_ready(AlprPatrolWindow *w)
+{
+	return w->sound && alpr_ui_sound_ready(w->sound);
+}
+
 const struct alpr_ui_hit_queue *alpr_patrol_window_get_queue(AlprPatrolWindow *w)
 {
 	return &w->queue;

@@ -11,6 +11,7 @@
 struct alpr_ui_sound {
 	GstElement *pipeline; /* NULL when it could not be built */
 	guint bus_watch;
+	bool playing; /* between play and EOS: a burst of hits sounds one alert, not a stutter */
 };
 
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
@@ -19,6 +20,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 
 	switch (GST_MESSAGE_TYPE(msg)) {
 	case GST_MESSAGE_EOS:
+		s->playing = false;
 		gst_element_set_state(s->pipeline, GST_STATE_READY);
 		break;
 	case GST_MESSAGE_ERROR: {
@@ -26,6 +28,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
 
 		gst_message_parse_error(msg, &err, NULL);
 		alpr_warn("ui", "alert sound: %s", err->message);
+		s->playing = false;
 		gst_element_set_state(s->pipeline, GST_STATE_READY);
 		break;
 	}
@@ -108,8 +111,13 @@ gboolean alpr_ui_sound_play(struct alpr_ui_sound *s)
 	if (!s->pipeline) {
 		return FALSE;
 	}
+	if (s->playing) {
+		return TRUE;
+	}
 	gst_element_set_state(s->pipeline, GST_STATE_READY);
-	return gst_element_set_state(s->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+	s->playing =
+		gst_element_set_state(s->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+	return s->playing;
 }
 
 gboolean alpr_ui_sound_ready(struct alpr_ui_sound *s)
