@@ -51,8 +51,21 @@ int hotlist_ecur_open(struct hotlist *h, MDB_txn *txn, struct hotlist_ecur *ec)
 	return 0;
 }
 
+void hotlist_ecur_init(struct hotlist_ecur *ec, const struct hotlist_rtxn *rt)
+{
+	memset(ec, 0, sizeof(*ec));
+	ec->rb = ec->ro = MDB_NOTFOUND;
+	ec->b = rt->eb;
+	ec->o = rt->eo;
+	ec->borrowed = true;
+}
+
 void hotlist_ecur_close(struct hotlist_ecur *ec)
 {
+	if (ec->borrowed) {
+		ec->b = ec->o = NULL;
+		return;
+	}
 	if (ec->b) {
 		mdb_cursor_close(ec->b);
 	}

@@ -31,10 +31,16 @@
  * is most of the cost of a short lookup. One per concurrent matcher is enough. */
 #define HOTLIST_TXN_POOL 8
 
+/* A pooled read transaction with the entries cursors it keeps (renewed with it). */
+struct hotlist_rtxn {
+	MDB_txn *txn;
+	MDB_cursor *eb, *eo; /* entries and entries_o */
+};
+
 struct hotlist {
 	MDB_env *env;
 	pthread_mutex_t pool_lock;
-	MDB_txn *pool[HOTLIST_TXN_POOL];
+	struct hotlist_rtxn pool[HOTLIST_TXN_POOL];
 	int npool;
 	MDB_dbi meta, lists, entries, entries_o, equiv, del1, del1r, history;
 	/* When the look-alike and deletion indexes are rebuilt (docs/hotlist-format.md):
@@ -89,9 +95,10 @@ void hotlist_canon(const char *plate, char *out);
 bool hotlist_lookalike(char a, char b);
 
 int hotlist_mdb_err(int rc);
-/* A read transaction from the pool (or a new one); give it back with hotlist_rtxn_put(). */
-int hotlist_rtxn_get(struct hotlist *h, MDB_txn **txn);
-void hotlist_rtxn_put(struct hotlist *h, MDB_txn *txn);
+/* A read transaction from the pool (or a new one), with renewed entries cursors; give it
+ * back with hotlist_rtxn_put(). */
+int hotlist_rtxn_get(struct hotlist *h, struct hotlist_rtxn *rt);
+void hotlist_rtxn_put(struct hotlist *h, struct hotlist_rtxn *rt);
 
 /* ---- change batches: the one write path for import, add, remove and deltas ---- */
 
@@ -137,12 +144,15 @@ struct hotlist_ecur {
 	int rb, ro;             /* the cursors' last results (0: positioned) */
 	MDB_val kb, vb, ko, vo; /* their current records */
 	int from;               /* the current record: -1 base, 0 overlay over base, 1 overlay */
+	bool borrowed;          /* the cursors belong to a pooled transaction */
 	MDB_val key, val;       /* the current merged record (valid until the next call) */
 };
 
 /* The entry at @key: 0 and *out (borrowed, valid in @txn), or -ENOENT. */
 int hotlist_entry_get(struct hotlist *h, MDB_txn *txn, const void *key, size_t kl, MDB_val *out);
 int hotlist_ecur_open(struct hotlist *h, MDB_txn *txn, struct hotlist_ecur *ec);
+/* The same over a pooled transaction's cursors (hotlist_ecur_close() leaves them open). */
+void hotlist_ecur_init(struct hotlist_ecur *ec, const struct hotlist_rtxn *rt);
 void hotlist_ecur_close(struct hotlist_ecur *ec);
 /* Position on the first record, the first record >= @key, or the next one: 0 (ec->key,
  * ec->val set) or -ENOENT at the end. */

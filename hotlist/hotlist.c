@@ -147,44 +147,67 @@ void hotlist_close(struct hotlist *h)
 		return;
 	}
 	for (int i = 0; i < h->npool; i++) {
-		mdb_txn_abort(h->pool[i]);
+		mdb_cursor_close(h->pool[i].eb);
+		mdb_cursor_close(h->pool[i].eo);
+		mdb_txn_abort(h->pool[i].txn);
 	}
 	mdb_env_close(h->env);
 	pthread_mutex_destroy(&h->pool_lock);
 	free(h);
 }
 
-int hotlist_rtxn_get(struct hotlist *h, MDB_txn **txn)
+int hotlist_rtxn_get(struct hotlist *h, struct hotlist_rtxn *rt)
 {
-	MDB_txn *t = NULL;
+	bool have = false;
+	int rc;
 
 	pthread_mutex_lock(&h->pool_lock);
 	if (h->npool > 0) {
-		t = h->pool[--h->npool];
+		*rt = h->pool[--h->npool];
+		have = true;
 	}
 	pthread_mutex_unlock(&h->pool_lock);
-	if (t) {
-		int rc = mdb_txn_renew(t);
-		if (rc == 0) {
-			*txn = t;
+	if (have) {
+		if ((rc = mdb_txn_renew(rt->txn)) == 0 &&
+		    (rc = mdb_cursor_renew(rt->txn, rt->eb)) == 0 &&
+		    (rc = mdb_cursor_renew(rt->txn, rt->eo)) == 0) {
 			return 0;
 		}
-		mdb_txn_abort(t);
+		mdb_cursor_close(rt->eb);
+		mdb_cursor_close(rt->eo);
+		mdb_txn_abort(rt->txn);
 	}
-	return hotlist_mdb_err(mdb_txn_begin(h->env, NULL, MDB_RDONLY, txn));
+	memset(rt, 0, sizeof(*rt));
+	if ((rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &rt->txn))) {
+		return hotlist_mdb_err(rc);
+	}
+	if ((rc = mdb_cursor_open(rt->txn, h->entries, &rt->eb)) ||
+	    (rc = mdb_cursor_open(rt->txn, h->entries_o, &rt->eo))) {
+		if (rt->eb) {
+			mdb_cursor_close(rt->eb);
+		}
+		mdb_txn_abort(rt->txn);
+		return hotlist_mdb_err(rc);
+	}
+	return 0;
 }
 
-void hotlist_rtxn_put(struct hotlist *h, MDB_txn *txn)
+void hotlist_rtxn_put(struct hotlist *h, struct hotlist_rtxn *rt)
 {
-	mdb_txn_reset(txn);
+	bool kept = false;
+
+	/* Read-only cursors outlive a reset and are renewed with the transaction. */
+	mdb_txn_reset(rt->txn);
 	pthread_mutex_lock(&h->pool_lock);
 	if (h->npool < HOTLIST_TXN_POOL) {
-		h->pool[h->npool++] = txn;
-		txn = NULL;
+		h->pool[h->npool++] = *rt;
+		kept = true;
 	}
 	pthread_mutex_unlock(&h->pool_lock);
-	if (txn) {
-		mdb_txn_abort(txn);
+	if (!kept) {
+		mdb_cursor_close(rt->eb);
+		mdb_cursor_close(rt->eo);
+		mdb_txn_abort(rt->txn);
 	}
 }
 
@@ -1282,7 +1305,7 @@ int hotlist_remove(struct hotlist *h, const char *list, const char *plate, const
 int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *out, size_t cap)
 {
 	char norm[HOTLIST_PLATE_MAX + 1];
-	MDB_txn *txn;
+	struct hotlist_rtxn rt;
 	struct hotlist_ecur ec;
 	MDB_val k, v;
 	int r, rc, n = 0;
@@ -1290,14 +1313,14 @@ int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *o
 	if (hotlist_normalize_plate(plate, strlen(plate), norm) < 0) {
 		return -EINVAL;
 	}
-	r = hotlist_rtxn_get(h, &txn);
+	r = hotlist_rtxn_get(h, &rt);
 	if (r < 0) {
 		return r;
 	}
 	size_t len = strlen(norm) + 1;
 	k.mv_size = len;
 	k.mv_data = norm;
-	hotlist_ecur_open(h, txn, &ec);
+	hotlist_ecur_init(&ec, &rt);
 	for (rc = hotlist_ecur_seek(&ec, k.mv_data, k.mv_size); rc == 0;
 	     rc = hotlist_ecur_next(&ec)) {
 		k = ec.key;
@@ -1316,7 +1339,7 @@ int hotlist_lookup(struct hotlist *h, const char *plate, struct hotlist_entry *o
 		n++;
 	}
 	hotlist_ecur_close(&ec);
-	hotlist_rtxn_put(h, txn);
+	hotlist_rtxn_put(h, &rt);
 	return r < 0 ? r : n;
 }
 

@@ -369,7 +369,9 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 	c.state = state;
 	c.now = alpr_clock_now(h->clock);
 	c.work = alpr_xmalloc(MATCH_WORK_MAX * sizeof(*c.work));
-	r = hotlist_rtxn_get(h, &c.txn);
+	struct hotlist_rtxn rt;
+	r = hotlist_rtxn_get(h, &rt);
+	c.txn = rt.txn;
 	if (r < 0) {
 		free(c.work);
 		return r;
@@ -383,10 +385,7 @@ int hotlist_match(struct hotlist *h, const struct hotlist_candidate *cands, size
 		c.bloomd = bv.mv_data;
 		c.bloomd_len = bv.mv_size;
 	}
-	r = hotlist_ecur_open(h, c.txn, &c.ec);
-	if (r < 0) {
-		goto out;
-	}
+	hotlist_ecur_init(&c.ec, &rt);
 	c.ec_open = true;
 	if (mdb_cursor_open(c.txn, h->equiv, &equiv) || mdb_cursor_open(c.txn, h->del1, &del1[0]) ||
 	    mdb_cursor_open(c.txn, h->del1r, &del1[1])) {
@@ -433,7 +432,7 @@ out:
 			mdb_cursor_close(del1[i]);
 		}
 	}
-	hotlist_rtxn_put(h, c.txn);
+	hotlist_rtxn_put(h, &rt);
 	free(c.work);
 	return r;
 }
