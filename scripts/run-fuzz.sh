@@ -7,8 +7,17 @@ build=$1
 seconds=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
 status=0
-for target in csv image; do
+# Every fuzz target the project has (tests/meson.build builds tests/fuzz-NAME with -Dfuzzing).
+targets="csv image"
+for target in $targets; do
 	exe="$build/tests/fuzz-$target"
+	# Built here, so a target added to the list can never be run unbuilt.
+	if ! ninja -C "$build" "tests/fuzz-$target" >"$build/fuzz-build-$target.log" 2>&1; then
+		status=1
+		echo "run-fuzz: fuzz-$target does not build; see $build/fuzz-build-$target.log" >&2
+		echo "{\"name\": \"fuzz/$target\", \"result\": \"FAIL\", \"runs\": \"0\"}"
+		continue
+	fi
 	corpus="$build/fuzz-corpus-$target"
 	crashes="$build/fuzz-crashes/$target"
 	mkdir -p "$corpus" "$crashes"
