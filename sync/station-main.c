@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * alpr-station: the station server, its enrolment tool and hotlist publishing
+ * (docs/alpr-station.8). Parses options and calls station.c, ca.c and client.c.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "station.h"
+#include "sync.h"
+
+static const char usage[] =
+	"usage: alpr-station init --dir DIR [--host NAME]...\n"
+	"       alpr-station serve --dir DIR [--listen ADDR] [--port N] [--policy NAME|FILE]\n"
+	"                          [--ready-file FILE] [--body-max BYTES]\n"
+	"       alpr-station enroll UNIT --dir DIR --out OUTDIR [--days N]\n"
+	"       alpr-station enroll --admin NAME --dir DIR --out OUTDIR [--days N]\n"
+	"       alpr-station publish --station URL --creds DIR --delta FILE\n"
+	"       alpr-station --help | --version\n"
+	"\n"
+	"The station for docked sync: units upload reads, hits and dispositions over HTTPS with\n"
+	"client certificates and download signed hotlist deltas (docs/sync-protocol.md).\n"
+	"\n"
+	"  init     make DIR's CA, server certificate (for each --host; default localhost and\n"
+	"           127.0.0.1) and hotlist signing key, if missing\n"
+	"  serve    serve HTTPS until SIGTERM (init runs first when DIR is new); --port 0 picks\n"
+	"           a free port, written to --ready-file once listening\n"
+	"  enroll   issue a unit's (or with --admin an administrator's) key and certificate\n"
+	"           from DIR's CA into OUTDIR: key.pem cert.pem ca.pem (and hotlist-pub.pem)\n"
+	"  publish  upload a signed delta (alpr-hotlist delta) with an administrator's\n"
+	"           certificate (DIR/cert.pem, key.pem, ca.pem); units take it at their next\n"
+	"           sync. The station checks it with DIR/publisher-pub.pem.\n"
+	"\n"
+	"Exit status: 0 success, 1 failure, 2 usage.\n";
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = sig;
+}
+
+static int load_policy(const char *name, struct policy **out)
+{
+	char err[512];
+	int r = strchr(name, '/') ? policy_load(name, out, err, sizeof(err))
+				  : policy_load_named(name, out, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "alpr-station: policy: %s\n", err[0] ? err : alpr_strerror(r));
+	}
+	return r;
+}
+
+static int parse_u64(const char *opt, const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	if (alpr_parse_int64(s, strlen(s), min, max, out) < 0) {
+		fprintf(stderr, "alpr-station: %s: not a number in [%lld, %lld]: %s\n", opt,
+			(long long)min, (long long)max, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"dir", required_argument, NULL, 'd'},
+		{"host", required_argument, NULL, 'H'},
+		{"listen", required_argument, NULL, 'l'},
+		{"port", required_argument, NULL, 'p'},
+		{"policy", required_argument, NULL, 'P'},
+		{"ready-file", required_argument, NULL, 'r'},
+		{"body-max", required_argument, NULL, 'b'},
+		{"out", required_argument, NULL, 'o'},
+		{"days", required_argument, NULL, 'D'},
+		{"admin", required_argument, NULL, 'a'},
+		{"station", required_argument, NULL, 's'},
+		{"creds", required_argument, NULL, 'c'},
+		{"delta", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *dir = NULL, *listen = "127.0.0.1", *policy_name = "default", *ready = NULL;
+	const char *out = NULL, *admin = NULL, *url = NULL, *creds = NULL, *delta = NULL;
+	const char *hosts[16];
+	size_t nhosts = 0;
+	int64_t port = 8443, body_max = 0, days = 825;
+	int opt;
+
+	alpr_log_init_from_env();
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'H':
+			if (nhosts == ALPR_ARRAY_SIZE(hosts)) {
+				fprintf(stderr, "alpr-station: --host: at most 16\n");
+				return 2;
+			}
+			hosts[nhosts++] = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'p':
+			if (parse_u64("--port", optarg, 0, 65535, &port) < 0) {
+				return 2;
+			}
+			break;
+		case 'P':
+			policy_name = optarg;
+			break;
+		case 'r':
+			ready = optarg;
+			break;
+		case 'b':
+			if (parse_u64("--body-max", optarg, 1024, SYNC_BODY_MAX, &body_max) < 0) {
+				return 2;
+			}
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'D':
+			if (parse_u64("--days", optarg, 1, 3650, &days) < 0) {
+				return 2;
+			}
+			break;
+		case 'a':
+			admin = optarg;
+			break;
+		case 's':
+			url = optarg;
+			break;
+		case 'c':
+			creds = optarg;
+			break;
+		case 'f':
+			delta = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			puts("alpr-station 0.1.0");
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[optind++];
+	int r;
+
+	if (strcmp(cmd, "publish") == 0) {
+		char cert[4096], key[4096], ca[4096], err[512] = "";
+		uint64_t version = 0;
+		if (!url || !creds || !delta || optind != argc) {
+			fprintf(stderr, "alpr-station: publish: --station, --creds and --delta are "
+					"required\n");
+			return 2;
+		}
+		snprintf(cert, sizeof(cert), "%s/cert.pem", creds);
+		snprintf(key, sizeof(key), "%s/key.pem", creds);
+		snprintf(ca, sizeof(ca), "%s/ca.pem", creds);
+		struct sync_tls tls = {cert, key, ca};
+		r = sync_publish(url, &tls, delta, &version, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "alpr-station: publish: %s\n",
+				err[0] ? err : alpr_strerror(r));
+			return 1;
+		}
+		printf("published version %llu\n", (unsigned long long)version);
+		return 0;
+	}
+	if (!dir) {
+		fprintf(stderr, "alpr-station: %s: --dir is required\n", cmd);
+		return 2;
+	}
+	if (strcmp(cmd, "init") == 0) {
+		r = station_init(dir, nhosts ? hosts : NULL, nhosts);
+		if (r < 0) {
+			fprintf(stderr, "alpr-station: init: %s: %s\n", dir, alpr_strerror(r));
+			return 1;
+		}
+		return 0;
+	}
+	if (strcmp(cmd, "enroll") == 0) {
+		char tls[4096], src[4096], dst[4096];
+		const char *name = admin ? admin : optind < argc ? argv[optind++] : NULL;
+		if (!name || !out || optind != argc) {
+			fprintf(stderr,
+				"alpr-station: enroll: UNIT (or --admin NAME) and --out are "
+				"required\n");
+			return 2;
+		}
+		snprintf(tls, sizeof(tls), "%s/tls", dir);
+		r = sync_ca_issue(tls, name, admin ? SYNC_ROLE_ADMIN : SYNC_ROLE_UNIT, -60,
+				  days * 86400, out);
+		if (r < 0) {
+			fprintf(stderr, "alpr-station: enroll: %s: %s%s\n", name, alpr_strerror(r),
+				r == -EINVAL ? " (names are [A-Za-z0-9_.-], at most 31)" : "");
+			return 1;
+		}
+		if (!admin) {
+			_autofree_ char *pem = NULL;
+			size_t len;
+			snprintf(src, sizeof(src), "%s/hotlist-pub.pem", dir);
+			snprintf(dst, sizeof(dst), "%s/hotlist-pub.pem", out);
+			if ((r = alpr_read_file(src, 16 * 1024, &pem, &len)) < 0 ||
+			    (r = alpr_write_file_atomic(dst, pem, len, 0644)) < 0) {
+				fprintf(stderr, "alpr-station: enroll: %s: %s\n", src,
+					alpr_strerror(r));
+				return 1;
+			}
+		}
+		printf("enrolled %s %s: %s/cert.pem\n", admin ? "administrator" : "unit", name,
+		       out);
+		return 0;
+	}
+	if (strcmp(cmd, "serve") != 0 || optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+
+	struct policy *policy = NULL;
+	struct station *st = NULL;
+	if (load_policy(policy_name, &policy) < 0) {
+		return 1;
+	}
+	r = station_init(dir, nhosts ? hosts : NULL, nhosts);
+	if (r < 0) {
+		fprintf(stderr, "alpr-station: init: %s: %s\n", dir, alpr_strerror(r));
+		policy_destroy(policy);
+		return 1;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct station_options so = {
+		.dir = dir,
+		.listen_addr = listen,
+		.port = (uint16_t)port,
+		.policy = policy,
+		.body_max = (size_t)body_max,
+	};
+	r = station_start(&so, &st);
+	if (r < 0) {
+		fprintf(stderr, "alpr-station: serve: %s\n", alpr_strerror(r));
+		policy_destroy(policy);
+		return 1;
+	}
+	if (ready) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%u\n", station_port(st));
+		alpr_write_file_atomic(ready, buf, (size_t)n, 0644);
+	}
+	fprintf(stderr, "alpr-station: serving %s on https://%s:%u\n", dir, listen,
+		station_port(st));
+	while (!stop_flag) {
+		pause();
+	}
+	station_stop(st);
+	policy_destroy(policy);
+	return 0;
+}

@@ -1,0 +1,1231 @@
+/* SPDX-License-Identifier: LicenseRef-Proprietary */
+/*
+ * The station server: HTTPS with client certificates (libmicrohttpd over GnuTLS), received
+ * reads in LMDB keyed by read id, the hotlist distribution. Protocol: docs/sync-protocol.md.
+ *
+ * An upload batch is validated read by read, then stored in one durable LMDB transaction;
+ * only after the commit does the answer list the ids stored, so a unit that marks what the
+ * answer lists never marks a read the station could still lose. A read already held is not
+ * stored again (idempotent by id); a newer state of its hit (a disposition) replaces an older
+ * one, never the reverse, so a replayed old batch changes nothing.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <jansson.h>
+#include <lmdb.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "hotlist.h"
+#include "station.h"
+#include "sync-private.h"
+
+#define STATION_MAP_SIZE_DEFAULT (UINT64_C(64) << 30)
+/* Reads in one batch: the client sends 64; room for a larger configured batch, and a bound
+ * on the work one request can ask for. */
+#define STATION_BATCH_READS_MAX 1024
+/* A checkpoint file is about 400 bytes (docs/audit-format.md caps it at 4096). */
+#define STATION_CHECKPOINT_MAX 4096
+/* Purge no more often than this (it runs at the start of a write). */
+#define STATION_PURGE_EVERY_US (60 * ALPR_USEC_PER_SEC)
+/* Concurrent connections: a few hundred units per station (ARCHITECTURE.md). */
+#define STATION_CONNECTIONS_MAX 1024
+/* Per-read header before the canonical JSON in db "reads". */
+#define READ_HDR     18
+#define PATH_MAX_LEN 4096
+
+struct station {
+	char dir[PATH_MAX_LEN];
+	const struct policy *policy;
+	const struct alpr_clock *clock;
+	size_t body_max;
+	uint16_t port;
+	int listen_fd;
+	struct MHD_Daemon *mhd;
+	char *tls_key, *tls_cert, *tls_ca;
+	MDB_env *env;
+	MDB_dbi reads, crops, expiry, units;
+	struct hotlist *hotlist;
+	pthread_mutex_t lock; /* delta cache generation, publishing, purge timing */
+	int64_t last_purge;
+	char hotlist_priv[PATH_MAX_LEN], publisher_pub[PATH_MAX_LEN];
+};
+
+enum role_mask {
+	ALLOW_UNIT = 1,
+	ALLOW_ADMIN = 2,
+};
+
+struct request {
+	bool started;
+	bool responded;
+	bool too_large;
+	char *body;
+	size_t len, cap;
+	char cn[SYNC_UNIT_MAX + 1];
+	enum sync_role role;
+};
+
+/* ---- helpers --------------------------------------------------------------------------- */
+
+static int mdb_err(int rc, const char *what)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+		alpr_error("station", "%s: the database is full", what);
+		return -ENOSPC;
+	default:
+		alpr_error("station", "%s: %s", what, mdb_strerror(rc));
+		return rc > 0 ? -rc : -EIO;
+	}
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, struct request *rq, unsigned status,
+			       json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	size_t n = strlen(text);
+	text[n] = '\n';
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(n + 1, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	enum MHD_Result r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	rq->responded = true;
+	return r;
+}
+
+__attribute__((format(printf, 4, 5))) static enum MHD_Result
+respond_error(struct MHD_Connection *conn, struct request *rq, unsigned status, const char *fmt,
+	      ...)
+{
+	char msg[SYNC_MESSAGE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	alpr_info("station", "%u %s%s%s", status, rq->cn[0] ? rq->cn : "", rq->cn[0] ? ": " : "",
+		  msg);
+	return respond(conn, rq, status, json_pack("{s:s}", "error", msg));
+}
+
+/* Checks the client certificate: present, issued by this station's CA, in its validity
+ * period. Fills rq->cn and rq->role. 0, or an HTTP status with @why. */
+static unsigned authenticate(struct MHD_Connection *conn, struct request *rq, char *why,
+			     size_t whysz)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session) {
+		snprintf(why, whysz, "TLS is required");
+		return MHD_HTTP_FORBIDDEN;
+	}
+	gnutls_session_t tls = (gnutls_session_t)ci->tls_session;
+	unsigned n = 0, status = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(tls, &n);
+	if (!peers || n == 0) {
+		snprintf(why, whysz, "client certificate: none presented");
+		return MHD_HTTP_UNAUTHORIZED;
+	}
+	if (gnutls_certificate_verify_peers2(tls, &status) < 0 || status != 0) {
+		snprintf(why, whysz, "client certificate: %s",
+			 status & GNUTLS_CERT_EXPIRED         ? "expired"
+			 : status & GNUTLS_CERT_NOT_ACTIVATED ? "not yet valid"
+			 : status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA)
+				 ? "not issued by this station's CA"
+			 : status & GNUTLS_CERT_REVOKED ? "revoked"
+							: "does not verify");
+		return MHD_HTTP_FORBIDDEN;
+	}
+	gnutls_x509_crt_t crt;
+	char ou[32];
+	size_t cnl = sizeof(rq->cn), oul = sizeof(ou);
+	gnutls_x509_crt_init(&crt);
+	int rc = gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER);
+	if (rc >= 0) {
+		rc = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, rq->cn,
+						   &cnl);
+	}
+	if (rc >= 0) {
+		rc = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, 0,
+						   0, ou, &oul);
+	}
+	gnutls_x509_crt_deinit(crt);
+	if (rc < 0 || cnl == 0 ||
+	    strspn(rq->cn, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+		    cnl) {
+		rq->cn[0] = '\0';
+		snprintf(why, whysz, "client certificate: no usable CN");
+		return MHD_HTTP_FORBIDDEN;
+	}
+	if (strcmp(ou, "unit") == 0) {
+		rq->role = SYNC_ROLE_UNIT;
+	} else if (strcmp(ou, "admin") == 0) {
+		rq->role = SYNC_ROLE_ADMIN;
+	} else {
+		snprintf(why, whysz, "client certificate: OU is neither unit nor admin");
+		return MHD_HTTP_FORBIDDEN;
+	}
+	return 0;
+}
+
+/* ---- the received-reads store ---------------------------------------------------------- */
+
+static void be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++) {
+		v = v << 8 | p[i];
+	}
+	return v;
+}
+
+/* Expiry key: kind ('r' a read, 'c' its crop), deadline (sign bit flipped, BE), id. */
+static size_t expiry_key(uint8_t *k, char kind, int64_t deadline, const char *id)
+{
+	size_t n = strlen(id);
+	k[0] = (uint8_t)kind;
+	be64(k + 1, (uint64_t)deadline ^ (UINT64_C(1) << 63));
+	memcpy(k + 9, id, n);
+	return 9 + n;
+}
+
+static int del_expiry(struct station *s, MDB_txn *txn, char kind, int64_t deadline, const char *id)
+{
+	uint8_t kb[9 + STORE_ID_MAX + 1];
+	MDB_val k = {expiry_key(kb, kind, deadline, id), kb};
+	int rc = mdb_del(txn, s->expiry, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : mdb_err(rc, "expiry");
+}
+
+static int put_expiry(struct station *s, MDB_txn *txn, char kind, int64_t deadline, const char *id)
+{
+	uint8_t kb[9 + STORE_ID_MAX + 1];
+	MDB_val k = {expiry_key(kb, kind, deadline, id), kb}, v = {1, "e"};
+	return mdb_err(mdb_put(txn, s->expiry, &k, &v, 0), "expiry");
+}
+
+/* Deletes everything past its deadline, in @txn. */
+static int purge_txn(struct station *s, MDB_txn *txn, int64_t now, uint64_t *purged)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r = mdb_err(mdb_cursor_open(txn, s->expiry, &cur), "expiry cursor");
+	if (r < 0) {
+		return r;
+	}
+	for (int kind = 0; kind < 2 && r == 0; kind++) {
+		uint8_t start = kind == 0 ? 'c' : 'r';
+		k.mv_size = 1;
+		k.mv_data = &start;
+		int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && r == 0) {
+			const uint8_t *kb = k.mv_data;
+			if (k.mv_size < 10 || kb[0] != start ||
+			    (int64_t)(get_be64(kb + 1) ^ (UINT64_C(1) << 63)) > now) {
+				break;
+			}
+			MDB_val id = {k.mv_size - 9, (void *)(kb + 9)};
+			if (start == 'r') {
+				MDB_val old;
+				if (mdb_get(txn, s->reads, &id, &old) == 0 &&
+				    old.mv_size >= READ_HDR) {
+					int64_t cd = (int64_t)get_be64((uint8_t *)old.mv_data + 8);
+					char idb[STORE_ID_MAX + 1];
+					size_t n = ALPR_MIN(id.mv_size, STORE_ID_MAX);
+					memcpy(idb, id.mv_data, n);
+					idb[n] = '\0';
+					if (cd) {
+						/* The cursor stays valid: this key sorts before. */
+						r = del_expiry(s, txn, 'c', cd, idb);
+					}
+					mdb_del(txn, s->reads, &id, NULL);
+					if (purged) {
+						(*purged)++;
+					}
+				}
+			}
+			rc = mdb_del(txn, s->crops, &id, NULL);
+			if (rc != 0 && rc != MDB_NOTFOUND) {
+				r = mdb_err(rc, "purge");
+				break;
+			}
+			if ((rc = mdb_cursor_del(cur, 0)) != 0) {
+				r = mdb_err(rc, "purge");
+				break;
+			}
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+			if (rc == MDB_NOTFOUND || rc == EINVAL) {
+				rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+			}
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND && r == 0) {
+			r = mdb_err(rc, "purge");
+		}
+	}
+	mdb_cursor_close(cur);
+	return r;
+}
+
+int station_purge(struct station *s, uint64_t *purged)
+{
+	MDB_txn *txn;
+	uint64_t n = 0;
+	int r = mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn), "purge");
+	if (r < 0) {
+		return r;
+	}
+	r = purge_txn(s, txn, alpr_clock_now(s->clock), &n);
+	if (r == 0) {
+		r = mdb_err(mdb_txn_commit(txn), "purge commit");
+	} else {
+		mdb_txn_abort(txn);
+	}
+	if (r == 0 && n) {
+		alpr_info("station", "purge: %llu reads past their deadline",
+			  (unsigned long long)n);
+	}
+	if (purged) {
+		*purged = n;
+	}
+	return r;
+}
+
+/* The per-unit record (JSON in db "units"). New reference; an empty object when absent. */
+static json_t *unit_get(struct station *s, MDB_txn *txn, const char *unit)
+{
+	MDB_val k = {strlen(unit), (void *)unit}, v;
+	json_t *o = NULL;
+	if (mdb_get(txn, s->units, &k, &v) == 0) {
+		o = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+	}
+	return json_is_object(o) ? o : (json_decref(o), json_object());
+}
+
+static int unit_put(struct station *s, MDB_txn *txn, const char *unit, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	MDB_val k = {strlen(unit), (void *)unit}, v = {strlen(text), text};
+	int r = mdb_err(mdb_put(txn, s->units, &k, &v, 0), "units");
+	free(text);
+	return r;
+}
+
+static void unit_add(json_t *o, const char *field, uint64_t n)
+{
+	json_int_t cur = json_integer_value(json_object_get(o, field));
+	json_object_set_new(o, field, json_integer(cur + (json_int_t)n));
+}
+
+/* ---- POST /v1/reads -------------------------------------------------------------------- */
+
+/* "UNIT-" and 12 or more digits, UNIT being the certificate's. */
+static bool id_is_units(const char *id, const char *unit)
+{
+	size_t ul = strlen(unit), n = strlen(id);
+	if (n < ul + 13 || strncmp(id, unit, ul) != 0 || id[ul] != '-') {
+		return false;
+	}
+	return strspn(id + ul + 1, "0123456789") == n - ul - 1;
+}
+
+static int64_t deadline_of(const struct station *s, const struct store_read *r,
+			   const struct store_hit *hit, bool has_hit, int64_t *crop_deadline)
+{
+	enum policy_data_class cls = POLICY_CLASS_READ;
+	if (has_hit) {
+		cls = hit->status == STORE_HIT_MISREAD || hit->status == STORE_HIT_WRONG_STATE
+			      ? POLICY_CLASS_MISREAD_HIT
+			      : POLICY_CLASS_HIT;
+	}
+	int64_t d = r->captured_at + policy_retention_us(s->policy, cls);
+	int64_t cd = has_hit ? d
+			     : r->captured_at +
+				       ALPR_MIN(policy_retention_us(s->policy, POLICY_CLASS_CROP),
+						policy_retention_us(s->policy, POLICY_CLASS_READ));
+	*crop_deadline = cd;
+	return d;
+}
+
+struct accepted {
+	struct store_read r;
+	struct store_hit hit;
+	bool has_hit;
+	int64_t deadline, crop_deadline;
+};
+
+static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn,
+				  struct request *rq)
+{
+	json_error_t jerr;
+	if (rq->len == 0) {
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "body: empty");
+	}
+	json_t *body = json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!body) {
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "body: line %d column %d: %s",
+				     jerr.line, jerr.column, jerr.text);
+	}
+	const json_t *fmt = json_object_get(body, "format");
+	const json_t *reads = json_object_get(body, "reads");
+	if (!json_is_object(body) || json_object_size(body) != 2 || !json_is_string(fmt) ||
+	    strcmp(json_string_value(fmt), SYNC_FORMAT_READS) != 0) {
+		json_decref(body);
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST,
+				     "format: expected an object {\"format\": \"%s\", \"reads\": "
+				     "[...]}",
+				     SYNC_FORMAT_READS);
+	}
+	if (!json_is_array(reads) || json_array_size(reads) > STATION_BATCH_READS_MAX) {
+		json_decref(body);
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST,
+				     "reads: not an array of at most %d", STATION_BATCH_READS_MAX);
+	}
+	size_t n = json_array_size(reads), nacc = 0;
+	struct accepted *acc = calloc(n ? n : 1, sizeof(*acc));
+	json_t *stored = json_array(), *refused = json_array();
+	int64_t now = alpr_clock_now(s->clock);
+	if (!acc) {
+		json_decref(body);
+		json_decref(stored);
+		json_decref(refused);
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct accepted *a = &acc[nacc];
+		char err[SYNC_MESSAGE_MAX], rid[STORE_ID_MAX + 1] = "";
+		const json_t *o = json_array_get(reads, i);
+		const json_t *idv = json_object_get(o, "id");
+		if (json_is_string(idv)) {
+			alpr_strlcpy(rid, json_string_value(idv), sizeof(rid));
+		}
+		int rc = sync_read_from_json(o, &a->r, &a->hit, &a->has_hit, err, sizeof(err));
+		if (rc == 0 && !id_is_units(a->r.id, rq->cn)) {
+			snprintf(err, sizeof(err), "id: not an id of unit %s", rq->cn);
+			rc = -EINVAL;
+		}
+		if (rc == 0 && a->has_hit && policy_category_refused(s->policy, a->hit.category)) {
+			snprintf(err, sizeof(err), "hit.category: %s is refused by policy %s",
+				 policy_category_name(a->hit.category), policy_name(s->policy));
+			rc = -ALPR_E_REFUSED;
+		}
+		if (rc == 0) {
+			a->deadline = deadline_of(s, &a->r, &a->hit, a->has_hit, &a->crop_deadline);
+			if (a->deadline <= now) {
+				snprintf(err, sizeof(err),
+					 "captured_at: past its retention period");
+				rc = -ETIME;
+			}
+		}
+		if (rc < 0) {
+			if (!rid[0]) {
+				/* Without an id the unit cannot mark it: the batch is malformed. */
+				store_read_finish(&a->r);
+				for (size_t j = 0; j < nacc; j++) {
+					store_read_finish(&acc[j].r);
+				}
+				free(acc);
+				json_decref(body);
+				json_decref(stored);
+				json_decref(refused);
+				return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST,
+						     "reads[%zu]: %s", i, err);
+			}
+			json_array_append_new(refused,
+					      json_pack("{s:s, s:s}", "id", rid, "reason", err));
+			store_read_finish(&a->r);
+			continue;
+		}
+		nacc++;
+	}
+	json_decref(body);
+
+	/* One durable transaction for the batch. */
+	MDB_txn *txn = NULL;
+	uint64_t fresh = 0, dup = 0, updated = 0;
+	int r = mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn), "batch");
+	pthread_mutex_lock(&s->lock);
+	bool purge = now - s->last_purge >= STATION_PURGE_EVERY_US;
+	if (purge) {
+		s->last_purge = now;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (r == 0 && purge) {
+		r = purge_txn(s, txn, now, NULL);
+	}
+	for (size_t i = 0; i < nacc && r == 0; i++) {
+		struct accepted *a = &acc[i];
+		MDB_val k = {strlen(a->r.id), a->r.id}, old;
+		int rc = mdb_get(txn, s->reads, &k, &old);
+		if (rc == 0 && old.mv_size >= READ_HDR) {
+			const uint8_t *h = old.mv_data;
+			/* A newer state of the hit replaces an older one, never the reverse. */
+			unsigned in_rank = a->has_hit ? 1 + a->hit.ndispositions : 0;
+			unsigned old_rank = h[16] ? 1u + h[17] : 0;
+			if (in_rank <= old_rank) {
+				dup++;
+				json_array_append_new(stored, json_string(a->r.id));
+				continue;
+			}
+			int64_t od = (int64_t)get_be64(h), ocd = (int64_t)get_be64(h + 8);
+			if ((r = del_expiry(s, txn, 'r', od, a->r.id)) < 0 ||
+			    (ocd && (r = del_expiry(s, txn, 'c', ocd, a->r.id)) < 0)) {
+				break;
+			}
+			updated++;
+		} else if (rc != MDB_NOTFOUND && rc != 0) {
+			r = mdb_err(rc, "reads");
+			break;
+		} else {
+			fresh++;
+		}
+		bool crop = a->r.crop && a->crop_deadline > now;
+		json_t *canon = sync_read_to_json(&a->r, a->has_hit ? &a->hit : NULL, false);
+		char *text = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(canon);
+		size_t tl = strlen(text);
+		MDB_val v = {READ_HDR + tl, NULL};
+		rc = mdb_put(txn, s->reads, &k, &v, MDB_RESERVE);
+		if (rc == 0) {
+			uint8_t *p = v.mv_data;
+			be64(p, (uint64_t)a->deadline);
+			be64(p + 8, crop ? (uint64_t)a->crop_deadline : 0);
+			p[16] = a->has_hit;
+			p[17] = (uint8_t)a->hit.ndispositions;
+			memcpy(p + READ_HDR, text, tl);
+		}
+		free(text);
+		if ((r = mdb_err(rc, "reads")) < 0 ||
+		    (r = put_expiry(s, txn, 'r', a->deadline, a->r.id)) < 0) {
+			break;
+		}
+		if (crop) {
+			MDB_val cv = {1 + a->r.crop_len, NULL};
+			rc = mdb_put(txn, s->crops, &k, &cv, MDB_RESERVE);
+			if (rc == 0) {
+				((uint8_t *)cv.mv_data)[0] = (uint8_t)a->r.crop_format;
+				memcpy((uint8_t *)cv.mv_data + 1, a->r.crop, a->r.crop_len);
+			}
+			if ((r = mdb_err(rc, "crops")) < 0 ||
+			    (r = put_expiry(s, txn, 'c', a->crop_deadline, a->r.id)) < 0) {
+				break;
+			}
+		}
+		json_array_append_new(stored, json_string(a->r.id));
+	}
+	if (r == 0) {
+		json_t *u = unit_get(s, txn, rq->cn);
+		unit_add(u, "stored", fresh);
+		unit_add(u, "updated", updated);
+		unit_add(u, "duplicates", dup);
+		unit_add(u, "refused", json_array_size(refused));
+		json_object_set_new(u, "last_seen", json_integer(now));
+		r = unit_put(s, txn, rq->cn, u);
+		json_decref(u);
+	}
+	if (r == 0) {
+		/* Durable before the answer: the unit marks synced only what we hold. */
+		r = mdb_err(mdb_txn_commit(txn), "batch commit");
+		txn = NULL;
+	}
+	if (txn) {
+		mdb_txn_abort(txn);
+	}
+	for (size_t j = 0; j < nacc; j++) {
+		store_read_finish(&acc[j].r);
+	}
+	free(acc);
+	if (r < 0) {
+		json_decref(stored);
+		json_decref(refused);
+		return respond_error(conn, rq,
+				     r == -ENOSPC ? MHD_HTTP_INSUFFICIENT_STORAGE
+						  : MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "store: %s (nothing stored)", alpr_strerror(r));
+	}
+	alpr_debug("station", "%s: %llu new, %llu updated, %llu already held, %zu refused", rq->cn,
+		   (unsigned long long)fresh, (unsigned long long)updated, (unsigned long long)dup,
+		   json_array_size(refused));
+	return respond(conn, rq, MHD_HTTP_OK,
+		       json_pack("{s:s, s:o, s:o}", "format", SYNC_FORMAT_ACK, "stored", stored,
+				 "refused", refused));
+}
+
+/* ---- POST /v1/checkpoint --------------------------------------------------------------- */
+
+static bool hex_field(const json_t *o, const char *f, size_t len)
+{
+	const json_t *v = json_object_get(o, f);
+	uint8_t buf[64];
+	return json_is_string(v) && json_string_length(v) == len && len / 2 <= sizeof(buf) &&
+	       alpr_hex_decode(json_string_value(v), len, buf, len / 2) == 0;
+}
+
+static enum MHD_Result post_checkpoint(struct station *s, struct MHD_Connection *conn,
+				       struct request *rq)
+{
+	static const char *const known[] = {"format", "device",  "seq",        "record_hash",
+					    "time",   "time_us", "public_key", "signature"};
+	json_error_t jerr;
+	if (rq->len > STATION_CHECKPOINT_MAX) {
+		return respond_error(conn, rq, MHD_HTTP_CONTENT_TOO_LARGE, "body: over %d bytes",
+				     STATION_CHECKPOINT_MAX);
+	}
+	json_t *cp = rq->len ? json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!rq->len) {
+		snprintf(jerr.text, sizeof(jerr.text), "empty");
+		jerr.line = jerr.column = 0;
+	}
+	if (!cp) {
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "body: line %d column %d: %s",
+				     jerr.line, jerr.column, jerr.text);
+	}
+	const char *bad = NULL;
+	const char *k;
+	json_t *v;
+	if (!json_is_object(cp)) {
+		bad = "body: not an object";
+	} else {
+		json_object_foreach (cp, k, v) {
+			bool ok = false;
+			for (size_t i = 0; i < ALPR_ARRAY_SIZE(known); i++) {
+				ok = ok || strcmp(k, known[i]) == 0;
+			}
+			if (!ok) {
+				bad = "checkpoint: an unknown field";
+			}
+		}
+	}
+	const json_t *dev = json_object_get(cp, "device");
+	const json_t *seq = json_object_get(cp, "seq");
+	if (!bad && (!json_is_string(json_object_get(cp, "format")) ||
+		     strcmp(json_string_value(json_object_get(cp, "format")),
+			    "alpr-audit-checkpoint/1") != 0)) {
+		bad = "format: not alpr-audit-checkpoint/1";
+	} else if (!bad && (!json_is_string(dev) || strcmp(json_string_value(dev), rq->cn) != 0)) {
+		bad = "device: not the certificate's unit";
+	} else if (!bad && (!json_is_integer(seq) || json_integer_value(seq) < 1)) {
+		bad = "seq: not a positive integer";
+	} else if (!bad && !hex_field(cp, "record_hash", 64)) {
+		bad = "record_hash: not 64 hex digits";
+	} else if (!bad && !hex_field(cp, "signature", 128)) {
+		bad = "signature: not 128 hex digits";
+	} else if (!bad && !json_is_integer(json_object_get(cp, "time_us"))) {
+		bad = "time_us: not an integer";
+	}
+	if (bad) {
+		json_decref(cp);
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "%s", bad);
+	}
+	MDB_txn *txn;
+	int r = mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn), "checkpoint");
+	if (r < 0) {
+		json_decref(cp);
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "store: %s",
+				     alpr_strerror(r));
+	}
+	json_t *u = unit_get(s, txn, rq->cn);
+	const json_t *old = json_object_get(u, "checkpoint");
+	json_int_t oseq = json_integer_value(json_object_get(old, "seq"));
+	json_int_t nseq = json_integer_value(seq);
+	const char *oh = json_string_value(json_object_get(old, "record_hash"));
+	const char *nh = json_string_value(json_object_get(cp, "record_hash"));
+	/* A log is append-only: a checkpoint below the one held, or the same sequence with
+	 * another hash, means the unit's log was cut or rewritten. Keep the one held. */
+	if (old && (nseq < oseq || (nseq == oseq && oh && strcmp(oh, nh) != 0))) {
+		mdb_txn_abort(txn);
+		json_decref(u);
+		json_decref(cp);
+		alpr_warn("station", "%s: audit checkpoint %lld conflicts with the held %lld",
+			  rq->cn, (long long)nseq, (long long)oseq);
+		return respond_error(conn, rq, MHD_HTTP_CONFLICT,
+				     "seq: checkpoint %lld conflicts with the station's %lld "
+				     "(audit log cut or rewritten?)",
+				     (long long)nseq, (long long)oseq);
+	}
+	json_object_set_new(u, "checkpoint", cp);
+	json_object_set_new(u, "checkpoint_received", json_integer(alpr_clock_now(s->clock)));
+	r = unit_put(s, txn, rq->cn, u);
+	json_decref(u);
+	if (r == 0) {
+		r = mdb_err(mdb_txn_commit(txn), "checkpoint commit");
+	} else {
+		mdb_txn_abort(txn);
+	}
+	if (r < 0) {
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "store: %s",
+				     alpr_strerror(r));
+	}
+	return respond(conn, rq, MHD_HTTP_OK, json_pack("{s:I}", "seq", (json_int_t)nseq));
+}
+
+/* ---- hotlists -------------------------------------------------------------------------- */
+
+static enum MHD_Result get_lists(struct station *s, struct MHD_Connection *conn, struct request *rq)
+{
+	struct hotlist_list_info *li = alpr_xcalloc(SYNC_LISTS_MAX, sizeof(*li));
+	int n = hotlist_lists(s->hotlist, li, SYNC_LISTS_MAX);
+	if (n < 0) {
+		free(li);
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "hotlist: %s",
+				     alpr_strerror(n));
+	}
+	json_t *arr = json_array();
+	for (int i = 0; i < n && i < SYNC_LISTS_MAX; i++) {
+		char when[ALPR_TIME_BUFSZ], ver[24];
+		snprintf(ver, sizeof(ver), "%llu", (unsigned long long)li[i].version);
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:I, s:s}", "name", li[i].name, "version", ver,
+				       "entry_count", (json_int_t)li[i].entry_count, "generated_at",
+				       alpr_time_format(li[i].generated_at, when, sizeof(when))));
+	}
+	free(li);
+	return respond(conn, rq, MHD_HTTP_OK, json_pack("{s:o}", "lists", arr));
+}
+
+/* The signed file taking @list from @from (0: a snapshot) to @to, made once and kept. */
+static int delta_file(struct station *s, const char *list, uint64_t from, uint64_t to, char *path,
+		      size_t pathsz)
+{
+	struct stat st;
+	int n = snprintf(path, pathsz, "%s/deltas/%s-%llu-%llu.delta", s->dir, list,
+			 (unsigned long long)from, (unsigned long long)to);
+	if (n < 0 || (size_t)n >= pathsz) {
+		return -ENAMETOOLONG;
+	}
+	pthread_mutex_lock(&s->lock);
+	int r = 0;
+	if (stat(path, &st) != 0) {
+		int64_t t0 = alpr_monotonic_us();
+		r = hotlist_delta_write(s->hotlist, list, from, to, s->hotlist_priv, path);
+		if (r == 0) {
+			alpr_info("station", "%s: signed %s %llu -> %llu in %.3f s", list,
+				  from ? "delta" : "snapshot", (unsigned long long)from,
+				  (unsigned long long)to, (double)(alpr_monotonic_us() - t0) / 1e6);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static enum MHD_Result get_delta(struct station *s, struct MHD_Connection *conn, struct request *rq,
+				 const char *list)
+{
+	struct hotlist_list_info info;
+	uint64_t oldest = 0, cur = 0;
+	int64_t since = 0;
+	const char *sv = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
+	const char *snap = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "snapshot");
+	if (!hotlist_list_name_valid(list)) {
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "list: not a list name");
+	}
+	if (!sv || alpr_parse_int64(sv, strlen(sv), 0, INT64_MAX, &since) < 0) {
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "since: not a version number");
+	}
+	int r = hotlist_list_get(s->hotlist, list, &info);
+	if (r == 0) {
+		r = hotlist_versions(s->hotlist, list, &oldest, &cur);
+	}
+	if (r == -ENOENT) {
+		return respond_error(conn, rq, MHD_HTTP_NOT_FOUND, "list: %s is not published",
+				     list);
+	} else if (r < 0) {
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "hotlist: %s",
+				     alpr_strerror(r));
+	}
+	if ((uint64_t)since == cur) {
+		struct MHD_Response *resp =
+			MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result mr = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, resp);
+		MHD_destroy_response(resp);
+		rq->responded = true;
+		return mr;
+	}
+	if ((uint64_t)since > cur) {
+		return respond_error(conn, rq, MHD_HTTP_CONFLICT,
+				     "since: version %lld is newer than the station's %llu",
+				     (long long)since, (unsigned long long)cur);
+	}
+	/* A delta when the unit's version is still kept here, else a snapshot. */
+	uint64_t from = since > 0 && (uint64_t)since >= oldest && !snap ? (uint64_t)since : 0;
+	char path[PATH_MAX_LEN];
+	r = delta_file(s, list, from, cur, path, sizeof(path));
+	if (r == -ENOENT && from) {
+		from = 0;
+		r = delta_file(s, list, 0, cur, path, sizeof(path));
+	}
+	if (r < 0) {
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "hotlist: %s",
+				     alpr_strerror(r));
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "%s: %s", path,
+				     strerror(errno));
+	}
+	struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	MHD_add_response_header(resp, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, "X-Alpr-Delta-Base", from ? sv : "0");
+	enum MHD_Result mr = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	rq->responded = true;
+	return mr;
+}
+
+static enum MHD_Result post_hotlist(struct station *s, struct MHD_Connection *conn,
+				    struct request *rq)
+{
+	char path[PATH_MAX_LEN], err[512] = "";
+	uint64_t version = 0;
+	int n = snprintf(path, sizeof(path), "%s/incoming/publish-%d-%llx.delta", s->dir,
+			 (int)getpid(), (unsigned long long)alpr_monotonic_us());
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		return respond_error(conn, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "path too long");
+	}
+	int r = alpr_write_file_atomic(path, rq->body, rq->len, 0600);
+	if (r < 0) {
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "incoming: %s",
+				     alpr_strerror(r));
+	}
+	pthread_mutex_lock(&s->lock);
+	r = hotlist_delta_apply(s->hotlist, path, s->publisher_pub, &version, err, sizeof(err));
+	pthread_mutex_unlock(&s->lock);
+	unlink(path);
+	if (r < 0) {
+		/* Name the upload, not our temporary file. */
+		const char *why = strstr(err, ".delta");
+		why = why ? why + 6 : err;
+		why += strspn(why, ": ");
+		unsigned status = r == -ALPR_E_PARSE       ? MHD_HTTP_BAD_REQUEST
+				  : r == -ALPR_E_BASE      ? MHD_HTTP_CONFLICT
+				  : r == -ALPR_E_SIGNATURE ? MHD_HTTP_UNPROCESSABLE_CONTENT
+				  : r == -ALPR_E_REFUSED   ? MHD_HTTP_UNPROCESSABLE_CONTENT
+							   : MHD_HTTP_SERVICE_UNAVAILABLE;
+		return respond_error(conn, rq, status, "delta: %s",
+				     why[0] ? why : alpr_strerror(r));
+	}
+	alpr_info("station", "%s published version %llu", rq->cn, (unsigned long long)version);
+	char ver[24];
+	snprintf(ver, sizeof(ver), "%llu", (unsigned long long)version);
+	return respond(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "version", ver));
+}
+
+/* ---- GET /v1/stats (administrators): counts only, never plates ------------------------- */
+
+static enum MHD_Result get_stats(struct station *s, struct MHD_Connection *conn, struct request *rq)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r = mdb_err(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "stats");
+	if (r < 0) {
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "store: %s",
+				     alpr_strerror(r));
+	}
+	json_t *o = json_object();
+	mdb_stat(txn, s->reads, &st);
+	json_object_set_new(o, "reads", json_integer((json_int_t)st.ms_entries));
+	mdb_stat(txn, s->crops, &st);
+	json_object_set_new(o, "crops", json_integer((json_int_t)st.ms_entries));
+	/* SHA-256 over the stored ids in key order, one per line: lets a test (or an auditor
+	 * holding the unit's list) check the exact set without the station listing reads. */
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t dg[32];
+	char hex[65];
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	mdb_cursor_open(txn, s->reads, &cur);
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		EVP_DigestUpdate(md, k.mv_data, k.mv_size);
+		EVP_DigestUpdate(md, "\n", 1);
+	}
+	mdb_cursor_close(cur);
+	EVP_DigestFinal_ex(md, dg, NULL);
+	EVP_MD_CTX_free(md);
+	alpr_hex_encode(dg, 32, hex);
+	json_object_set_new(o, "ids_sha256", json_string(hex));
+	json_t *units = json_object();
+	mdb_cursor_open(txn, s->units, &cur);
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char name[SYNC_UNIT_MAX + 1];
+		size_t nl = ALPR_MIN(k.mv_size, SYNC_UNIT_MAX);
+		memcpy(name, k.mv_data, nl);
+		name[nl] = '\0';
+		json_t *u = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		if (u) {
+			json_object_set_new(units, name, u);
+		}
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	json_object_set_new(o, "units", units);
+	return respond(conn, rq, MHD_HTTP_OK, o);
+}
+
+/* ---- routing --------------------------------------------------------------------------- */
+
+struct route {
+	const char *method;
+	const char *prefix; /* exact unless it ends in '/' */
+	unsigned allow;
+	bool body;
+};
+
+static const struct route routes[] = {
+	{"POST", "/v1/reads", ALLOW_UNIT, true},
+	{"POST", "/v1/checkpoint", ALLOW_UNIT, true},
+	{"GET", "/v1/hotlists", ALLOW_UNIT | ALLOW_ADMIN, false},
+	{"GET", "/v1/hotlists/", ALLOW_UNIT | ALLOW_ADMIN, false},
+	{"POST", "/v1/hotlists", ALLOW_ADMIN, true},
+	{"GET", "/v1/stats", ALLOW_ADMIN, false},
+};
+
+static const struct route *route_find(const char *method, const char *url, bool *path_known)
+{
+	*path_known = false;
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(routes); i++) {
+		const struct route *rt = &routes[i];
+		size_t pl = strlen(rt->prefix);
+		bool match = rt->prefix[pl - 1] == '/' ? strncmp(url, rt->prefix, pl) == 0 &&
+								 url[pl] && !strchr(url + pl, '/')
+						       : strcmp(url, rt->prefix) == 0;
+		if (match) {
+			*path_known = true;
+			if (strcmp(method, rt->method) == 0) {
+				return rt;
+			}
+		}
+	}
+	return NULL;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	struct station *s = cls;
+	struct request *rq = *con_cls;
+	bool known;
+	const struct route *rt = route_find(method, url, &known);
+
+	if (!rq) {
+		rq = alpr_xcalloc(1, sizeof(*rq));
+		*con_cls = rq;
+		char why[SYNC_MESSAGE_MAX];
+		unsigned st = authenticate(conn, rq, why, sizeof(why));
+		if (st) {
+			return respond_error(conn, rq, st, "%s", why);
+		}
+		if (!rt) {
+			return respond_error(
+				conn, rq, known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND,
+				"%s %s: no such resource", method, url);
+		}
+		if (!(rt->allow & (rq->role == SYNC_ROLE_UNIT ? ALLOW_UNIT : ALLOW_ADMIN))) {
+			return respond_error(conn, rq, MHD_HTTP_FORBIDDEN,
+					     "%s %s: not allowed for a%s %s certificate", method,
+					     url, rq->role == SYNC_ROLE_ADMIN ? "n" : "",
+					     sync_role_name(rq->role));
+		}
+		size_t max =
+			strcmp(rt->prefix, "/v1/hotlists") == 0 ? SYNC_PUBLISH_MAX : s->body_max;
+		const char *cl =
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		int64_t clen;
+		if (cl && alpr_parse_int64(cl, strlen(cl), 0, INT64_MAX, &clen) == 0 &&
+		    (uint64_t)clen > max) {
+			/* Before reading it: the client sees 413 instead of 100 Continue. */
+			return respond_error(conn, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+					     "body: %lld bytes, over the cap of %zu",
+					     (long long)clen, max);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		size_t max = rt && strcmp(rt->prefix, "/v1/hotlists") == 0 ? SYNC_PUBLISH_MAX
+									   : s->body_max;
+		*upload_data_size = 0;
+		if (rq->responded || rq->too_large) {
+			return MHD_YES;
+		}
+		if (rq->len + n > max) {
+			rq->too_large = true;
+			free(rq->body);
+			rq->body = NULL;
+			rq->len = rq->cap = 0;
+			return MHD_YES;
+		}
+		if (rq->len + n + 1 > rq->cap) {
+			size_t cap = ALPR_MAX(rq->cap * 2, rq->len + n + 1);
+			char *nb = realloc(rq->body, cap);
+			if (!nb) {
+				rq->too_large = true;
+				return MHD_YES;
+			}
+			rq->body = nb;
+			rq->cap = cap;
+		}
+		memcpy(rq->body + rq->len, upload_data, n);
+		rq->len += n;
+		rq->body[rq->len] = '\0';
+		return MHD_YES;
+	}
+	if (rq->responded) {
+		return MHD_YES;
+	}
+	if (rq->too_large) {
+		return respond_error(conn, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+				     "body: over the cap of %zu bytes", s->body_max);
+	}
+	if (strcmp(url, "/v1/reads") == 0) {
+		return post_reads(s, conn, rq);
+	} else if (strcmp(url, "/v1/checkpoint") == 0) {
+		return post_checkpoint(s, conn, rq);
+	} else if (strcmp(url, "/v1/hotlists") == 0 && strcmp(method, "GET") == 0) {
+		return get_lists(s, conn, rq);
+	} else if (strcmp(url, "/v1/hotlists") == 0) {
+		return post_hotlist(s, conn, rq);
+	} else if (strncmp(url, "/v1/hotlists/", 13) == 0) {
+		return get_delta(s, conn, rq, url + 13);
+	}
+	return get_stats(s, conn, rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+	if (rq) {
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[SYNC_MESSAGE_MAX];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	alpr_debug("station", "microhttpd: %s", msg);
+}
+
+/* ---- start and stop -------------------------------------------------------------------- */
+
+static int path_join(char *buf, size_t sz, const char *dir, const char *name)
+{
+	int n = snprintf(buf, sz, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= sz ? -ENAMETOOLONG : 0;
+}
+
+int station_init(const char *dir, const char *const *hosts, size_t nhosts)
+{
+	char p[PATH_MAX_LEN], priv[PATH_MAX_LEN], pub[PATH_MAX_LEN];
+	struct stat st;
+	int r;
+	if ((r = alpr_mkdir_p(dir)) < 0 || (r = path_join(p, sizeof(p), dir, "tls")) < 0 ||
+	    (r = sync_ca_init(p, hosts, nhosts)) < 0 ||
+	    (r = path_join(priv, sizeof(priv), dir, "hotlist-key.pem")) < 0 ||
+	    (r = path_join(pub, sizeof(pub), dir, "hotlist-pub.pem")) < 0) {
+		return r;
+	}
+	if (stat(priv, &st) != 0 && (r = hotlist_keygen(priv, pub)) < 0) {
+		return r;
+	}
+	const char *subdirs[] = {"db", "hotlist", "deltas", "incoming"};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(subdirs); i++) {
+		if ((r = path_join(p, sizeof(p), dir, subdirs[i])) < 0 ||
+		    (r = alpr_mkdir_p(p)) < 0) {
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int listen_socket(const char *addr, uint16_t port, int *fd_out, uint16_t *bound)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		sl = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		sl = sizeof(*s6);
+	} else {
+		return -EINVAL;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0) {
+		return -errno;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 128) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	*bound = ntohs(ss.ss_family == AF_INET ? s4->sin_port : s6->sin6_port);
+	*fd_out = fd;
+	return 0;
+}
+
+int station_start(const struct station_options *opts, struct station **out)
+{
+	char p[PATH_MAX_LEN];
+	size_t len;
+	int r;
+	if (!opts || !opts->dir || !opts->policy) {
+		return -EINVAL;
+	}
+	struct station *s = alpr_xcalloc(1, sizeof(*s));
+	s->listen_fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	alpr_strlcpy(s->dir, opts->dir, sizeof(s->dir));
+	s->policy = opts->policy;
+	s->clock = opts->clock;
+	s->body_max = opts->body_max ? opts->body_max : SYNC_BODY_MAX;
+	if ((r = path_join(s->hotlist_priv, sizeof(s->hotlist_priv), s->dir, "hotlist-key.pem")) <
+		    0 ||
+	    (r = path_join(s->publisher_pub, sizeof(s->publisher_pub), s->dir,
+			   "publisher-pub.pem")) < 0) {
+		goto fail;
+	}
+	const char *files[3] = {"tls/server-key.pem", "tls/server.pem", "tls/ca.pem"};
+	char **dst[3] = {&s->tls_key, &s->tls_cert, &s->tls_ca};
+	for (int i = 0; i < 3; i++) {
+		if ((r = path_join(p, sizeof(p), s->dir, files[i])) < 0 ||
+		    (r = alpr_read_file(p, 64 * 1024, dst[i], &len)) < 0) {
+			alpr_error("station", "%s: %s (run alpr-station init)", p,
+				   alpr_strerror(r));
+			goto fail;
+		}
+	}
+	/* The received reads. */
+	if ((r = path_join(p, sizeof(p), s->dir, "db")) < 0 || (r = alpr_mkdir_p(p)) < 0) {
+		goto fail;
+	}
+	MDB_txn *txn;
+	if ((r = mdb_err(mdb_env_create(&s->env), "env")) < 0) {
+		goto fail;
+	}
+	mdb_env_set_maxdbs(s->env, 8);
+	mdb_env_set_mapsize(s->env, opts->map_size ? opts->map_size : STATION_MAP_SIZE_DEFAULT);
+	mdb_env_set_maxreaders(s->env, STATION_CONNECTIONS_MAX + 16);
+	if ((r = mdb_err(mdb_env_open(s->env, p, MDB_NOTLS, 0600), p)) < 0) {
+		goto fail;
+	}
+	int dead;
+	mdb_reader_check(s->env, &dead);
+	if ((r = mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn), "open")) < 0) {
+		goto fail;
+	}
+	if ((r = mdb_err(mdb_dbi_open(txn, "reads", MDB_CREATE, &s->reads), "reads")) < 0 ||
+	    (r = mdb_err(mdb_dbi_open(txn, "crops", MDB_CREATE, &s->crops), "crops")) < 0 ||
+	    (r = mdb_err(mdb_dbi_open(txn, "expiry", MDB_CREATE, &s->expiry), "expiry")) < 0 ||
+	    (r = mdb_err(mdb_dbi_open(txn, "units", MDB_CREATE, &s->units), "units")) < 0 ||
+	    (r = mdb_err(mdb_txn_commit(txn), "open commit")) < 0) {
+		if (r != 0) {
+			mdb_txn_abort(txn);
+		}
+		goto fail;
+	}
+	s->last_purge = alpr_clock_now(s->clock);
+	if ((r = station_purge(s, NULL)) < 0) {
+		goto fail;
+	}
+	/* The hotlists. */
+	struct hotlist_options ho = {.policy = s->policy, .clock = s->clock};
+	if ((r = path_join(p, sizeof(p), s->dir, "hotlist")) < 0 ||
+	    (r = hotlist_open(p, &ho, &s->hotlist)) < 0) {
+		goto fail;
+	}
+	if ((r = listen_socket(opts->listen_addr ? opts->listen_addr : "127.0.0.1", opts->port,
+			       &s->listen_fd, &s->port)) < 0) {
+		alpr_error("station", "listen %s:%u: %s",
+			   opts->listen_addr ? opts->listen_addr : "127.0.0.1", opts->port,
+			   alpr_strerror(r));
+		goto fail;
+	}
+	s->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+					  MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG,
+				  0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+				  MHD_OPTION_HTTPS_MEM_KEY, s->tls_key, MHD_OPTION_HTTPS_MEM_CERT,
+				  s->tls_cert, MHD_OPTION_HTTPS_MEM_TRUST, s->tls_ca,
+				  MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)STATION_CONNECTIONS_MAX,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+	if (!s->mhd) {
+		alpr_error("station", "libmicrohttpd failed to start (TLS keys?)");
+		r = -EIO;
+		goto fail;
+	}
+	alpr_info("station", "serving https on port %u", s->port);
+	*out = s;
+	return 0;
+fail:
+	station_stop(s);
+	return r;
+}
+
+uint16_t station_port(const struct station *s)
+{
+	return s->port;
+}
+
+void station_stop(struct station *s)
+{
+	if (!s) {
+		return;
+	}
+	if (s->mhd) {
+		MHD_stop_daemon(s->mhd);
+	}
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+	}
+	hotlist_close(s->hotlist);
+	if (s->env) {
+		mdb_env_close(s->env);
+	}
+	free(s->tls_key);
+	free(s->tls_cert);
+	free(s->tls_ca);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
