@@ -25,6 +25,8 @@ pkgs=(
 	clang-format hyperfine valgrind python3
 	# plate OCR training fonts + eval (tools/train-ocr)
 	fonts-opendin fonts-bebas-neue fonts-roboto-unhinted fonts-open-sans fonts-league-spartan fonts-b612 fonts-cantarell python3-scipy
+	# sync station: client certificates through GnuTLS (libmicrohttpd's TLS)
+	libgnutls28-dev
 )
 
 missing=()
