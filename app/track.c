@@ -22,6 +22,8 @@ struct track {
 	int64_t first_us, last_us;
 	int lx, ly, lw, lh; /* the last box, for association */
 	char last_text[TRACK_TEXT_MAX + 1];
+	char best_text[TRACK_TEXT_MAX + 1]; /* of the most confident observation */
+	float best_conf;
 	unsigned nobs;
 	unsigned seen;
 	struct track_obs obs[TRACK_MAX_OBS];
@@ -58,6 +60,28 @@ int track_edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+const char *track_state_code(const char *name)
+{
+	static const char *const names[][2] = {
+		{"ALABAMA", "AL"},    {"ALASKA", "AK"},    {"ARIZONA", "AZ"},   {"ARKANSAS", "AR"},
+		{"CALIFORNIA", "CA"}, {"COLORADO", "CO"},  {"DELAWARE", "DE"},  {"FLORIDA", "FL"},
+		{"GEORGIA", "GA"},    {"HAWAII", "HI"},    {"IDAHO", "ID"},     {"ILLINOIS", "IL"},
+		{"INDIANA", "IN"},    {"IOWA", "IA"},      {"KANSAS", "KS"},    {"KENTUCKY", "KY"},
+		{"LOUISIANA", "LA"},  {"MAINE", "ME"},     {"MARYLAND", "MD"},  {"MICHIGAN", "MI"},
+		{"MINNESOTA", "MN"},  {"MISSOURI", "MO"},  {"MONTANA", "MT"},   {"NEBRASKA", "NE"},
+		{"NEVADA", "NV"},     {"NEWYORK", "NY"},   {"NEWJERSEY", "NJ"}, {"NEWMEXICO", "NM"},
+		{"OHIO", "OH"},       {"OKLAHOMA", "OK"},  {"OREGON", "OR"},    {"TENNESSEE", "TN"},
+		{"TEXAS", "TX"},      {"UTAH", "UT"},      {"VERMONT", "VT"},   {"VIRGINIA", "VA"},
+		{"WASHINGTON", "WA"}, {"WISCONSIN", "WI"}, {"WYOMING", "WY"},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(names); i++) {
+		if (strcmp(name, names[i][0]) == 0) {
+			return names[i][1];
+		}
+	}
+	return NULL;
+}
+
 int tracker_create(const struct tracker_options *opts, struct tracker **out)
 {
 	struct tracker_options o = {0};
@@ -73,7 +97,7 @@ int tracker_create(const struct tracker_options *opts, struct tracker **out)
 		return -EINVAL;
 	}
 	if (o.close_gap_us == 0) {
-		o.close_gap_us = 600 * INT64_C(1000);
+		o.close_gap_us = ALPR_USEC_PER_SEC;
 	}
 	if (o.max_track_us == 0) {
 		o.max_track_us = 4 * ALPR_USEC_PER_SEC;
@@ -238,6 +262,30 @@ static bool vote(const struct tracker *t, const struct track *tr, struct track_r
 		out->ncand++;
 	}
 
+	/* The state: the code most frames read above the plate. */
+	unsigned best_n = 0, with_state = 0;
+	for (unsigned i = 0; i < tr->nobs; i++) {
+		if (!tr->obs[i].state[0]) {
+			continue;
+		}
+		with_state++;
+		unsigned n = 0;
+		for (unsigned k = 0; k < tr->nobs; k++) {
+			n += strcmp(tr->obs[k].state, tr->obs[i].state) == 0;
+		}
+		if (n > best_n) {
+			best_n = n;
+			alpr_strlcpy(out->state, tr->obs[i].state, sizeof(out->state));
+		}
+	}
+	/* The state row is small and read in the nearer frames only: two frames that agree, and
+	 * a majority of the frames that read any state, or it is noise. */
+	if (best_n < 2 || best_n * 2 <= with_state) {
+		out->state[0] = '\0';
+	} else {
+		out->state_confidence = (float)best_n / (float)tr->nobs;
+	}
+
 	const struct track_obs *b = &tr->obs[best_i];
 	out->track_id = tr->id;
 	out->camera = tr->camera;
@@ -270,16 +318,21 @@ static void close_track(struct tracker *t, struct track *tr, track_emit_fn emit,
  * plate widths between sightings at most) and the text may differ in a few characters. */
 static float affinity(const struct track *tr, const struct track_obs *o)
 {
-	int d = track_edit_distance(tr->last_text, o->text);
-	size_t len = ALPR_MAX(strlen(tr->last_text), strlen(o->text));
-	if (len == 0 || (size_t)d * 2 > len) {
-		return -1;
-	}
+	/* Against the last reading and the most confident one: one bad frame in the track must
+	 * not make the next good one look like another plate. */
+	int d = ALPR_MIN(track_edit_distance(tr->last_text, o->text),
+			 track_edit_distance(tr->best_text, o->text));
+	size_t len = ALPR_MAX(strlen(tr->best_text), strlen(o->text));
 	double cx0 = tr->lx + tr->lw / 2.0, cy0 = tr->ly + tr->lh / 2.0;
 	double cx1 = o->x + o->w / 2.0, cy1 = o->y + o->h / 2.0;
 	double scale = ALPR_MAX(ALPR_MAX(tr->lw, o->w), 16);
 	double dist = hypot(cx1 - cx0, cy1 - cy0) / scale;
-	if (dist > 3.0) {
+	if (len == 0 || dist > 3.0) {
+		return -1;
+	}
+	/* Half the characters must agree; right where the plate was, a badly read frame (two
+	 * characters agreeing) is still this plate: the vote will outweigh it. */
+	if ((size_t)d * 2 > len && !(dist < 0.5 && (size_t)d + 2 <= len)) {
 		return -1;
 	}
 	return (float)(1.0 - (double)d / (double)len) * 2.0f - (float)dist;
@@ -322,6 +375,10 @@ static void add_obs(struct track *tr, const struct track_obs *o, uint64_t seq, i
 	tr->lw = o->w;
 	tr->lh = o->h;
 	alpr_strlcpy(tr->last_text, o->text, sizeof(tr->last_text));
+	if (o->confidence > tr->best_conf) {
+		tr->best_conf = o->confidence;
+		alpr_strlcpy(tr->best_text, o->text, sizeof(tr->best_text));
+	}
 }
 
 static struct track *new_track(struct tracker *t, unsigned camera, track_emit_fn emit,

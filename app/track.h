@@ -47,6 +47,7 @@ struct track_obs {
 	int ncand;                       /* 0..TRACK_CANDIDATES_MAX */
 	char cand[TRACK_CANDIDATES_MAX][TRACK_TEXT_MAX + 1];
 	float cand_conf[TRACK_CANDIDATES_MAX]; /* 0..100 */
+	char state[3]; /* USPS code read from the plate's printed state name, or "" */
 };
 
 /* One vehicle pass: the voted read. */
@@ -64,12 +65,14 @@ struct track_read {
 	int64_t best_us;                       /* capture time of the most confident frame */
 	uint64_t best_seq;                     /* its frame sequence number */
 	int x, y, w, h;                        /* its plate box */
+	char state[3];                         /* the state most frames read, or "" */
+	float state_confidence;                /* the share of frames that read it, 0..1 */
 };
 
 typedef void (*track_emit_fn)(const struct track_read *read, void *userdata);
 
 struct tracker_options {
-	int64_t close_gap_us; /* a track closes after this long unseen; 0: 600 ms */
+	int64_t close_gap_us; /* a track closes after this long unseen; 0: 1 s */
 	int64_t max_track_us; /* a longer track is emitted now, then kept quiet; 0: 4 s */
 	unsigned min_frames;  /* tracks with fewer observations are dropped; 0: 2 */
 	float min_confidence; /* tracks whose voted confidence is lower are dropped (0..1) */
@@ -97,6 +100,9 @@ void tracker_flush(struct tracker *t, track_emit_fn emit, void *userdata);
 
 /* Open tracks now (diagnostics, tests). */
 size_t tracker_open_count(const struct tracker *t);
+
+/* The USPS code of a state name as printed on plates ("ARIZONA" -> "AZ"), or NULL. */
+const char *track_state_code(const char *name);
 
 /* Levenshtein distance between two short strings (exposed for tests). */
 int track_edit_distance(const char *a, const char *b);

@@ -278,6 +278,33 @@ static void fill_obs(const struct recognize_plate *p, struct track_obs *o)
 	}
 }
 
+/* US plates print the state's name above the number; the recognizer reads that row as a
+ * plate of its own. A row that spells a state name, just above another plate and about as
+ * wide, becomes that plate's state and is not a read itself. */
+static void attach_states(struct frame_result *fr)
+{
+	for (size_t i = 0; i < fr->n; i++) {
+		const char *code = track_state_code(fr->obs[i].text);
+		if (!code) {
+			continue;
+		}
+		const struct track_obs *s = &fr->obs[i];
+		int scx = s->x + s->w / 2;
+		for (size_t k = 0; k < fr->n; k++) {
+			struct track_obs *p = &fr->obs[k];
+			if (k == i || track_state_code(p->text)) {
+				continue;
+			}
+			int below = p->y - (s->y + s->h);
+			if (scx >= p->x && scx <= p->x + p->w && below > -p->h / 2 &&
+			    below < p->h && s->w < p->w * 2) {
+				alpr_strlcpy(p->state, code, sizeof(p->state));
+				fr->obs[i].text[0] = '\0'; /* the tracker skips empty texts */
+			}
+		}
+	}
+}
+
 static bool is_stopping(struct unit *u)
 {
 	pthread_mutex_lock(&u->qlock);
@@ -315,6 +342,7 @@ static void *worker_main(void *arg)
 			for (int i = 0; i < w->res.nplates && fr.n < RECOGNIZE_MAX_PLATES; i++) {
 				fill_obs(&w->res.plates[i], &fr.obs[fr.n++]);
 			}
+			attach_states(&fr);
 		}
 
 		pthread_mutex_lock(&u->qlock);
@@ -411,6 +439,8 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 	}
 	r->box = (struct store_box){ALPR_MAX(tr->x, 0), ALPR_MAX(tr->y, 0), ALPR_MAX(tr->w, 0),
 				    ALPR_MAX(tr->h, 0)};
+	alpr_strlcpy(r->state, tr->state, sizeof(r->state));
+	r->state_confidence = tr->state[0] ? tr->state_confidence : 0;
 	r->track_id = tr->track_id;
 	r->frames_voted = tr->frames_voted;
 	rd.first_seen_us = tr->first_us;

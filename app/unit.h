@@ -75,7 +75,7 @@ struct unit_options {
 	int image_fps;              /* frame rate of image-folder replays; 0: 15 */
 	int64_t replay_start_us;    /* replay capture times start here; 0: the clock at start */
 	int64_t status_interval_us; /* 0: 5 s */
-	int64_t close_gap_us;       /* tracker: a pass ends after this long unseen; 0: 600 ms */
+	int64_t close_gap_us;       /* tracker: a pass ends after this long unseen; 0: 1 s */
 	unsigned min_frames;        /* tracker: frames needed for a read; 0: 2 */
 	const char *state;          /* the recognizer's preferred plate syntax state, or NULL */
 	const struct alpr_clock *clock; /* NULL: real time */

@@ -1,89 +1,80 @@
 #!/usr/bin/env bash
-# The demo (README's first command runs it through ./run.sh demo).
+# The demo patrol (README's first command runs it through ./run.sh demo).
 #
-# Until the unit runtime lands (cameras, recognition, GPS, the patrol window), the demo shows
-# the hotlist engine the way the unit will use it: import a state list (with a refused
-# category and an expired entry in it), add an officer's entry, then match a stream of reads
-# as the recognizer hands them over, and print what the officer would be alerted to.
+# 1. Builds the demo drive once (tools/gen-demo-drive.py, fixed seed): front and rear camera
+#    video, 720p at 15 fps, day to night, and the truth of every vehicle pass. Kept in
+#    BUILD/demo-drive and rebuilt only when the generator changes.
+# 2. Writes the route as NMEA (tools/gen-nmea.py, fixed seed, starting now) and replays it
+#    through gpsd's own gpsfake on a free port, as a receiver would feed gpsd.
+# 3. Imports the demo hotlist (data/demo/hotlist.csv: an exact hit, a look-alike, a plate
+#    listed for another state, an expired entry, a refused category, a one-character edit).
+# 4. Runs alpr-unit on both cameras in real time: the patrol window when a display exists and
+#    the window is built, otherwise --headless, printing each event as it comes.
+# 5. Ends with a summary: reads, hits by kind, vehicles passed but not read.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$build/hotlist/alpr-hotlist"
-[ -x "$bin" ] || { echo "demo: $bin is not built (run ./run.sh demo)" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/alpr-demo-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+cd "$root"
+py=/usr/bin/python3 # Debian's, with python3-pil and python3-numpy
+unit="$build/app/alpr-unit"
+hl="$build/hotlist/alpr-hotlist"
+for b in "$unit" "$hl"; do
+	[ -x "$b" ] || { echo "demo: $b is not built (run ./run.sh demo)" >&2; exit 1; }
+done
 export ALPR_DATADIR="$root/data"
-db="$work/hotlist"
 
-echo "== ALPR demo: the hotlist engine, as the unit uses it =="
-echo
-echo "1. Import the state list $root/data/demo/hotlist.csv (policy profile: default)"
-"$bin" --db "$db" --json import "$root/data/demo/hotlist.csv" --list state --source ncic \
-	> "$work/import.json"
-python3 - "$work/import.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-print(f"   added {r['added']}, refused {r['refused']} (a category the policy forbids, never stored), "
-      f"rejected {r['rejected']}, version {r['version']}")
-PY
-"$bin" --db "$db" list-set state --priority 10 --alert-level 2 >/dev/null
+drive="$build/demo-drive"
+stamp=$(sha256sum tools/gen-demo-drive.py | cut -c1-16)
+if [ ! -f "$drive/stamp" ] || [ "$(cat "$drive/stamp")" != "$stamp" ]; then
+	echo "== Building the demo drive (once; about two minutes) =="
+	rm -rf "$drive"
+	"$py" tools/gen-demo-drive.py --out "$drive.part"
+	echo "$stamp" > "$drive.part/stamp"
+	mv "$drive.part" "$drive"
+fi
 
-echo
-echo "2. An officer enters a wanted vehicle (kept until the end of the shift)"
-expires=$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ)
-"$bin" --db "$db" add --list officer --plate "2GHT 771" --state CA --category wanted_person \
-	--reason "Suspect vehicle, burglary in progress" --case 2026-004211 \
-	--entered-by "officer 4471" --expires "$expires" --source officer >/dev/null
-echo "   2GHT771 CA wanted_person, case 2026-004211, expires $expires"
+work=$(mktemp -d "${TMPDIR:-/tmp}/alpr-demo-XXXXXX")
+fake=
+cleanup() {
+	if [ -n "$fake" ]; then
+		kill -- -"$fake" 2>/dev/null || true
+		wait "$fake" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
-echo
-echo "3. Reads from the cameras, matched against every list"
-reads=0
-: > "$work/matches.jsonl"
-while IFS=$'\t' read -r camera state cands; do
-	case "$camera" in '#'* | '') continue ;; esac
-	reads=$((reads + 1))
-	plates=()
-	for c in $cands; do plates+=("${c%%:*}"); done
-	stateopt=()
-	[ "$state" != "??" ] && stateopt=(--state "$state")
+# GPS: the route starts now, so GPS time and the cameras' clock agree as in the car.
+port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+start=$(date -u -d '+1 second' +%Y-%m-%dT%H:%M:%SZ)
+"$py" tools/gen-nmea.py --seed 7 --duration 90 --start "$start" --out "$work/drive.nmea"
+# Two sentences per epoch at 0.45 s each: GPS time runs a little ahead of the cameras, so
+# the fix around a read's capture time has always arrived when the read is tagged.
+setsid gpsfake -1 -q -P "$port" -c 0.45 "$work/drive.nmea" > "$work/gpsfake.log" 2>&1 &
+fake=$!
+for _ in $(seq 50); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+	sleep 0.1
+done
+
+"$hl" --db "$work/hotlist" import data/demo/hotlist.csv --list state --source ncic \
+	| sed 's/^/   /'
+
+args=(--camera "front=file:$root/$drive/front.webm" --camera "rear=file:$root/$drive/rear.webm"
+	--hotlist "$work/hotlist" --store "$work/store" --gps "127.0.0.1:$port" --realtime
+	--status-interval 10)
+
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 	set +e
-	"$bin" --db "$db" --json match "${stateopt[@]}" "${plates[@]}" > "$work/m.json"
+	"$unit" "${args[@]}" 2> "$work/window.err"
 	rc=$?
 	set -e
-	[ $rc -le 1 ] || { echo "demo: match failed" >&2; exit 1; }
-	python3 - "$work/m.json" "$camera" "$state" "${plates[0]}" >> "$work/matches.jsonl" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-print(json.dumps({"camera": sys.argv[2], "state": sys.argv[3], "read": sys.argv[4],
-                  "matches": m["matches"]}))
-PY
-done < "$root/data/demo/reads.tsv"
+	[ $rc -eq 2 ] || exit $rc
+	echo "   ($(cat "$work/window.err" | head -1 | sed 's/^alpr-unit: //'); running headless)"
+fi
 
-python3 - "$work/matches.jsonl" <<'PY'
-import json, sys
-kinds = {}
-hits = 0
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    head = f"   {r['camera']:5} read {r['read']:8} state {r['state']}"
-    if not r["matches"]:
-        print(f"{head}   no hit")
-        continue
-    for m in r["matches"][:1]:
-        hits += 1
-        kinds[m["kind"]] = kinds.get(m["kind"], 0) + 1
-        how = {"exact": "exact",
-               "equivalent": "look-alike at position(s) " + ",".join(str(p + 1) for p in m.get("positions", [])),
-               "edit": "one character " + ("missing" if m.get("edit_missing") else "extra")}[m["kind"]]
-        state = "STATE MISMATCH" if m.get("state_mismatch") else (
-            "STATE NOT CONFIRMED" if m.get("state_unconfirmed") else "state matches")
-        print(f"{head}   HIT {m['plate']} {m['state']} {m['category']} (list {m['list']}): {how}; {state}; UNVERIFIED")
-print()
-print(f"Summary: {sum(1 for _ in open(sys.argv[1]))} reads, {hits} hits "
-      f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}). Every hit is UNVERIFIED until the")
-print("officer checks plate and state against the image. 5SOW350 did not hit 5SOW750 (3 and 7 are not")
-print("look-alikes); EXP1234 did not hit (its entry expired); IMM0042 did not hit (its category is refused).")
-PY
 echo
-"$bin" --db "$db" lists
+echo "== The patrol: alpr-unit --headless, front and rear cameras, GPS from gpsd =="
+"$unit" --headless "${args[@]}" | "$py" tools/demo-summary.py follow "$work/events.jsonl"
+echo
+"$py" tools/demo-summary.py summary "$work/events.jsonl" "$drive/truth.csv"
