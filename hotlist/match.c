@@ -38,6 +38,7 @@ struct match_ctx {
 	size_t bloom_len;
 	const uint8_t *bloomd; /* the filter over del1's keys, or NULL */
 	size_t bloomd_len;
+	const char *read;       /* the candidate being matched */
 	struct hotlist_ecur ec; /* the entries, base and overlay */
 	bool ec_open;
 	const char *state;
@@ -231,6 +232,35 @@ static int match_missing(struct match_ctx *c, MDB_cursor *del1, const uint8_t *f
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
 }
 
+/* The look-alike class of a character (ARCHITECTURE: 0/O/D/Q, 1/I, 2/Z, 5/S, 8/B, 6/G). */
+static const char *lookalike_class(char ch)
+{
+	static const char *const classes[] = {"0ODQ", "1I", "2Z", "5S", "8B", "6G"};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(classes); i++) {
+		if (strchr(classes[i], ch)) {
+			return classes[i];
+		}
+	}
+	return NULL;
+}
+
+/* One string the read may be: if the filter says it may be listed, its entries match. */
+static int try_plate(struct match_ctx *c, const char *q, size_t n, int cand, float conf,
+		     enum hotlist_match_kind kind, const int *pos, int npos)
+{
+	struct hotlist_match m;
+
+	if (c->bloom && !hotlist_bloom_maybe(c->bloom, c->bloom_len, 'P', q, n)) {
+		return 0;
+	}
+	tmpl_init(&m, cand, c->read, kind, conf * kind_weight(kind, npos));
+	m.npositions = npos;
+	for (int i = 0; i < npos; i++) {
+		m.positions[i] = pos[i];
+	}
+	return visit_plate(c, q, &m);
+}
+
 static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2], const char *p,
 		     int cand, float conf, const struct hotlist_match_options *o, bool fuzzy)
 {
@@ -238,6 +268,7 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2]
 	size_t n = strlen(p);
 	int r;
 
+	c->read = p;
 	if (!fuzzy) {
 		/* A lower-ranked candidate: exact matches only. */
 		if (c->bloom && !hotlist_bloom_maybe(c->bloom, c->bloom_len, 'P', p, n)) {
@@ -248,49 +279,45 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2]
 		return visit_plate(c, p, &m);
 	}
 
-	/* Exact and look-alike: every listed plate with the same canonical form, in one
-	 * lookup; the entries are read only for plates that match. */
-	{
-		char canon[HOTLIST_PLATE_MAX + 1];
-		MDB_val k, v;
-		int rc, seen = 0;
-		hotlist_canon(p, canon);
-		k.mv_size = n;
-		k.mv_data = canon;
-		rc = c->bloom && !hotlist_bloom_maybe(c->bloom, c->bloom_len, 'C', canon, n)
-			     ? MDB_NOTFOUND
-			     : mdb_cursor_get(equiv, &k, &v, MDB_SET_KEY);
-		for (; rc == 0 && seen < HOTLIST_INDEX_SCAN_MAX;
-		     rc = mdb_cursor_get(equiv, &k, &v, MDB_NEXT_DUP), seen++) {
+	/* Exact, then look-alike: the read and each of its look-alike substitutions (at most 24
+	 * strings for one substitution, 252 for two), each asked of the plate filter first and
+	 * read from the entries only when it may be listed. Bounded per candidate, and no listed
+	 * plate can be missed however many share a look-alike form. */
+	r = try_plate(c, p, n, cand, conf, HOTLIST_MATCH_EXACT, NULL, 0);
+	if (r < 0) {
+		return r;
+	}
+	for (size_t i = 0; i < n && o->max_substitutions >= 1; i++) {
+		const char *ci = lookalike_class(p[i]);
+		for (; ci && *ci; ci++) {
 			char q[HOTLIST_PLATE_MAX + 1];
-			int npos = 0, pos[HOTLIST_PLATE_MAX];
-			if (v.mv_size != n) {
+			if (*ci == p[i]) {
 				continue;
 			}
-			memcpy(q, v.mv_data, n);
-			q[n] = '\0';
-			for (size_t i = 0; i < n; i++) {
-				if (q[i] != p[i]) {
-					pos[npos++] = (int)i;
-				}
-			}
-			if (npos > o->max_substitutions) {
-				continue;
-			}
-			enum hotlist_match_kind kind =
-				npos ? HOTLIST_MATCH_EQUIVALENT : HOTLIST_MATCH_EXACT;
-			tmpl_init(&m, cand, p, kind, conf * kind_weight(kind, npos));
-			m.npositions = npos;
-			for (int i = 0; i < npos && i < 2; i++) {
-				m.positions[i] = pos[i];
-			}
-			r = visit_plate(c, q, &m);
+			memcpy(q, p, n + 1);
+			q[i] = *ci;
+			int pos[2] = {(int)i, 0};
+			r = try_plate(c, q, n, cand, conf, HOTLIST_MATCH_EQUIVALENT, pos, 1);
 			if (r < 0) {
 				return r;
 			}
-		}
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			return hotlist_mdb_err(rc);
+			for (size_t j = i + 1; j < n && o->max_substitutions >= 2; j++) {
+				const char *cj = lookalike_class(p[j]);
+				for (; cj && *cj; cj++) {
+					char q2[HOTLIST_PLATE_MAX + 1];
+					if (*cj == p[j]) {
+						continue;
+					}
+					memcpy(q2, q, n + 1);
+					q2[j] = *cj;
+					pos[1] = (int)j;
+					r = try_plate(c, q2, n, cand, conf,
+						      HOTLIST_MATCH_EQUIVALENT, pos, 2);
+					if (r < 0) {
+						return r;
+					}
+				}
+			}
 		}
 	}
 

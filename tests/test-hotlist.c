@@ -677,6 +677,36 @@ static void test_index_maintenance(void)
 	fx_close(&f);
 }
 
+/* However many listed plates share one look-alike form, an exact plate always matches (the
+ * look-alike scan is bounded; the exact check is not part of it). */
+static void test_many_lookalikes(void)
+{
+	struct fixture f;
+	struct hotlist_match m[HOTLIST_MATCH_MAX];
+	char csv[16384] = "plate,category\n";
+
+	fx_open(&f);
+	/* 256 plates, every combination of 8 and B in 8 positions: one folded form. */
+	for (int bits = 0; bits < 256; bits++) {
+		char p[9];
+		for (int i = 0; i < 8; i++) {
+			p[i] = bits & (1 << (7 - i)) ? 'B' : '8';
+		}
+		p[8] = '\0';
+		size_t len = strlen(csv);
+		snprintf(csv + len, sizeof(csv) - len, "%s,local\n", p);
+	}
+	import_text(&f, "local", csv, 0);
+	static const char *const exact[] = {"88888888", "BBBBBBBB", "B8B8B8B8", "8BBBBBBB"};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(exact); i++) {
+		int n = match1(&f, exact[i], NULL, NULL, m, ALPR_ARRAY_SIZE(m));
+		CHECK_MSG(n >= 1, "%s: no match", exact[i]);
+		CHECK_STR_EQ(m[0].entry.plate, exact[i]);
+		CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EXACT);
+	}
+	fx_close(&f);
+}
+
 /* The plate filter never says "not listed" for a listed plate, and rarely says "maybe" for
  * one that is not (each maybe costs a real lookup). */
 static void test_bloom(void)
@@ -1296,6 +1326,7 @@ static const struct check_case cases[] = {
 	{"add-remove", test_add_remove},
 	{"index-maintenance", test_index_maintenance},
 	{"bloom", test_bloom},
+	{"many-lookalikes", test_many_lookalikes},
 	{"overlay", test_overlay},
 	{"two-databases", test_two_databases},
 	{"versions-export-diff", test_versions_export_diff},
