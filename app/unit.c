@@ -425,6 +425,13 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 			   tr->text);
 		return;
 	}
+	if (track_state_code(r->plate)) {
+		/* A state's printed name read on its own (its plate number was not read in the
+		 * same frames): not a plate. A vanity plate spelling a state name is lost; a
+		 * stream of bogus "NEVADA" reads would be worse. */
+		alpr_debug(LOG, "dropping a read of %s: a state name", r->plate);
+		return;
+	}
 	r->captured_at = tr->best_us;
 	r->clock_source = STORE_CLOCK_SYSTEM;
 	alpr_strlcpy(r->camera, capture_camera_name(u->capture, tr->camera), sizeof(r->camera));

@@ -76,5 +76,6 @@ fi
 echo
 echo "== The patrol: alpr-unit --headless, front and rear cameras, GPS from gpsd =="
 "$unit" --headless "${args[@]}" | "$py" tools/demo-summary.py follow "$work/events.jsonl"
+[ -z "${ALPR_DEMO_KEEP:-}" ] || cp "$work/events.jsonl" "$ALPR_DEMO_KEEP"
 echo
 "$py" tools/demo-summary.py summary "$work/events.jsonl" "$drive/truth.csv"
