@@ -1083,6 +1083,30 @@ int audit_last_seq(struct audit *a, uint64_t *out)
 	return r;
 }
 
+int audit_record_hash(struct audit *a, uint64_t seq, uint8_t out[AUDIT_HASH_LEN])
+{
+	uint8_t kb[8];
+	MDB_val k = {8, kb}, v;
+	MDB_txn *txn;
+	int r;
+
+	if (!a || !out || seq == 0) {
+		return -EINVAL;
+	}
+	if ((r = mdb_error(mdb_txn_begin(a->env, NULL, MDB_RDONLY, &txn), "reading")) < 0) {
+		return r;
+	}
+	audit_seq_key(seq, kb);
+	r = mdb_get(txn, a->records, &k, &v);
+	if (r == MDB_NOTFOUND) {
+		r = -ENOENT;
+	} else if ((r = mdb_error(r, "reading")) == 0) {
+		audit_sha256(v.mv_data, v.mv_size, out);
+	}
+	mdb_txn_abort(txn);
+	return r;
+}
+
 /* ---- export ---------------------------------------------------------------------------- */
 
 static int write_json(const char *path, json_t *obj)

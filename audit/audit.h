@@ -190,6 +190,11 @@ int audit_export_pubkey(struct audit *a, const char *path);
 /* The last record's sequence (0 for an empty log), in *out. */
 int audit_last_seq(struct audit *a, uint64_t *out);
 
+/* The hash of record @seq as stored (docs/audit-format.md: SHA-256 of the whole value), the
+ * value a checkpoint over @seq signs. It does not verify the chain (audit_verify() does).
+ * -ENOENT when there is no such record. */
+int audit_record_hash(struct audit *a, uint64_t seq, uint8_t out[AUDIT_HASH_LEN]);
+
 /*
  * Calls @fn for each record with sequence >= @from_seq, in order, within one read
  * transaction. @fn returns 0 to go on; any other value stops the walk and is returned. @rec

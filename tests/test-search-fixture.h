@@ -31,7 +31,8 @@ struct fixture {
 /* Plates, cameras and people of the fixture: none may appear in a report. */
 extern const char *const fixture_forbidden[];
 
-/* Opens a fresh store and log under the case's tmpdir with profile @policy_name, the clock
+/* Opens a fresh store and log under the case's tmpdir with profile @policy_name (a name, or
+ * an absolute path), the clock
  * at FIX_T0. @on_purge_audit: the store's on_purge writes report_record_purge(). */
 void fixture_open(struct fixture *f, const char *policy_name, bool on_purge_audit);
 void fixture_close(struct fixture *f);
