@@ -56,6 +56,7 @@ void hotlist_ecur_init(struct hotlist_ecur *ec, const struct hotlist_rtxn *rt)
 	memset(ec, 0, sizeof(*ec));
 	ec->rb = ec->ro = MDB_NOTFOUND;
 	ec->b = rt->eb;
+	/* NULL when the overlay is empty (most of the time): no seek there. */
 	ec->o = rt->eo;
 	ec->borrowed = true;
 }
@@ -121,7 +122,7 @@ static int settle(struct hotlist_ecur *ec)
 int hotlist_ecur_first(struct hotlist_ecur *ec)
 {
 	ec->rb = mdb_cursor_get(ec->b, &ec->kb, &ec->vb, MDB_FIRST);
-	ec->ro = mdb_cursor_get(ec->o, &ec->ko, &ec->vo, MDB_FIRST);
+	ec->ro = ec->o ? mdb_cursor_get(ec->o, &ec->ko, &ec->vo, MDB_FIRST) : MDB_NOTFOUND;
 	return settle(ec);
 }
 
@@ -130,7 +131,7 @@ int hotlist_ecur_seek(struct hotlist_ecur *ec, const void *key, size_t kl)
 	ec->kb.mv_size = ec->ko.mv_size = kl;
 	ec->kb.mv_data = ec->ko.mv_data = (void *)key;
 	ec->rb = mdb_cursor_get(ec->b, &ec->kb, &ec->vb, MDB_SET_RANGE);
-	ec->ro = mdb_cursor_get(ec->o, &ec->ko, &ec->vo, MDB_SET_RANGE);
+	ec->ro = ec->o ? mdb_cursor_get(ec->o, &ec->ko, &ec->vo, MDB_SET_RANGE) : MDB_NOTFOUND;
 	return settle(ec);
 }
 
@@ -139,7 +140,7 @@ int hotlist_ecur_next(struct hotlist_ecur *ec)
 	if (ec->from <= 0) {
 		ec->rb = mdb_cursor_get(ec->b, &ec->kb, &ec->vb, MDB_NEXT);
 	}
-	if (ec->from >= 0) {
+	if (ec->from >= 0 && ec->o) {
 		ec->ro = mdb_cursor_get(ec->o, &ec->ko, &ec->vo, MDB_NEXT);
 	}
 	return settle(ec);

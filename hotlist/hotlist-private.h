@@ -34,7 +34,9 @@
 /* A pooled read transaction with the entries cursors it keeps (renewed with it). */
 struct hotlist_rtxn {
 	MDB_txn *txn;
-	MDB_cursor *eb, *eo; /* entries and entries_o */
+	MDB_cursor *eb;        /* entries */
+	MDB_cursor *eo;        /* entries_o, or NULL while the overlay is empty */
+	MDB_cursor *eo_cursor; /* the overlay cursor itself (kept with the transaction) */
 };
 
 struct hotlist {

@@ -148,12 +148,30 @@ void hotlist_close(struct hotlist *h)
 	}
 	for (int i = 0; i < h->npool; i++) {
 		mdb_cursor_close(h->pool[i].eb);
-		mdb_cursor_close(h->pool[i].eo);
+		mdb_cursor_close(h->pool[i].eo_cursor);
 		mdb_txn_abort(h->pool[i].txn);
 	}
 	mdb_env_close(h->env);
 	pthread_mutex_destroy(&h->pool_lock);
 	free(h);
+}
+
+/* The overlay cursor is renewed only when the overlay holds records; an empty overlay (the
+ * usual state) costs no cursor refresh and no seek. rt->eo_cursor keeps the cursor itself. */
+static int renew_overlay(struct hotlist *h, struct hotlist_rtxn *rt)
+{
+	MDB_stat st;
+	int rc = mdb_stat(rt->txn, h->entries_o, &st);
+
+	if (rc) {
+		return rc;
+	}
+	if (st.ms_entries == 0) {
+		rt->eo = NULL;
+		return 0;
+	}
+	rt->eo = rt->eo_cursor;
+	return mdb_cursor_renew(rt->txn, rt->eo);
 }
 
 int hotlist_rtxn_get(struct hotlist *h, struct hotlist_rtxn *rt)
@@ -170,11 +188,11 @@ int hotlist_rtxn_get(struct hotlist *h, struct hotlist_rtxn *rt)
 	if (have) {
 		if ((rc = mdb_txn_renew(rt->txn)) == 0 &&
 		    (rc = mdb_cursor_renew(rt->txn, rt->eb)) == 0 &&
-		    (rc = mdb_cursor_renew(rt->txn, rt->eo)) == 0) {
+		    (rc = renew_overlay(h, rt)) == 0) {
 			return 0;
 		}
 		mdb_cursor_close(rt->eb);
-		mdb_cursor_close(rt->eo);
+		mdb_cursor_close(rt->eo_cursor);
 		mdb_txn_abort(rt->txn);
 	}
 	memset(rt, 0, sizeof(*rt));
@@ -182,13 +200,14 @@ int hotlist_rtxn_get(struct hotlist *h, struct hotlist_rtxn *rt)
 		return hotlist_mdb_err(rc);
 	}
 	if ((rc = mdb_cursor_open(rt->txn, h->entries, &rt->eb)) ||
-	    (rc = mdb_cursor_open(rt->txn, h->entries_o, &rt->eo))) {
+	    (rc = mdb_cursor_open(rt->txn, h->entries_o, &rt->eo_cursor))) {
 		if (rt->eb) {
 			mdb_cursor_close(rt->eb);
 		}
 		mdb_txn_abort(rt->txn);
 		return hotlist_mdb_err(rc);
 	}
+	rt->eo = rt->eo_cursor;
 	return 0;
 }
 
@@ -206,7 +225,7 @@ void hotlist_rtxn_put(struct hotlist *h, struct hotlist_rtxn *rt)
 	pthread_mutex_unlock(&h->pool_lock);
 	if (!kept) {
 		mdb_cursor_close(rt->eb);
-		mdb_cursor_close(rt->eo);
+		mdb_cursor_close(rt->eo_cursor);
 		mdb_txn_abort(rt->txn);
 	}
 }
