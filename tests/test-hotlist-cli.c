@@ -536,6 +536,24 @@ static void test_add_remove_diff(void)
 	CHECK_STATUS(res, 1);
 	check_one_error_line(res, "NEW123");
 
+	/* compact folds the recent changes (the add, update and removal above) into the main table;
+	 * nothing a user sees changes, and a second compact has nothing left to fold. */
+	res = RUN("--db", "db", "export");
+	CHECK_STATUS(res, 0);
+	char *before = strdup(res->out);
+	res = RUN("--db", "db", "--json", "compact");
+	CHECK_STATUS(res, 0);
+	j = parse_json(res->out);
+	CHECK_INT_EQ(jint(j, "folded"), 1); /* one key: added, changed, removed */
+	json_decref(j);
+	res = RUN("--db", "db", "export");
+	CHECK_STATUS(res, 0);
+	CHECK_STR_EQ(res->out, before);
+	free(before);
+	res = RUN("--db", "db", "compact");
+	CHECK_STATUS(res, 0);
+	CHECK_STR_CONTAINS(res->out, "folded 0 recent changes");
+
 	/* Bad input to add: one line naming the field. */
 	res = RUN("--db", "db", "add", "--plate", "AB1", "--category", "bolo", "--expires",
 		  "next tuesday");
