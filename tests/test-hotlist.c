@@ -1035,49 +1035,99 @@ static void test_delta(void)
 	fx_close(&unit);
 }
 
+/* Writes @body, signed with the trusted key, to @path: a station's signature over content the
+ * station's own delta writer would never produce. */
+static void write_signed(const char *path, const char *body)
+{
+	char out[4096];
+	size_t len = strlen(body);
+	EVP_PKEY *key = NULL;
+	FILE *kf = fopen(priv, "r");
+	CHECK(kf);
+	key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
+	fclose(kf);
+	CHECK(key);
+	uint8_t sig[64];
+	size_t sl = 64;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	CHECK(EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1);
+	CHECK(EVP_DigestSign(ctx, sig, &sl, (const uint8_t *)body, len) == 1);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	char hex[129];
+	alpr_hex_encode(sig, 64, hex);
+	CHECK(len + 140 < sizeof(out));
+	snprintf(out, sizeof(out), "%ssignature %s\n", body, hex);
+	check_write_file(path, out);
+}
+
+#define DELTA_HEAD                                                                                 \
+	"alpr-hotlist-delta 1\nlist ncic\nbase_version 0\nbase_count 0\nbase_digest %064d\n"       \
+	"target_version 1\ntarget_count 1\ntarget_digest %064d\npriority 0\nalert_level 2\n"       \
+	"generated_at 2026-11-29T00:00:00Z\n"
+
+/* Signed deltas whose content is wrong: a refused category, and hostile content a signature
+ * does not excuse. Each is refused whole, with a one-line reason, and nothing is applied. */
 static void test_delta_refused_category(void)
 {
 	struct fixture f;
 	struct hotlist_entry e[2];
-	char err[256];
+	char err[256], body[2048];
 	uint64_t v;
 
 	keys();
-	/* A signed delta from a station that carries a refused category (as a station with a
-	 * looser profile might). The unit refuses it whole. */
-	char body[2048];
-	snprintf(body, sizeof(body),
-		 "alpr-hotlist-delta 1\nlist ncic\nbase_version 0\nbase_count 0\nbase_digest "
-		 "%064d\ntarget_version 1\ntarget_count 1\ntarget_digest %064d\npriority 0\n"
-		 "alert_level 2\ngenerated_at 2026-11-29T00:00:00Z\nchanges 1\n"
-		 "+IMM001\tTX\t\tIMM001\t\t\timmigration_violator\t\t\t\t\t\t\t\tncic\t\t\t\t\t"
-		 "\t\t0\n",
-		 0, 0);
-	size_t len = strlen(body);
-	/* Sign it with the trusted key through the public signing path (a delta file). */
 	fx_open(&f);
-	{
-		/* hotlist_delta_write cannot produce such a file; sign the text directly. */
-		EVP_PKEY *key = NULL;
-		FILE *kf = fopen(priv, "r");
-		key = PEM_read_PrivateKey(kf, NULL, NULL, NULL);
-		fclose(kf);
-		uint8_t sig[64];
-		size_t sl = 64;
-		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-		CHECK(EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1);
-		CHECK(EVP_DigestSign(ctx, sig, &sl, (uint8_t *)body, len) == 1);
-		EVP_MD_CTX_free(ctx);
-		EVP_PKEY_free(key);
-		char hex[129];
-		alpr_hex_encode(sig, 64, hex);
-		snprintf(body + len, sizeof(body) - len, "signature %s\n", hex);
-	}
-	check_write_file(check_path("imm.delta"), body);
+	/* A station with a looser profile might send a refused category. */
+	snprintf(body, sizeof(body),
+		 DELTA_HEAD
+		 "changes 1\n"
+		 "+IMM001\tTX\t\tIMM001\t\t\timmigration_violator\t\t\t\t\t\t\t\tncic\t\t"
+		 "\t\t\t\t\t0\n",
+		 0, 0);
+	write_signed(check_path("imm.delta"), body);
 	int r = hotlist_delta_apply(f.h, check_path("imm.delta"), pub, &v, err, sizeof(err));
 	CHECK_INT_EQ(r, -ALPR_E_REFUSED);
 	CHECK_STR_CONTAINS(err, "immigration_violator is refused");
 	CHECK_INT_EQ(hotlist_lookup(f.h, "IMM001", e, 2), 0);
+
+	char head[512];
+	snprintf(head, sizeof(head), DELTA_HEAD, 0, 0);
+	static const struct {
+		bool head; /* the body follows a well-formed header */
+		const char *body, *err;
+		int code;
+	} hostile[] = {
+		{false, "", "no signature line", -ALPR_E_SIGNATURE},
+		{false, "\x01\x02 garbage \xff\n", "not a hotlist delta", -ALPR_E_PARSE},
+		{false, "alpr-hotlist-delta 1\nlist ncic\nbase_version 0\nchanges 0\n",
+		 "header:", -ALPR_E_PARSE},
+		{true,
+		 "changes "
+		 "2\n+AAA111\tCA\t\tAAA111\t\t\tlocal\t\t\t\t\t\t\t\tlocal\t\t\t\t\t\t\t0\n",
+		 "changes: the header says 2, the body has 1", -ALPR_E_PARSE},
+		{true, "changes 1\n+AAA111\tCA\tonly four fields\n", ":13: entry:", -ALPR_E_PARSE},
+		{true,
+		 "changes "
+		 "1\n+AAA111\tZZ\t\tAAA111\t\t\tlocal\t\t\t\t\t\t\t\tlocal\t\t\t\t\t\t\t0\n",
+		 ":13: state:", -ALPR_E_PARSE},
+		{true, "changes 1\n-AAA111\n", ":13: removal: malformed", -ALPR_E_PARSE},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(hostile); i++) {
+		const char *path = check_path("hostile.delta");
+		snprintf(body, sizeof(body), "%s%s", hostile[i].head ? head : "", hostile[i].body);
+		if (i == 0) {
+			check_write_file(path, "");
+		} else {
+			write_signed(path, body);
+		}
+		r = hotlist_delta_apply(f.h, path, pub, &v, err, sizeof(err));
+		CHECK_MSG(r == hostile[i].code, "hostile delta %zu: %d (%s)", i, r, err);
+		CHECK_STR_CONTAINS(err, hostile[i].err);
+		CHECK_MSG(!strchr(err, '\n'), "hostile delta %zu: error is not one line", i);
+		CHECK_INT_EQ(hotlist_lookup(f.h, "AAA111", e, 2), 0);
+		struct hotlist_list_info info;
+		CHECK_INT_EQ(hotlist_list_get(f.h, "ncic", &info), -ENOENT);
+	}
 	fx_close(&f);
 }
 
