@@ -183,6 +183,27 @@ static json_t *status_json(const struct unit_status *st)
 	} else {
 		json_object_set_new(o, "store", json_pack("{s:s}", "state", "disabled"));
 	}
+	if (st->sync_enabled) {
+		const struct unit_sync_status *sy = &st->sync;
+		json_t *so = json_pack(
+			"{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "state",
+			sy->state ? sy->state : "starting", "last_sync_at",
+			sy->last_sync_at > 0 ? time_json(sy->last_sync_at) : json_null(),
+			"queue_depth", (json_int_t)sy->queue_depth, "uploaded",
+			(json_int_t)sy->uploaded, "reads_refused", (json_int_t)sy->reads_refused,
+			"rounds_ok", (json_int_t)sy->rounds_ok, "rounds_failed",
+			(json_int_t)sy->rounds_failed, "consecutive_errors",
+			(json_int_t)sy->consecutive_errors, "hotlist_updates",
+			(json_int_t)sy->hotlist_updates, "hotlist_refusals",
+			(json_int_t)sy->hotlist_refusals, "next_try_ms",
+			(json_int_t)(sy->next_try_us / 1000), "message", sy->message);
+		json_object_set_new(so, "last_error",
+				    sy->last_error_message[0] ? json_string(sy->last_error_message)
+							      : json_null());
+		json_object_set_new(o, "sync", so);
+	} else {
+		json_object_set_new(o, "sync", json_pack("{s:s}", "state", "disabled"));
+	}
 	json_object_set_new(o, "pipeline",
 			    json_pack("{s:I,s:I,s:I,s:I}", "frames_recognized",
 				      (json_int_t)st->frames_recognized, "frames_skipped",

@@ -56,6 +56,10 @@ static void usage(FILE *f)
 		"  --status-interval S   seconds between status events (default 5)\n"
 		"  --duration S          stop after S seconds\n"
 		"  --store-map-size MB   the store's LMDB map size (tests: a small store fills)\n"
+		"  --station URL         sync with this station (https://HOST:PORT) in the\n"
+		"                        background; needs --store and --sync-dir\n"
+		"  --sync-dir DIR        this unit's enrolment (alpr-station enroll): cert.pem,\n"
+		"                        key.pem, ca.pem, hotlist-pub.pem\n"
 		"  -h, --help            this text\n"
 		"Exit status: 0 when every camera ended or a signal stopped the unit, 1 on a\n"
 		"failure to start, 2 on a usage error or without a patrol window.\n");
@@ -113,6 +117,7 @@ static int parse_gps(const char *s, char *host, size_t hostsz, int *port, char *
 
 struct strings {
 	char hotlist[1024], store[1024], gps_host[256], policy[64], unit_id[32], state[3];
+	char station[1024], sync_dir[1024];
 };
 
 static int copy_field(char *dst, size_t dstsz, const char *v, const char *what, char *err,
@@ -126,8 +131,9 @@ static int copy_field(char *dst, size_t dstsz, const char *v, const char *what, 
 }
 
 /* The config file: {"cameras": {"front": "file:..."}, "hotlist": DIR, "store": DIR,
- * "gps": "HOST[:PORT]", "policy": NAME, "unit_id": ID, "state": XX, "workers": N,
- * "status_interval_s": S, "realtime": bool, "loop": bool}. Unknown keys are errors. */
+ * "gps": "HOST[:PORT]", "station": URL, "sync_dir": DIR, "policy": NAME, "unit_id": ID, "state":
+ * XX, "workers": N, "status_interval_s": S, "realtime": bool, "loop": bool}. Unknown keys are
+ * errors. */
 static int load_config(const char *path, struct unit_options *o, struct strings *s, char *err,
 		       size_t errsz)
 {
@@ -173,7 +179,8 @@ static int load_config(const char *path, struct unit_options *o, struct strings 
 		} else if (json_is_string(v) &&
 			   (strcmp(key, "hotlist") == 0 || strcmp(key, "store") == 0 ||
 			    strcmp(key, "policy") == 0 || strcmp(key, "unit_id") == 0 ||
-			    strcmp(key, "state") == 0 || strcmp(key, "gps") == 0)) {
+			    strcmp(key, "state") == 0 || strcmp(key, "gps") == 0 ||
+			    strcmp(key, "station") == 0 || strcmp(key, "sync_dir") == 0)) {
 			const char *sv = json_string_value(v);
 			if (strcmp(key, "hotlist") == 0) {
 				r = copy_field(s->hotlist, sizeof(s->hotlist), sv, what, err,
@@ -187,6 +194,12 @@ static int load_config(const char *path, struct unit_options *o, struct strings 
 					       errsz);
 			} else if (strcmp(key, "state") == 0) {
 				r = copy_field(s->state, sizeof(s->state), sv, what, err, errsz);
+			} else if (strcmp(key, "station") == 0) {
+				r = copy_field(s->station, sizeof(s->station), sv, what, err,
+					       errsz);
+			} else if (strcmp(key, "sync_dir") == 0) {
+				r = copy_field(s->sync_dir, sizeof(s->sync_dir), sv, what, err,
+					       errsz);
 			} else {
 				r = parse_gps(sv, s->gps_host, sizeof(s->gps_host), &o->gps_port,
 					      err, errsz);
@@ -261,6 +274,8 @@ enum {
 	OPT_STATUS,
 	OPT_DURATION,
 	OPT_MAP,
+	OPT_STATION,
+	OPT_SYNC_DIR,
 };
 
 int main(int argc, char **argv)
@@ -282,6 +297,8 @@ int main(int argc, char **argv)
 		{"status-interval", required_argument, NULL, OPT_STATUS},
 		{"duration", required_argument, NULL, OPT_DURATION},
 		{"store-map-size", required_argument, NULL, OPT_MAP},
+		{"station", required_argument, NULL, OPT_STATION},
+		{"sync-dir", required_argument, NULL, OPT_SYNC_DIR},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -336,6 +353,14 @@ int main(int argc, char **argv)
 		case OPT_STORE:
 			r = copy_field(cli.store, sizeof(cli.store), optarg, "--store", err,
 				       sizeof(err));
+			break;
+		case OPT_STATION:
+			r = copy_field(cli.station, sizeof(cli.station), optarg, "--station", err,
+				       sizeof(err));
+			break;
+		case OPT_SYNC_DIR:
+			r = copy_field(cli.sync_dir, sizeof(cli.sync_dir), optarg, "--sync-dir",
+				       err, sizeof(err));
 			break;
 		case OPT_GPS:
 			r = parse_gps(optarg, cli.gps_host, sizeof(cli.gps_host), &cli_gps_port,
@@ -416,6 +441,12 @@ int main(int argc, char **argv)
 	if (cli.state[0]) {
 		memcpy(s.state, cli.state, sizeof(s.state));
 	}
+	if (cli.station[0]) {
+		memcpy(s.station, cli.station, sizeof(s.station));
+	}
+	if (cli.sync_dir[0]) {
+		memcpy(s.sync_dir, cli.sync_dir, sizeof(s.sync_dir));
+	}
 
 	if (!headless) {
 		/* The patrol window is the ui/ module's (GTK4); this build has none. */
@@ -433,6 +464,12 @@ int main(int argc, char **argv)
 	o.policy_name = s.policy[0] ? s.policy : NULL;
 	o.unit_id = s.unit_id[0] ? s.unit_id : NULL;
 	o.state = s.state[0] ? s.state : NULL;
+	o.sync_station_url = s.station[0] ? s.station : NULL;
+	o.sync_dir = s.sync_dir[0] ? s.sync_dir : NULL;
+	if (o.sync_station_url && (!o.store_dir || !o.sync_dir)) {
+		fprintf(stderr, "alpr-unit: --station needs --store and --sync-dir\n");
+		return 2;
+	}
 
 	struct unit *u;
 	int r = unit_create(&o, &u, err, sizeof(err));

@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -52,6 +53,8 @@ struct unit {
 	struct gps *gps;
 	struct capture *capture;
 	struct tracker *tracker;
+	struct sync_client *sync;
+	bool sync_started;
 
 	int nworkers;
 	struct worker workers[UNIT_WORKERS_MAX];
@@ -79,6 +82,8 @@ struct unit {
 	int gps_state_seen;
 	uint64_t frames_recognized, reads, hits, store_evicted;
 	bool store_full;
+	struct unit_sync_status sync_st; /* under st_lock */
+	pthread_cond_t sync_cond;        /* with st_lock: a round ended */
 
 	int wake[2]; /* unit_request_stop() and the pipeline's end write here */
 };
@@ -162,6 +167,8 @@ static void collect_status(struct unit *u, const char *reason, struct unit_statu
 	st->frames_recognized = u->frames_recognized;
 	st->reads = u->reads;
 	st->hits = u->hits;
+	st->sync_enabled = u->sync != NULL;
+	st->sync = u->sync_st;
 	pthread_mutex_unlock(&u->st_lock);
 }
 
@@ -174,6 +181,53 @@ static void emit_status(struct unit *u, const char *reason, bool final)
 	struct unit_event ev = {.type = UNIT_EVENT_STATUS, .status = st};
 	emit(u, &ev);
 	free(st);
+}
+
+/* The sync client's thread: keep what the status events report, then poke the status
+ * thread. Never blocks on the pipeline. */
+static void on_sync_status(const struct sync_status *ss, void *userdata)
+{
+	struct unit *u = userdata;
+	struct unit_sync_status *st = &u->sync_st;
+	char reason[UNIT_MESSAGE_MAX];
+
+	pthread_mutex_lock(&u->st_lock);
+	alpr_strlcpy(st->message, ss->message, sizeof(st->message));
+	st->last_sync_at = ss->last_sync_at;
+	switch (ss->event) {
+	case SYNC_EVENT_ROUND_OK:
+	case SYNC_EVENT_ERROR:
+		st->queue_depth = ss->queue_depth;
+		st->uploaded += ss->uploaded;
+		st->reads_refused += ss->refused;
+		st->consecutive_errors = ss->consecutive_errors;
+		st->next_try_us = ss->next_try_us;
+		st->last_error = ss->error;
+		if (ss->event == SYNC_EVENT_ROUND_OK) {
+			st->state = "ok";
+			st->rounds_ok++;
+		} else {
+			st->state = "error";
+			st->rounds_failed++;
+			alpr_strlcpy(st->last_error_message, ss->message,
+				     sizeof(st->last_error_message));
+		}
+		pthread_cond_broadcast(&u->sync_cond);
+		break;
+	case SYNC_EVENT_HOTLIST_UPDATED:
+		st->hotlist_updates++;
+		break;
+	case SYNC_EVENT_HOTLIST_REFUSED:
+		st->hotlist_refusals++;
+		alpr_strlcpy(st->last_error_message, ss->message, sizeof(st->last_error_message));
+		break;
+	default:
+		alpr_strlcpy(st->last_error_message, ss->message, sizeof(st->last_error_message));
+		break;
+	}
+	pthread_mutex_unlock(&u->st_lock);
+	snprintf(reason, sizeof(reason), "sync: %s: %s", sync_event_name(ss->event), ss->message);
+	status_poke(u, reason);
 }
 
 static const char *gps_state_text(int state)
@@ -615,6 +669,7 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&u->st_cond, &ca);
+	pthread_cond_init(&u->sync_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	u->gps_state_seen = -1;
 	u->clock = opts->clock;
@@ -626,6 +681,12 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 	u->opt.store_dir = NULL;
 	u->opt.gps_host = NULL;
 	u->opt.state = NULL;
+	u->opt.sync_station_url = NULL;
+	u->opt.sync_dir = NULL;
+	u->opt.sync_state_dir = NULL;
+	if (u->opt.sync_final_wait_us == 0) {
+		u->opt.sync_final_wait_us = 5 * ALPR_USEC_PER_SEC;
+	}
 	if (u->opt.status_interval_us <= 0) {
 		u->opt.status_interval_us = 5 * ALPR_USEC_PER_SEC;
 	}
@@ -659,6 +720,46 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 		if (r < 0) {
 			FAIL("store %s: %s", opts->store_dir, alpr_strerror(r));
 		}
+	}
+	if (opts->sync_station_url) {
+		char cert[PATH_MAX], key[PATH_MAX], cafile[PATH_MAX], pub[PATH_MAX],
+			state[PATH_MAX];
+		if (!u->store || !opts->sync_dir) {
+			r = -EINVAL;
+			FAIL("sync %s: needs a store and the unit's enrolment folder",
+			     opts->sync_station_url);
+		}
+		snprintf(cert, sizeof(cert), "%s/cert.pem", opts->sync_dir);
+		snprintf(key, sizeof(key), "%s/key.pem", opts->sync_dir);
+		snprintf(cafile, sizeof(cafile), "%s/ca.pem", opts->sync_dir);
+		snprintf(pub, sizeof(pub), "%s/hotlist-pub.pem", opts->sync_dir);
+		if (opts->sync_state_dir) {
+			snprintf(state, sizeof(state), "%s", opts->sync_state_dir);
+		} else {
+			snprintf(state, sizeof(state), "%s/sync", opts->store_dir);
+		}
+		struct sync_client_options sco = {
+			.station_url = opts->sync_station_url,
+			.cert_path = cert,
+			.key_path = key,
+			.ca_path = cafile,
+			.hotlist_pubkey_path = pub,
+			.state_dir = state,
+			.store = u->store,
+			.hotlist = u->hotlist,
+			.clock = u->clock,
+			.connect_timeout_ms = opts->sync_connect_timeout_ms,
+			.backoff_min_us = opts->sync_backoff_min_us,
+			.backoff_max_us = opts->sync_backoff_max_us,
+			.interval_us = opts->sync_interval_us,
+			.on_status = on_sync_status,
+			.userdata = u,
+		};
+		r = sync_client_create(&sco, &u->sync);
+		if (r < 0) {
+			FAIL("sync %s: %s", opts->sync_station_url, alpr_strerror(r));
+		}
+		u->sync_st.state = "starting";
 	}
 	if (opts->gps_host) {
 		r = gps_create(opts->gps_host, opts->gps_port, u->clock, NULL, &u->gps);
@@ -756,6 +857,13 @@ int unit_start(struct unit *u)
 		goto fail;
 	}
 	u->status_running = true;
+	if (u->sync) {
+		r = sync_client_start(u->sync);
+		if (r < 0) {
+			goto fail;
+		}
+		u->sync_started = true;
+	}
 	return 0;
 fail:
 	unit_request_stop(u);
@@ -766,6 +874,41 @@ fail:
 void unit_request_stop(struct unit *u)
 {
 	(void)!write(u->wake[1], "s", 1);
+}
+
+/* At shutdown, every read stored: a last round for what is still queued (bounded by
+ * sync_final_wait_us, ended early by an error: a station that is down is not waited for),
+ * then the client's thread stops, cancelling a transfer still in flight. */
+static void sync_finish(struct unit *u)
+{
+	if (!u->sync) {
+		return;
+	}
+	if (u->sync_started && u->opt.sync_final_wait_us > 0) {
+		pthread_mutex_lock(&u->st_lock);
+		uint64_t before = u->sync_st.rounds_ok + u->sync_st.rounds_failed;
+		pthread_mutex_unlock(&u->st_lock);
+		sync_client_kick(u->sync);
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int64_t w = u->opt.sync_final_wait_us;
+		int64_t ns = ts.tv_nsec + (w % ALPR_USEC_PER_SEC) * 1000;
+		ts.tv_sec += (time_t)(w / ALPR_USEC_PER_SEC + ns / 1000000000);
+		ts.tv_nsec = (long)(ns % 1000000000);
+		pthread_mutex_lock(&u->st_lock);
+		for (;;) {
+			const struct unit_sync_status *st = &u->sync_st;
+			if (st->rounds_ok + st->rounds_failed > before &&
+			    (st->last_error != 0 || st->queue_depth == 0)) {
+				break;
+			}
+			if (pthread_cond_timedwait(&u->sync_cond, &u->st_lock, &ts) != 0) {
+				break;
+			}
+		}
+		pthread_mutex_unlock(&u->st_lock);
+	}
+	sync_client_stop(u->sync);
 }
 
 int unit_wait(struct unit *u)
@@ -799,6 +942,7 @@ int unit_wait(struct unit *u)
 		pthread_join(u->pipeline_thread, NULL);
 		u->pipeline_running = false;
 	}
+	sync_finish(u);
 	if (u->status_running) {
 		pthread_mutex_lock(&u->st_lock);
 		u->st_quit = true;
@@ -826,6 +970,7 @@ void unit_destroy(struct unit *u)
 	}
 	tracker_destroy(u->tracker);
 	gps_destroy(u->gps);
+	sync_client_destroy(u->sync);
 	store_close(u->store);
 	hotlist_close(u->hotlist);
 	policy_destroy(u->policy);
@@ -835,6 +980,7 @@ void unit_destroy(struct unit *u)
 			close(u->wake[i]);
 		}
 	}
+	pthread_cond_destroy(&u->sync_cond);
 	pthread_cond_destroy(&u->st_cond);
 	pthread_mutex_destroy(&u->st_lock);
 	pthread_mutex_destroy(&u->bus_lock);

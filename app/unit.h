@@ -9,6 +9,8 @@
  *        hotlist match -> store -> events
  *   status thread: a status event every status_interval_us, and at once when a camera
  *   changes state, GPS gains or loses its fix, or the store had to drop reads for room.
+ *   sync thread (with a station, sync.h): uploads the store's reads and takes signed
+ *   hotlist versions in the background; its rounds and errors poke the status thread.
  *
  * Falling behind: a worker gives its frame back to the pool as soon as the recognizer is
  * done with it (before the tracker sees the result). When recognition is slower than the
@@ -39,6 +41,7 @@
 #include "gps.h"
 #include "hotlist.h"
 #include "store.h"
+#include "sync.h"
 
 /* Frames' worth of recognition results waiting for the pipeline thread. Each holds up to
  * RECOGNIZE_MAX_PLATES plate reads (a few KiB, no pixels). Two seconds of 4 cameras at 15
@@ -79,6 +82,21 @@ struct unit_options {
 	unsigned min_frames;        /* tracker: frames needed for a read; 0: 2 */
 	const char *state;          /* the recognizer's preferred plate syntax state, or NULL */
 	const struct alpr_clock *clock; /* NULL: real time */
+	/* Docked sync (sync.h): with a station, the runtime runs the sync client on its own
+	 * thread over the store and hotlist it opened (a store is then required). Plate
+	 * reading never waits on it; its rounds, errors and hotlist changes become status
+	 * events. */
+	const char *sync_station_url; /* "https://host:port"; NULL: no sync */
+	const char *sync_dir;         /* the enrolment (alpr-station enroll): cert.pem, key.pem,
+				       * ca.pem, hotlist-pub.pem */
+	const char *sync_state_dir;   /* downloads; NULL: STORE_DIR/sync */
+	int64_t sync_interval_us;     /* between successful rounds; 0: the client's default */
+	int64_t sync_backoff_min_us;  /* 0: the client's default */
+	int64_t sync_backoff_max_us;  /* 0: the client's default */
+	long sync_connect_timeout_ms; /* 0: the client's default */
+	/* At shutdown, after the last read is stored: how long to wait for a last round
+	 * (it ends early on an error). 0: 5 s; negative: no last round. */
+	int64_t sync_final_wait_us;
 };
 
 enum unit_event_type {
@@ -130,6 +148,21 @@ struct unit_status {
 	bool store_full;        /* the last write dropped reads or failed for room */
 	uint64_t frames_recognized;
 	uint64_t reads, hits;
+	bool sync_enabled;
+	struct unit_sync_status {
+		const char *state;    /* "starting", "ok", "error" (static) */
+		int64_t last_sync_at; /* UTC us of the last successful round; 0: never */
+		uint64_t queue_depth; /* reads waiting for upload after the last round */
+		uint64_t rounds_ok, rounds_failed, consecutive_errors;
+		uint64_t uploaded;        /* reads the station acknowledged since start */
+		uint64_t reads_refused;   /* reads it refused since start */
+		uint64_t hotlist_updates; /* signed versions applied since start */
+		uint64_t hotlist_refusals;
+		int64_t next_try_us; /* delay to the next round, as of the last one */
+		int last_error;      /* the last round's error; 0 when it succeeded */
+		char last_error_message[SYNC_MESSAGE_MAX]; /* the last error, kept */
+		char message[SYNC_MESSAGE_MAX];            /* the last event's message */
+	} sync;
 	bool final; /* the last status, after every camera ended or unit_stop() */
 };
 

@@ -13,13 +13,16 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "common.h"
 #include "hotlist.h"
 #include "policy.h"
+#include "sync.h"
 
 #define PROG "alpr-hotlist"
 
@@ -83,9 +86,16 @@ static const char usage_text[] =
 	"  apply DELTA --pubkey PUB\n"
 	"      Apply a signed delta atomically. Exit 1 when its signature or base does not\n"
 	"      hold; nothing is applied then.\n"
+	"  publish --station URL (--creds DIR | --cert PEM --tls-key PEM --ca PEM)\n"
+	"      (DELTA | [--list L] --from V1 [--to V2] --key PRIV)\n"
+	"      Upload a signed delta to the station with an administrator's certificate\n"
+	"      (alpr-station enroll --admin; --creds DIR holds cert.pem, key.pem, ca.pem):\n"
+	"      a DELTA file, or one written from this database as `delta` would. Units take\n"
+	"      it at their next sync.\n"
 	"\n"
 	"Options (before or after the command):\n"
-	"  --db DIR        the hotlist database folder (every command but keygen)\n"
+	"  --db DIR        the hotlist database folder (every command but keygen and\n"
+	"                  publish of a DELTA file)\n"
 	"  --policy NAME   the policy profile (default: default)\n"
 	"  --json          machine-readable output on stdout\n"
 	"  --help          this text\n"
@@ -375,6 +385,11 @@ enum {
 	OPT_ENTERED_BY,
 	OPT_COVERT,
 	OPT_CURRENT,
+	OPT_STATION,
+	OPT_CREDS,
+	OPT_CERT,
+	OPT_TLS_KEY,
+	OPT_CA,
 };
 
 #define COMMON_OPTIONS                                                                             \
@@ -1834,6 +1849,128 @@ static int cmd_compact(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* ---- publishing to the station ---- */
+
+static int cmd_publish(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"station", required_argument, NULL, OPT_STATION},
+		{"creds", required_argument, NULL, OPT_CREDS},
+		{"cert", required_argument, NULL, OPT_CERT},
+		{"tls-key", required_argument, NULL, OPT_TLS_KEY},
+		{"ca", required_argument, NULL, OPT_CA},
+		{"list", required_argument, NULL, OPT_LIST},
+		{"from", required_argument, NULL, OPT_FROM},
+		{"to", required_argument, NULL, OPT_TO},
+		{"key", required_argument, NULL, OPT_KEY},
+		COMMON_OPTIONS,
+	};
+	const char *url = NULL, *creds = NULL, *cert = NULL, *tkey = NULL, *ca = NULL;
+	const char *list = NULL, *key = NULL, *from_s = NULL, *delta = NULL;
+	char cbuf[PATH_MAX], kbuf[PATH_MAX], abuf[PATH_MAX], tmp[PATH_MAX] = "", err[512] = "";
+	uint64_t from = 0, to = 0, oldest, cur, version = 0;
+	int o, status = 0, r;
+
+	while ((o = next_opt(c, argc, argv, opts, ":h", &status)) > 0) {
+		if (o == OPT_STATION) {
+			url = optarg;
+		} else if (o == OPT_CREDS) {
+			creds = optarg;
+		} else if (o == OPT_CERT) {
+			cert = optarg;
+		} else if (o == OPT_TLS_KEY) {
+			tkey = optarg;
+		} else if (o == OPT_CA) {
+			ca = optarg;
+		} else if (o == OPT_LIST) {
+			list = optarg;
+		} else if (o == OPT_FROM) {
+			from_s = optarg;
+			if (!parse_u64(optarg, &from)) {
+				return usage_error(argv[0], "--from: not a version number", optarg);
+			}
+		} else if (o == OPT_TO && !parse_u64(optarg, &to)) {
+			return usage_error(argv[0], "--to: not a version number", optarg);
+		} else if (o == OPT_KEY) {
+			key = optarg;
+		}
+	}
+	if (o < 0) {
+		return status;
+	}
+	if (argc - optind > 1) {
+		return usage_error(argv[0], "unexpected argument", argv[optind + 1]);
+	}
+	delta = optind < argc ? argv[optind] : NULL;
+	if (!url) {
+		return usage_error(argv[0], "--station URL is required", NULL);
+	}
+	if (creds) {
+		snprintf(cbuf, sizeof(cbuf), "%s/cert.pem", creds);
+		snprintf(kbuf, sizeof(kbuf), "%s/key.pem", creds);
+		snprintf(abuf, sizeof(abuf), "%s/ca.pem", creds);
+		cert = cert ? cert : cbuf;
+		tkey = tkey ? tkey : kbuf;
+		ca = ca ? ca : abuf;
+	}
+	if (!cert || !tkey || !ca) {
+		return usage_error(
+			argv[0], "--creds DIR, or --cert, --tls-key and --ca, are required", NULL);
+	}
+	if (delta && (from_s || key || list || to)) {
+		return usage_error(argv[0], "a DELTA file or --from/--key, not both", NULL);
+	}
+	if (!delta && (!from_s || !key)) {
+		return usage_error(argv[0],
+				   "a DELTA file, or --from V1 and --key PRIV, is required", NULL);
+	}
+	if (!delta) {
+		if ((r = ctx_open(c, true)) != 0 ||
+		    (r = resolve_list(c, list, false, &list)) != 0) {
+			return r;
+		}
+		r = hotlist_versions(c->h, list, &oldest, &cur);
+		if (r < 0) {
+			return list_error(c, list, r);
+		}
+		to = to ? to : cur;
+		if (from >= to) {
+			return fail(c, EXIT_ERROR,
+				    "publish: --from %" PRIu64 " is not before version %" PRIu64,
+				    from, to);
+		}
+		const char *tdir = getenv("TMPDIR");
+		snprintf(tmp, sizeof(tmp), "%s/alpr-publish-XXXXXX", tdir && *tdir ? tdir : "/tmp");
+		int fd = mkstemp(tmp);
+		if (fd < 0) {
+			return fail(c, EXIT_ERROR, "publish: %s: %s", tmp, alpr_strerror(-errno));
+		}
+		close(fd);
+		r = hotlist_delta_write(c->h, list, from, to, key, tmp);
+		if (r < 0) {
+			unlink(tmp);
+			return fail(c, EXIT_ERROR, "publish: delta of list %s: %s", list,
+				    r == -ENOENT ? "a version is not kept, or no such key file"
+						 : alpr_strerror(r));
+		}
+		delta = tmp;
+	}
+	struct sync_tls tls = {cert, tkey, ca};
+	r = sync_publish(url, &tls, delta, &version, err, sizeof(err));
+	if (tmp[0]) {
+		unlink(tmp);
+	}
+	if (r < 0) {
+		return fail(c, EXIT_ERROR, "publish: %s", err[0] ? err : alpr_strerror(r));
+	}
+	if (c->json) {
+		json_print(json_pack("{s:s, s:I}", "station", url, "version", (json_int_t)version));
+	} else {
+		printf("published version %" PRIu64 " to %s\n", version, url);
+	}
+	return 0;
+}
+
 /* ---- main ---- */
 
 static const struct command {
@@ -1845,7 +1982,7 @@ static const struct command {
 	{"lists", cmd_lists},     {"list-set", cmd_list_set}, {"export", cmd_export},
 	{"diff", cmd_diff},       {"keygen", cmd_keygen},     {"sign", cmd_sign},
 	{"verify", cmd_verify},   {"delta", cmd_delta},       {"apply", cmd_apply},
-	{"compact", cmd_compact},
+	{"compact", cmd_compact}, {"publish", cmd_publish},
 };
 
 int main(int argc, char **argv)

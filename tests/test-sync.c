@@ -1170,6 +1170,136 @@ static void test_replay(void)
 	station_down(&sp);
 }
 
+/* `alpr-hotlist ARGS...` (ALPR_HOTLIST_BIN); its exit status, its stdout and stderr in
+ * hl.stdout and hl.stderr. */
+static int run_hotlist_cli(const char *const *args)
+{
+	const char *bin = getenv("ALPR_HOTLIST_BIN");
+	const char *argv[24] = {"alpr-hotlist"};
+	size_t n = 1;
+	pid_t pid;
+	int ws;
+	CHECK_MSG(bin, "ALPR_HOTLIST_BIN is not set");
+	for (; args[n - 1] && n < ALPR_ARRAY_SIZE(argv) - 1; n++) {
+		argv[n] = args[n - 1];
+	}
+	argv[n] = NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, check_path("hl.stdout"),
+					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, check_path("hl.stderr"),
+					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ) == 0);
+	posix_spawn_file_actions_destroy(&fa);
+	CHECK(waitpid(pid, &ws, 0) == pid);
+	CHECK(WIFEXITED(ws));
+	return WEXITSTATUS(ws);
+}
+
+static char *slurp_path(const char *name)
+{
+	char *text = NULL;
+	size_t len;
+	CHECK_OK(alpr_read_file(check_path(name), 1 << 20, &text, &len));
+	return text;
+}
+
+/* `alpr-hotlist publish` with an administrator certificate: a delta file, then a delta
+ * written from the desk's database on the fly; each time the unit's next sync takes the new
+ * version. A unit's certificate cannot publish. */
+static void test_hotlist_publish(void)
+{
+	struct station_proc sp = {0};
+	struct desk d;
+	struct unit u;
+	struct sync_round_result res;
+	struct hotlist_list_info li;
+	char desk[1100], *text;
+	snprintf(sp.dir, sizeof(sp.dir), "%s", check_path("station"));
+	snprintf(desk, sizeof(desk), "%s", check_path("desk"));
+	run_station_cli((const char *[]){"init", "--dir", sp.dir, NULL});
+	run_station_cli((const char *[]){"enroll", "unit1", "--dir", sp.dir, "--out",
+					 check_path("unit1"), NULL});
+	run_station_cli((const char *[]){"enroll", "--admin", "alice", "--dir", sp.dir, "--out",
+					 check_path("alice"), NULL});
+	desk_open(&d, &sp);
+	uint64_t v1 = desk_version(&d,
+				   "plate,state,category\nHOT1234,NH,stolen_vehicle\n"
+				   "HOT5678,MA,felony_vehicle\n",
+				   0, check_path("v1.delta"));
+	station_up(&sp, 0);
+	unit_open(&u, "unit1", sp.url, true, NULL);
+
+	/* A delta file. */
+	CHECK_INT_EQ(run_hotlist_cli((const char *[]){"publish", "--station", sp.url, "--creds",
+						      check_path("alice"), check_path("v1.delta"),
+						      NULL}),
+		     0);
+	text = slurp_path("hl.stdout");
+	char want[64];
+	snprintf(want, sizeof(want), "published version %llu", (unsigned long long)v1);
+	CHECK_STR_CONTAINS(text, want);
+	free(text);
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.lists_updated, 1);
+	CHECK_OK(hotlist_list_get(u.hotlist, "stolen", &li));
+	CHECK_INT_EQ(li.version, v1);
+	CHECK_INT_EQ(li.entry_count, 2);
+
+	/* A new version, its delta written by the tool itself (--from), as JSON. */
+	struct hotlist_import_options io = {.list = "stolen", .mode = HOTLIST_IMPORT_REPLACE};
+	struct hotlist_import_result ir;
+	check_write_file(check_path("list.csv"), "plate,state,category\nHOT1234,NH,stolen_vehicle\n"
+						 "HOT5678,MA,felony_vehicle\nNEW0001,VT,bolo\n");
+	CHECK_OK(hotlist_import_csv(d.h, check_path("list.csv"), &io, &ir));
+	uint64_t v2 = ir.version;
+	desk_close(&d);
+	char from[32];
+	snprintf(from, sizeof(from), "%llu", (unsigned long long)v1);
+	CHECK_INT_EQ(run_hotlist_cli((const char *[]){
+			     "--db", desk, "--json", "publish", "--station", sp.url, "--cert",
+			     check_path("alice/cert.pem"), "--tls-key", check_path("alice/key.pem"),
+			     "--ca", check_path("alice/ca.pem"), "--list", "stolen", "--from", from,
+			     "--key", check_path("publisher-key.pem"), NULL}),
+		     0);
+	text = slurp_path("hl.stdout");
+	json_t *o = json_loads(text, 0, NULL);
+	CHECK_MSG(o, "not JSON: %s", text);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "version")), v2);
+	json_decref(o);
+	free(text);
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.lists_updated, 1);
+	CHECK_OK(hotlist_list_get(u.hotlist, "stolen", &li));
+	CHECK_INT_EQ(li.version, v2);
+	CHECK_INT_EQ(li.entry_count, 3);
+	struct hotlist_candidate cand = {"NEW0001", 0.9f};
+	struct hotlist_match m[4];
+	CHECK_INT_EQ(hotlist_match(u.hotlist, &cand, 1, "VT", NULL, m, 4), 1);
+
+	/* A unit's certificate is refused; so is publishing without a station. */
+	CHECK_INT_EQ(run_hotlist_cli((const char *[]){"publish", "--station", sp.url, "--creds",
+						      check_path("unit1"), check_path("v1.delta"),
+						      NULL}),
+		     2);
+	text = slurp_path("hl.stderr");
+	CHECK_STR_CONTAINS(text, "alpr-hotlist: publish: ");
+	free(text);
+	CHECK_INT_EQ(run_hotlist_cli((const char *[]){"publish", "--creds", check_path("alice"),
+						      check_path("v1.delta"), NULL}),
+		     2);
+	text = slurp_path("hl.stderr");
+	CHECK_STR_CONTAINS(text, "--station URL is required");
+	free(text);
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.lists_updated, 0);
+
+	unit_close(&u);
+	station_down(&sp);
+}
+
 static const struct check_case cases[] = {
 	{"happy-path", test_happy_path},
 	{"station-down-up", test_station_down_up},
@@ -1179,6 +1309,7 @@ static const struct check_case cases[] = {
 	{"oversized", test_oversized},
 	{"malformed", test_malformed},
 	{"replay", test_replay},
+	{"hotlist-publish", test_hotlist_publish},
 };
 
 int main(int argc, char **argv)

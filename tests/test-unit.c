@@ -7,7 +7,8 @@
  *
  * The drive: ALPR_UNIT_DRIVE is a folder made at build time by tools/gen-demo-drive.py
  * --png (front/ and rear/ PNG folders and truth.csv, one row per vehicle pass).
- * ALPR_UNIT_BIN is the built alpr-unit.
+ * ALPR_UNIT_BIN is the built alpr-unit; ALPR_STATION_BIN the built alpr-station, for the
+ * docked-sync cases (a real station over TLS on 127.0.0.1, as tests/test-sync.c runs it).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -16,6 +17,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,13 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "check.h"
 #include "common.h"
+#include "station.h"
+#include "sync-private.h"
+#include "sync.h"
 #include "track.h"
 #include "unit.h"
 
@@ -920,6 +927,230 @@ static void test_gps_restart(void)
 	events_free(es);
 }
 
+/* ---- docked sync ----------------------------------------------------------------------- */
+
+static pid_t station_pid;
+
+static void kill_station(void)
+{
+	if (station_pid > 0) {
+		kill(station_pid, SIGKILL);
+		waitpid(station_pid, NULL, 0);
+		station_pid = 0;
+	}
+}
+
+/* `alpr-station serve --port 0` on @dir; returns its URL in @url once it listens. */
+static void station_serve(const char *dir, char *url, size_t urlsz)
+{
+	const char *bin = getenv("ALPR_STATION_BIN");
+	char ready[PATH_MAX], log[PATH_MAX];
+	CHECK_MSG(bin, "ALPR_STATION_BIN is not set");
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	snprintf(log, sizeof(log), "%s/station.log", dir);
+	const char *argv[] = {"alpr-station", "serve", "--dir", dir, "--port", "0",
+			      "--ready-file", ready,   NULL};
+	int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	CHECK(logfd >= 0);
+	station_pid = fork();
+	CHECK(station_pid >= 0);
+	if (station_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(logfd, 2);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(logfd);
+	atexit(kill_station);
+	for (int i = 0; i < 3000; i++) {
+		char *text = NULL;
+		size_t len;
+		int64_t p;
+		if (alpr_read_file(ready, 64, &text, &len) == 0) {
+			CHECK_OK(alpr_parse_int64(text, strcspn(text, "\n"), 1, 65535, &p));
+			free(text);
+			snprintf(url, urlsz, "https://127.0.0.1:%u", (unsigned)p);
+			return;
+		}
+		CHECK_MSG(waitpid(station_pid, NULL, WNOHANG) == 0, "alpr-station exited; see %s",
+			  log);
+		sleep_ms(10);
+	}
+	check_fail(__FILE__, __LINE__, "alpr-station did not start in 30 s");
+}
+
+/* A certificate from the station's CA into @out (and the hotlist key beside it). */
+static void enroll_in(const char *station, const char *name, enum sync_role role, const char *out)
+{
+	char tls[PATH_MAX], src[PATH_MAX], dst[PATH_MAX];
+	char *pem = NULL;
+	size_t len;
+	snprintf(tls, sizeof(tls), "%s/tls", station);
+	CHECK_OK(sync_ca_issue(tls, name, role, -60, 86400, out));
+	snprintf(src, sizeof(src), "%s/hotlist-pub.pem", station);
+	snprintf(dst, sizeof(dst), "%s/hotlist-pub.pem", out);
+	CHECK_OK(alpr_read_file(src, 16384, &pem, &len));
+	CHECK_OK(alpr_write_file_atomic(dst, pem, len, 0644));
+	free(pem);
+}
+
+/* The station's reads stored for @unit, asked over TLS with an administrator certificate. */
+static long long station_stored(const char *url, const char *admin, const char *unit)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX], full[256];
+	struct sync_http h;
+	snprintf(cert, sizeof(cert), "%s/cert.pem", admin);
+	snprintf(key, sizeof(key), "%s/key.pem", admin);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", admin);
+	snprintf(full, sizeof(full), "%s/v1/stats", url);
+	struct sync_tls tls = {cert, key, ca};
+	struct sync_http_request req = {.method = "GET",
+					.url = full,
+					.tls = &tls,
+					.content_type = "application/json",
+					.connect_timeout_ms = 5000,
+					.stall_timeout_ms = 20000};
+	CHECK_OK(sync_http_do(&req, &h));
+	CHECK_MSG(h.status == 200, "stats: %ld", (long)h.status);
+	json_t *o = json_loads(h.body, 0, NULL);
+	CHECK(o);
+	long long n = json_integer_value(
+		json_object_get(json_object_get(json_object_get(o, "units"), unit), "stored"));
+	json_decref(o);
+	sync_http_finish(&h);
+	return n;
+}
+
+/* The events alpr-unit printed: reads counted, the last status kept (new reference). */
+static json_t *scan_events(const char *out, size_t *nreads, size_t *nsync_ok, size_t *nsync_err)
+{
+	json_t *last = NULL;
+	*nreads = *nsync_ok = *nsync_err = 0;
+	for (const char *l = out; *l;) {
+		const char *nl = strchr(l, '\n');
+		CHECK(nl);
+		json_error_t je;
+		json_t *o = json_loadb(l, (size_t)(nl - l), 0, &je);
+		CHECK_MSG(o, "not JSON: %.*s", (int)(nl - l), l);
+		const char *ev = json_string_value(json_object_get(o, "event"));
+		if (ev && strcmp(ev, "read") == 0) {
+			(*nreads)++;
+			json_decref(o);
+		} else if (ev && strcmp(ev, "status") == 0) {
+			const char *reason = json_string_value(json_object_get(o, "reason"));
+			if (reason && strstr(reason, "sync: round_ok")) {
+				(*nsync_ok)++;
+			}
+			if (reason && strstr(reason, "sync: error")) {
+				(*nsync_err)++;
+			}
+			json_decref(last);
+			last = o;
+		} else {
+			json_decref(o);
+		}
+		l = nl + 1;
+	}
+	CHECK(last);
+	return last;
+}
+
+static void run_synced_unit(const char *url, const char *creds, const char *store, char **out,
+			    char **err, int64_t *elapsed_us)
+{
+	const char *bin = getenv("ALPR_UNIT_BIN");
+	char front[PATH_MAX], hl[PATH_MAX];
+	CHECK(bin);
+	snprintf(front, sizeof(front), "front=file:%s/front", drive_dir());
+	snprintf(hl, sizeof(hl), "%s", hotlist_dir());
+	char *argv[] = {(char *)bin,  "--hotlist",   hl,
+			"--headless", "--camera",    front,
+			"--store",    (char *)store, "--unit-id",
+			"car7",       "--station",   (char *)url,
+			"--sync-dir", (char *)creds, "--status-interval",
+			"1",          NULL};
+	int64_t t0 = alpr_monotonic_us();
+	CHECK_INT_EQ(run_cli(argv, out, err), 0);
+	*elapsed_us = alpr_monotonic_us() - t0;
+}
+
+/* alpr-unit with a station: the reads reach the station and the status events report the
+ * completed sync (last sync time, empty queue). */
+static void test_sync_station(void)
+{
+	char station[PATH_MAX], url[64], creds[PATH_MAX], admin[PATH_MAX], store[PATH_MAX];
+	char *out, *err;
+	size_t nreads, nok, nerr;
+	int64_t elapsed;
+	snprintf(station, sizeof(station), "%s", check_path("station"));
+	snprintf(creds, sizeof(creds), "%s", check_path("car7"));
+	snprintf(admin, sizeof(admin), "%s", check_path("admin"));
+	snprintf(store, sizeof(store), "%s", check_path("store"));
+	CHECK_OK(station_init(station, NULL, 0));
+	enroll_in(station, "car7", SYNC_ROLE_UNIT, creds);
+	enroll_in(station, "admin", SYNC_ROLE_ADMIN, admin);
+	station_serve(station, url, sizeof(url));
+
+	run_synced_unit(url, creds, store, &out, &err, &elapsed);
+	json_t *last = scan_events(out, &nreads, &nok, &nerr);
+	CHECK_MSG(nreads > 0, "no reads; stderr: %s", err);
+	CHECK(json_is_true(json_object_get(last, "final")));
+	json_t *sy = json_object_get(last, "sync");
+	CHECK_STR_EQ(json_string_value(json_object_get(sy, "state")), "ok");
+	CHECK(json_is_string(json_object_get(sy, "last_sync_at")));
+	CHECK_INT_EQ(json_integer_value(json_object_get(sy, "queue_depth")), 0);
+	CHECK_INT_EQ(json_integer_value(json_object_get(sy, "uploaded")), nreads);
+	CHECK(json_integer_value(json_object_get(sy, "rounds_ok")) >= 1);
+	CHECK_INT_EQ(
+		json_integer_value(json_object_get(json_object_get(last, "store"), "unsynced")), 0);
+	CHECK_MSG(nok >= 1, "no status event for a completed sync round");
+	CHECK_INT_EQ(station_stored(url, admin, "car7"), (long long)nreads);
+	json_decref(last);
+	free(out);
+	free(err);
+	kill_station();
+}
+
+/* The station is down: plate reading goes on at full pace, the status events report the
+ * sync error, the reads stay queued in the store, and the unit stops without waiting. */
+static void test_sync_station_down(void)
+{
+	char url[64], creds[PATH_MAX], store[PATH_MAX], station[PATH_MAX];
+	char *out, *err;
+	size_t nreads, nok, nerr;
+	int64_t elapsed;
+	snprintf(station, sizeof(station), "%s", check_path("station"));
+	snprintf(creds, sizeof(creds), "%s", check_path("car7"));
+	snprintf(store, sizeof(store), "%s", check_path("store"));
+	CHECK_OK(station_init(station, NULL, 0));
+	enroll_in(station, "car7", SYNC_ROLE_UNIT, creds);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", free_port()); /* nobody listens */
+
+	run_synced_unit(url, creds, store, &out, &err, &elapsed);
+	json_t *last = scan_events(out, &nreads, &nok, &nerr);
+	CHECK_MSG(nreads > 0, "no reads; stderr: %s", err);
+	CHECK_INT_EQ(nok, 0);
+	CHECK_MSG(nerr >= 1, "no status event for the sync error");
+	json_t *sy = json_object_get(last, "sync");
+	CHECK_STR_EQ(json_string_value(json_object_get(sy, "state")), "error");
+	CHECK(json_is_null(json_object_get(sy, "last_sync_at")));
+	CHECK(json_is_string(json_object_get(sy, "last_error")));
+	CHECK(json_integer_value(json_object_get(sy, "rounds_failed")) >= 1);
+	CHECK_INT_EQ(json_integer_value(json_object_get(sy, "queue_depth")), nreads);
+	CHECK_INT_EQ(
+		json_integer_value(json_object_get(json_object_get(last, "store"), "unsynced")),
+		nreads);
+	/* The replay alone takes seconds; a blocked pipeline or shutdown would take the
+	 * connect timeout or the backoff many times over. */
+	CHECK_MSG(elapsed < 120 * ALPR_USEC_PER_SEC, "took %lld us", (long long)elapsed);
+	json_decref(last);
+	free(out);
+	free(err);
+}
+
 static const struct check_case cases[] = {
 	{"track-vote", test_track_vote},
 	{"track-passes", test_track_passes},
@@ -929,6 +1160,8 @@ static const struct check_case cases[] = {
 	{"store-full", test_store_full},
 	{"kill9", test_kill9},
 	{"gps-restart", test_gps_restart},
+	{"sync-station", test_sync_station},
+	{"sync-station-down", test_sync_station_down},
 };
 
 int main(int argc, char **argv)
