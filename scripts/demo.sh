@@ -17,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 py=/usr/bin/python3 # Debian's, with python3-pil and python3-numpy
 unit="$build/app/alpr-unit"
-hl="$build/hotlist/alpr-hotlist"
+hl="$build/tools/alpr-hotlist" # defined in tools/meson.build (after sync/, which it links)
 for b in "$unit" "$hl"; do
 	[ -x "$b" ] || { echo "demo: $b is not built (run ./run.sh demo)" >&2; exit 1; }
 done
