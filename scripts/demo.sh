@@ -24,6 +24,8 @@ done
 export ALPR_DATADIR="$root/data"
 
 drive="$build/demo-drive"
+# The build folder may be given relative to the source tree (./run.sh) or absolute (the test).
+case "$drive" in /*) drive_abs=$drive ;; *) drive_abs=$root/$drive ;; esac
 stamp=$(sha256sum tools/gen-demo-drive.py | cut -c1-16)
 if [ ! -f "$drive/stamp" ] || [ "$(cat "$drive/stamp")" != "$stamp" ]; then
 	echo "== Building the demo drive (once; about two minutes) =="
@@ -60,7 +62,7 @@ done
 "$hl" --db "$work/hotlist" import data/demo/hotlist.csv --list state --source ncic \
 	| sed 's/^/   /'
 
-args=(--camera "front=file:$root/$drive/front.webm" --camera "rear=file:$root/$drive/rear.webm"
+args=(--camera "front=file:$drive_abs/front.webm" --camera "rear=file:$drive_abs/rear.webm"
 	--hotlist "$work/hotlist" --store "$work/store" --gps "127.0.0.1:$port" --realtime
 	--status-interval 10)
 
