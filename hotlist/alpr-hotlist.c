@@ -1116,21 +1116,33 @@ static int cmd_match(struct ctx *c, int argc, char **argv)
 
 /* ---- stats, lists, list-set ---- */
 
-static int cmd_stats(struct ctx *c, int argc, char **argv)
+/* The start of a command that takes no arguments: the common options, no argument, the
+ * database opened. True: go on; false: return *exit (help was printed, or an error). */
+static bool start_without_args(struct ctx *c, int argc, char **argv, bool read_only, int *exit)
 {
 	static const struct option opts[] = {COMMON_OPTIONS};
-	struct hotlist_stats st;
-	int o, status = 0, r;
+	int o, status = 0;
 
 	while ((o = next_opt(c, argc, argv, opts, ":h", &status)) > 0) {
 	}
 	if (o < 0) {
-		return status;
+		*exit = status;
+		return false;
 	}
 	if (optind != argc) {
-		return usage_error(argv[0], "unexpected argument", argv[optind]);
+		*exit = usage_error(argv[0], "unexpected argument", argv[optind]);
+		return false;
 	}
-	if ((r = ctx_open(c, true)) != 0) {
+	*exit = ctx_open(c, read_only);
+	return *exit == 0;
+}
+
+static int cmd_stats(struct ctx *c, int argc, char **argv)
+{
+	struct hotlist_stats st;
+	int r;
+
+	if (!start_without_args(c, argc, argv, true, &r)) {
 		return r;
 	}
 	r = hotlist_stats(c->h, &st);
@@ -1187,19 +1199,10 @@ static void format_age(int64_t us, char *buf, size_t n)
 
 static int cmd_lists(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTIONS};
 	static struct hotlist_list_info infos[LISTS_MAX];
-	int o, status = 0, r, n;
+	int r, n;
 
-	while ((o = next_opt(c, argc, argv, opts, ":h", &status)) > 0) {
-	}
-	if (o < 0) {
-		return status;
-	}
-	if (optind != argc) {
-		return usage_error(argv[0], "unexpected argument", argv[optind]);
-	}
-	if ((r = ctx_open(c, true)) != 0) {
+	if (!start_without_args(c, argc, argv, true, &r)) {
 		return r;
 	}
 	n = hotlist_lists(c->h, infos, LISTS_MAX);
@@ -1821,19 +1824,10 @@ static int cmd_apply(struct ctx *c, int argc, char **argv)
 
 static int cmd_compact(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTIONS};
 	uint64_t moved = 0;
-	int o, status = 0, r;
+	int r;
 
-	while ((o = next_opt(c, argc, argv, opts, ":h", &status)) > 0) {
-	}
-	if (o < 0) {
-		return status;
-	}
-	if (optind != argc) {
-		return usage_error(argv[0], "unexpected argument", argv[optind]);
-	}
-	if ((r = ctx_open(c, false)) != 0) {
+	if (!start_without_args(c, argc, argv, false, &r)) {
 		return r;
 	}
 	r = hotlist_compact(c->h, &moved);
