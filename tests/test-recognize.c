@@ -326,6 +326,144 @@ static void test_bad_input(void)
 	recognize_destroy(r);
 }
 
+/* ---- the character classifier's file ---------------------------------------------------- */
+
+struct buf {
+	uint8_t b[8192];
+	size_t n;
+};
+
+static void put(struct buf *b, const void *p, size_t n)
+{
+	CHECK(b->n + n <= sizeof(b->b));
+	memcpy(b->b + b->n, p, n);
+	b->n += n;
+}
+
+static void put_u32(struct buf *b, uint32_t v)
+{
+	uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	put(b, x, 4);
+}
+
+static void put_f32(struct buf *b, float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	put_u32(b, u);
+}
+
+/* A valid two-layer net: one 3x3 convolution (1 -> 1 channel, a single centre weight, so
+ * the activation is the ink itself) and a dense layer with classes "A", "B" and "?": "A"
+ * sums the top half's ink, "B" the bottom half's, "?" is a constant. */
+static void tiny_net(struct buf *b)
+{
+	b->n = 0;
+	put(b, "ALPRCNN1", 8);
+	put_u32(b, REC_PATCH_W);
+	put_u32(b, REC_PATCH_H);
+	put_u32(b, 3);
+	put_u32(b, 2);
+	put(b, "AB?", 3);
+	put_u32(b, 1);
+	put_u32(b, 1);
+	put_u32(b, 1);
+	for (int i = 0; i < 9; i++) {
+		put_f32(b, i == 4 ? 1.0f : 0.0f);
+	}
+	put_f32(b, 0);
+	int w = REC_PATCH_W / 2, h = REC_PATCH_H / 2;
+	put_u32(b, 3);
+	put_u32(b, (uint32_t)(w * h));
+	put_u32(b, 3);
+	for (int cls = 0; cls < 3; cls++) {
+		for (int i = 0; i < w * h; i++) {
+			bool top = i / w < h / 2;
+			put_f32(b, cls == 0 ? (top ? 0.1f : 0) : cls == 1 ? (top ? 0 : 0.1f) : 0);
+		}
+	}
+	put_f32(b, 0);
+	put_f32(b, 0);
+	put_f32(b, 0.5f);
+}
+
+static void expect_bad_net(const struct buf *b, int want, const char *what)
+{
+	const char *path = check_path("bad.cnn");
+	FILE *f = fopen(path, "wb");
+	CHECK(f && fwrite(b->b, 1, b->n, f) == b->n && fclose(f) == 0);
+	struct rec_classifier *c = NULL;
+	char err[512] = "";
+	int rc = rec_classifier_load(path, &c, err, sizeof(err));
+	CHECK_MSG(rc == want, "%s: %d (%s)", what, rc, err);
+	CHECK(c == NULL);
+	/* one line, naming the file and what is wrong */
+	CHECK_STR_CONTAINS(err, path);
+	CHECK_STR_CONTAINS(err, what);
+	CHECK(!strchr(err, '\n'));
+}
+
+static void test_classifier_file(void)
+{
+	struct buf b;
+	tiny_net(&b);
+	const char *path = check_path("tiny.cnn");
+	FILE *f = fopen(path, "wb");
+	CHECK(f && fwrite(b.b, 1, b.n, f) == b.n && fclose(f) == 0);
+	struct rec_classifier *c = NULL;
+	char err[512] = "";
+	CHECK_OK(rec_classifier_load(path, &c, err, sizeof(err)));
+	CHECK_INT_EQ(rec_classifier_classes(c), 3);
+	CHECK_STR_EQ(rec_classifier_labels(c), "AB?");
+	/* ink in the top half reads "A", in the bottom half "B", none at all "?" */
+	uint8_t patch[REC_PATCH_W * REC_PATCH_H];
+	float prob[3];
+	memset(patch, 255, sizeof(patch));
+	memset(patch, 0, sizeof(patch) / 2);
+	rec_classify(c, patch, prob);
+	CHECK(prob[0] > 0.9f && fabsf(prob[0] + prob[1] + prob[2] - 1) < 1e-4f);
+	memset(patch, 255, sizeof(patch));
+	memset(patch + sizeof(patch) / 2, 0, sizeof(patch) / 2);
+	rec_classify(c, patch, prob);
+	CHECK(prob[1] > 0.9f);
+	memset(patch, 255, sizeof(patch));
+	rec_classify(c, patch, prob);
+	CHECK(prob[2] > prob[0] && prob[2] > prob[1]);
+	rec_classifier_free(c);
+
+	/* hostile files: each refused with its reason, nothing loaded */
+	struct buf bad = b;
+	memcpy(bad.b, "ALPRCNN2", 8);
+	expect_bad_net(&bad, -ALPR_E_PARSE, "magic");
+	for (size_t cut = 8; cut < b.n; cut += b.n / 7 + 1) {
+		bad = b;
+		bad.n = cut;
+		expect_bad_net(&bad, -ALPR_E_PARSE, "truncated");
+	}
+	bad = b;
+	bad.b[8] = 23; /* width */
+	expect_bad_net(&bad, -ALPR_E_PARSE, "patches");
+	bad = b;
+	bad.b[16] = 99; /* classes */
+	expect_bad_net(&bad, -ALPR_E_PARSE, "classes");
+	bad = b;
+	bad.b[24 + 1] = 'a'; /* a label */
+	expect_bad_net(&bad, -ALPR_E_PARSE, "label");
+	bad = b;
+	bad.b[24 + 3] = 7; /* the first layer's kind */
+	expect_bad_net(&bad, -ALPR_E_PARSE, "unknown kind");
+	bad = b;
+	float nan = NAN;
+	memcpy(bad.b + 24 + 3 + 12, &nan, 4); /* the first weight */
+	expect_bad_net(&bad, -ALPR_E_PARSE, "not a number");
+	bad = b;
+	put(&bad, "x", 1);
+	expect_bad_net(&bad, -ALPR_E_PARSE, "after the last layer");
+	/* a missing file is -ENOENT, named */
+	CHECK_INT_EQ(rec_classifier_load(check_path("none.cnn"), &c, err, sizeof(err)), -ENOENT);
+	CHECK_STR_CONTAINS(err, "none.cnn");
+}
+
 static void test_frame_api(void)
 {
 	struct recognizer *a = new_recognizer(5), *b = new_recognizer(1);
@@ -564,6 +702,7 @@ int main(int argc, char **argv)
 	static const struct check_case cases[] = {
 		{"synthetic-plates", test_synthetic_plates},
 		{"bad-input", test_bad_input},
+		{"classifier-file", test_classifier_file},
 		{"frame-api", test_frame_api},
 		{"syntax", test_syntax},
 		{"candidates", test_candidates},

@@ -2,7 +2,7 @@
 """Recognition benchmark: alpr-read on the evaluation photos, side by side with OpenALPR.
 
     tools/bench-recognize.py [--build build] [--eval ../shared/eval] [--sets us-dev,plates-dev]
-                             [--every K] [--topn 10] [--eng] [--misses]
+                             [--every K] [--topn 10] [--eng] [--reader R] [--misses]
 
 Runs `alpr-read --json --regions` over each set (read in place from the shared evaluation
 folder, never copied) and prints, per set, top-1 exact, top-10 (the truth among any plate's
@@ -69,6 +69,8 @@ def run(args, set_dir, files):
            "--topn", str(args.topn)]
     if args.eng:
         cmd.append("--eng")
+    if args.reader:
+        cmd += ["--reader", args.reader]
     out = {}
     # one process for the whole set: the recognizer is created once, as on the unit
     p = subprocess.run(cmd + [os.path.join(set_dir, f) for f in files], capture_output=True,
@@ -153,6 +155,8 @@ def main():
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--topn", type=int, default=10)
     ap.add_argument("--eng", action="store_true", help="Tesseract's eng model, not the project's")
+    ap.add_argument("--reader", choices=("chars", "tesseract"),
+                    help="alpr-read's reader (default: the character classifier when present)")
     ap.add_argument("--misses", action="store_true", help="list the images read wrong")
     args = ap.parse_args()
     for name in args.sets.split(","):

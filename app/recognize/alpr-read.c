@@ -180,14 +180,16 @@ static void read_path(struct recognizer *r, struct opts *o, const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: alpr-read [--json] [--topn N] [--state XX] [--max-plates N] [--eng] "
-		"FILE...\n"
+		"Usage: alpr-read [--json] [--topn N] [--state XX] [--max-plates N]\n"
+		"                 [--reader chars|tesseract] [--eng] FILE...\n"
 		"Reads licence plates in images or folders of images.\n"
 		"  --json          one JSON line per image\n"
 		"  --topn N        candidates per plate (1-%d, default 10)\n"
 		"  --state XX      prefer this state's plate syntaxes (USPS code)\n"
 		"  --max-plates N  plates per image (1-%d, default 3)\n"
-		"  --eng           use Tesseract's eng model even if the project's is present\n"
+		"  --reader R      chars: the project's character classifier (the default when\n"
+		"                  data/ocr/chars.cnn is present); tesseract: Tesseract's LSTM\n"
+		"  --eng           Tesseract with its eng model, even if the project's is present\n"
 		"  --regions       (with --json) add localisation's plate hypotheses\n",
 		RECOGNIZE_MAX_CANDIDATES, RECOGNIZE_MAX_PLATES);
 }
@@ -210,6 +212,7 @@ int main(int argc, char **argv)
 		{"state", required_argument, NULL, 's'},
 		{"max-plates", required_argument, NULL, 'm'},
 		{"eng", no_argument, NULL, 'e'},
+		{"reader", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{"regions", no_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
@@ -218,7 +221,7 @@ int main(int argc, char **argv)
 	struct opts o = {0};
 	int c;
 	alpr_log_init_from_env();
-	while ((c = getopt_long(argc, argv, "jn:s:m:ehr", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jn:s:m:ehrR:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -250,6 +253,18 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			ro.force_eng = true;
+			break;
+		case 'R':
+			if (strcmp(optarg, "chars") == 0) {
+				ro.reader = RECOGNIZE_READER_CHARS;
+			} else if (strcmp(optarg, "tesseract") == 0) {
+				ro.reader = RECOGNIZE_READER_TESSERACT;
+			} else {
+				fprintf(stderr,
+					"alpr-read: --reader wants chars or tesseract, not '%s'\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'r':
 			o.regions = true;

@@ -109,3 +109,40 @@ struct rec_position {
  * syntax of @state (any state when NULL/""). Returns how many were written. */
 int rec_candidates(const struct rec_position *pos, int n, const struct rec_syntax *syn,
 		   const char *state, int topn, struct recognize_candidate *out);
+
+/* ---- the character classifier (classify.c) --------------------------------------------- */
+
+/* A character patch: the character's height is REC_PATCH_CHAR pixels, centred on the blob's
+ * middle and the row's centre line, columns beyond the blob blanked, contrast stretched,
+ * dark on light. tools/train-chars/gen_chars.py makes its training patches the same way. */
+#define REC_PATCH_W    24
+#define REC_PATCH_H    32
+#define REC_PATCH_CHAR 26
+/* Columns further than this many character heights from the blob's edges are blanked. */
+#define REC_PATCH_MARGIN 0.10f
+/* Most classes a model may have (A-Z, 0-9 and '?' for "not a character" need 37). */
+#define REC_CLASS_MAX 64
+
+struct rec_classifier;
+
+/* Loads a classifier file (format: tools/train-chars/train.py). Returns 0 and *out (free
+ * with rec_classifier_free()), -ENOENT and other -errno from reading, -ALPR_E_PARSE with a
+ * one-line reason naming the file and field in @err, or -ENOMEM. Owns its working buffers:
+ * one classifier per thread. */
+int rec_classifier_load(const char *path, struct rec_classifier **out, char *err, size_t errsz);
+void rec_classifier_free(struct rec_classifier *c);
+/* The class labels, one character each ('?' is "not a character"); borrowed. */
+const char *rec_classifier_labels(const struct rec_classifier *c);
+int rec_classifier_classes(const struct rec_classifier *c);
+/* Classifies one REC_PATCH_W x REC_PATCH_H patch; @prob gets one probability per class
+ * (they sum to 1). Allocates nothing. */
+void rec_classify(struct rec_classifier *c, const uint8_t *patch, float *prob);
+
+/* Training data (tools/train-chars/dump-patches.c): localises @g (grey) and, for each row the
+ * recognizer would read, calls @fn with the row and its character patches, cut exactly as
+ * the classifier sees them (@n patches of REC_PATCH_W x REC_PATCH_H bytes, left to right).
+ * Returns 0 or rec_locate()'s errors. */
+struct recognizer;
+typedef void (*rec_dump_fn)(void *arg, const struct rec_region *reg, const uint8_t *patches, int n);
+int rec_dump_rows(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		  rec_dump_fn fn, void *arg);

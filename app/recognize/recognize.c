@@ -43,7 +43,8 @@
 #define MAX_PLATE_CHARS      8
 
 struct recognizer {
-	TessBaseAPI *api;
+	TessBaseAPI *api;             /* NULL when the character classifier reads */
+	struct rec_classifier *chars; /* NULL when Tesseract reads */
 	char model[8];
 	int topn, max_plates;
 	char state[3];
@@ -55,6 +56,8 @@ struct recognizer {
 	/* the OCR crop */
 	uint8_t band[(OCR_CHAR_H * 3 + 2 * OCR_PAD) * (OCR_MAX_W + 2 * OCR_PAD)];
 	uint8_t mask[(OCR_CHAR_H * 3 + 2 * OCR_PAD) * (OCR_MAX_W + 2 * OCR_PAD)];
+	uint8_t patch[REC_PATCH_W * REC_PATCH_H];
+	float prob[REC_CLASS_MAX];
 };
 
 const char *recognize_model(const struct recognizer *r)
@@ -103,6 +106,30 @@ static int start_tesseract(struct recognizer *r, const char *datadir, bool force
 	return 0;
 }
 
+/* The reader: the character classifier (DATADIR/ocr/chars.cnn) unless Tesseract is asked
+ * for or the classifier is missing. A classifier file that is present but damaged is an
+ * error, not a silent fallback. */
+static int start_reader(struct recognizer *r, const char *datadir,
+			const struct recognize_options *o)
+{
+	if (o->reader == RECOGNIZE_READER_TESSERACT || o->force_eng) {
+		return start_tesseract(r, datadir, o->force_eng);
+	}
+	char path[PATH_MAX], err[PATH_MAX + 256];
+	snprintf(path, sizeof(path), "%s/ocr/chars.cnn", datadir);
+	int rc = rec_classifier_load(path, &r->chars, err, sizeof(err));
+	if (rc == -ENOENT && o->reader == RECOGNIZE_READER_AUTO) {
+		return start_tesseract(r, datadir, false);
+	}
+	if (rc < 0) {
+		alpr_error(LOG, "%s", err);
+		return rc;
+	}
+	alpr_strlcpy(r->model, "chars", sizeof(r->model));
+	alpr_info(LOG, "OCR model: character classifier %s", path);
+	return 0;
+}
+
 int recognize_create(const struct recognize_options *opt, struct recognizer **out)
 {
 	struct recognize_options o = {0};
@@ -110,7 +137,8 @@ int recognize_create(const struct recognize_options *opt, struct recognizer **ou
 		o = *opt;
 	}
 	if (!out || o.topn < 0 || o.topn > RECOGNIZE_MAX_CANDIDATES || o.max_plates < 0 ||
-	    o.max_plates > RECOGNIZE_MAX_PLATES ||
+	    o.max_plates > RECOGNIZE_MAX_PLATES || o.reader < RECOGNIZE_READER_AUTO ||
+	    o.reader > RECOGNIZE_READER_TESSERACT ||
 	    (o.state && o.state[0] && strlen(o.state) != 2)) {
 		return -EINVAL;
 	}
@@ -134,7 +162,7 @@ int recognize_create(const struct recognize_options *opt, struct recognizer **ou
 		recognize_destroy(r);
 		return rc;
 	}
-	rc = start_tesseract(r, datadir, o.force_eng);
+	rc = start_reader(r, datadir, &o);
 	if (rc < 0) {
 		recognize_destroy(r);
 		return rc;
@@ -152,6 +180,7 @@ void recognize_destroy(struct recognizer *r)
 		TessBaseAPIEnd(r->api);
 		TessBaseAPIDelete(r->api);
 	}
+	rec_classifier_free(r->chars);
 	rec_locator_finish(&r->loc);
 	free(r->grey);
 	free(r);
@@ -313,6 +342,203 @@ static int read_band(struct recognizer *r, int bw, int bh, struct rec_position *
 	return n;
 }
 
+/*
+ * Cuts one character patch out of the frame (REC_PATCH_W x REC_PATCH_H): the row's character
+ * height becomes REC_PATCH_CHAR pixels, the patch is centred on the blob's middle [bx0, bx1)
+ * and on the row's centre line, deskewed along the row; columns further than
+ * REC_PATCH_MARGIN character heights from the blob are blanked; the contrast is stretched
+ * between the 3rd and 97th percentiles; the result is dark on light. The classifier was
+ * trained on patches cut this way (tools/train-chars/gen_chars.py, degrade_and_cut()).
+ */
+static void cut_patch(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		      const struct rec_region *reg, float bx0, float bx1)
+{
+	float ch = reg->char_h, s = ch / REC_PATCH_CHAR;
+	float norm = sqrtf(1 + reg->slope * reg->slope);
+	float dx = 1 / norm, dy = reg->slope / norm;
+	float xc = 0.5f * (bx0 + bx1), yc = reg->cy + reg->slope * (xc - reg->cx);
+	float m = REC_PATCH_MARGIN * ch;
+	bool keep[REC_PATCH_W];
+	int hist[256] = {0}, total = 0;
+	for (int u = 0; u < REC_PATCH_W; u++) {
+		float t = (u + 0.5f - REC_PATCH_W * 0.5f) * s;
+		keep[u] = xc + t >= bx0 - m && xc + t <= bx1 + m;
+	}
+	for (int v = 0; v < REC_PATCH_H; v++) {
+		float q = (v + 0.5f - REC_PATCH_H * 0.5f) * s;
+		for (int u = 0; u < REC_PATCH_W; u++) {
+			float t = (u + 0.5f - REC_PATCH_W * 0.5f) * s;
+			float x = xc + t * dx - q * dy, y = yc + t * dy + q * dx;
+			uint8_t p = (uint8_t)(sample(g, w, h, stride, x - 0.5f, y - 0.5f) + 0.5f);
+			r->patch[v * REC_PATCH_W + u] = p;
+			if (keep[u]) {
+				hist[p]++;
+				total++;
+			}
+		}
+	}
+	int lo = 0, hi = 255, acc = 0;
+	for (int i = 0; i < 256; i++) {
+		acc += hist[i];
+		if (acc >= total * 3 / 100) {
+			lo = i;
+			break;
+		}
+	}
+	acc = 0;
+	for (int i = 255; i >= 0; i--) {
+		acc += hist[i];
+		if (acc >= total * 3 / 100) {
+			hi = i;
+			break;
+		}
+	}
+	if (hi <= lo) {
+		hi = lo + 1;
+	}
+	for (int v = 0; v < REC_PATCH_H; v++) {
+		for (int u = 0; u < REC_PATCH_W; u++) {
+			uint8_t *p = &r->patch[v * REC_PATCH_W + u];
+			if (!keep[u]) {
+				*p = 255;
+				continue;
+			}
+			int val = (*p - lo) * 255 / (hi - lo);
+			val = val < 0 ? 0 : val > 255 ? 255 : val;
+			*p = (uint8_t)(reg->light_on_dark ? 255 - val : val);
+		}
+	}
+}
+
+/* Probability that a patch is not a character at all, above which it is left out. */
+#define NOT_A_CHAR 0.5f
+
+/* Classifies the patch into one position (alternatives best first). False when the patch
+ * is not a character. */
+static bool classify_position(struct recognizer *r, struct rec_position *p)
+{
+	rec_classify(r->chars, r->patch, r->prob);
+	const char *labels = rec_classifier_labels(r->chars);
+	int nc = rec_classifier_classes(r->chars);
+	float junk = 0;
+	p->nalts = 0;
+	for (int i = 0; i < nc; i++) {
+		if (labels[i] == '?') {
+			junk += r->prob[i];
+			continue;
+		}
+		/* insert into the sorted alternatives */
+		float pi = r->prob[i];
+		int k = p->nalts < REC_MAX_ALTS ? p->nalts : REC_MAX_ALTS - 1;
+		if (p->nalts == REC_MAX_ALTS && pi <= p->p[k]) {
+			continue;
+		}
+		while (k > 0 && p->p[k - 1] < pi) {
+			p->ch[k] = p->ch[k - 1];
+			p->p[k] = p->p[k - 1];
+			k--;
+		}
+		p->ch[k] = labels[i];
+		p->p[k] = pi;
+		if (p->nalts < REC_MAX_ALTS) {
+			p->nalts++;
+		}
+	}
+	/* drop alternatives too weak to matter */
+	while (p->nalts > 1 && p->p[p->nalts - 1] < 0.01f) {
+		p->nalts--;
+	}
+	for (int k = 0; k < p->nalts; k++) {
+		p->p[k] = clampf(p->p[k], 0.001f, 0.999f);
+	}
+	return junk < NOT_A_CHAR;
+}
+
+static int cmp_float_asc(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The character pieces of a row, left to right, as [x0[i], x1[i]) in frame pixels: each blob,
+ * except that a blob much wider than its neighbours is two or three touching characters and
+ * is split evenly. Returns the number of pieces (at most @max; more is max + 1).
+ */
+static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int max)
+{
+	float widths[REC_MAX_ROW];
+	int nb = reg->nchars;
+	for (int k = 0; k < nb; k++) {
+		widths[k] = reg->cx1[k] - reg->cx0[k];
+	}
+	qsort(widths, (size_t)nb, sizeof(float), cmp_float_asc);
+	float medw = widths[nb / 2];
+	int n = 0;
+	for (int k = 0; k < nb; k++) {
+		float a = reg->cx0[k], bw = reg->cx1[k] - a;
+		int parts = 1;
+		if (bw > 1.6f * medw && bw > 0.75f * reg->char_h) {
+			parts = (int)lrintf(bw / medw);
+			parts = parts < 2 ? 2 : parts > 3 ? 3 : parts;
+		}
+		for (int j = 0; j < parts; j++) {
+			if (n >= max) {
+				return max + 1;
+			}
+			x0[n] = a + bw * j / parts;
+			x1[n] = a + bw * (j + 1) / parts;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Reads a row character by character: each piece is cut out and classified; pieces that
+ * are not characters are left out. Returns the number of positions written to @pos (more
+ * than RECOGNIZE_MAX_CHARS: too many to be a plate). */
+static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		      const struct rec_region *reg, struct rec_position *pos)
+{
+	float x0[RECOGNIZE_MAX_CHARS], x1[RECOGNIZE_MAX_CHARS];
+	int np = row_pieces(reg, x0, x1, RECOGNIZE_MAX_CHARS);
+	if (np > RECOGNIZE_MAX_CHARS) {
+		return np;
+	}
+	int n = 0;
+	for (int k = 0; k < np; k++) {
+		cut_patch(r, g, w, h, stride, reg, x0[k], x1[k]);
+		if (classify_position(r, &pos[n])) {
+			n++;
+		}
+	}
+	return n;
+}
+
+int rec_dump_rows(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		  rec_dump_fn fn, void *arg)
+{
+	int rc = rec_locate(&r->loc, g, w, h, stride);
+	if (rc < 0) {
+		return rc;
+	}
+	uint8_t patches[RECOGNIZE_MAX_CHARS][REC_PATCH_W * REC_PATCH_H];
+	for (int i = 0; i < r->loc.nregions && i < OCR_MAX_ROWS; i++) {
+		const struct rec_region *reg = &r->loc.regions[i];
+		float x0[RECOGNIZE_MAX_CHARS], x1[RECOGNIZE_MAX_CHARS];
+		int np = row_pieces(reg, x0, x1, RECOGNIZE_MAX_CHARS);
+		if (np > RECOGNIZE_MAX_CHARS) {
+			continue;
+		}
+		for (int k = 0; k < np; k++) {
+			cut_patch(r, g, w, h, stride, reg, x0[k], x1[k]);
+			memcpy(patches[k], r->patch, sizeof(r->patch));
+		}
+		fn(arg, reg, &patches[0][0], np);
+	}
+	return 0;
+}
+
 static void plate_geometry(const struct rec_region *reg, struct recognize_plate *p)
 {
 	/* A US plate is 12 x 6 inches with characters about 2.75 inches tall: the plate is
@@ -373,9 +599,14 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 	int nfound = 0;
 	for (int i = 0; i < r->loc.nregions && i < OCR_MAX_ROWS; i++) {
 		const struct rec_region *reg = &r->loc.regions[i];
-		int bh, bw = cut_band(r, g, w, h, stride, reg, &bh);
 		struct rec_position pos[RECOGNIZE_MAX_CHARS];
-		int n = read_band(r, bw, bh, pos);
+		int n;
+		if (r->chars) {
+			n = read_chars(r, g, w, h, stride, reg, pos);
+		} else {
+			int bh, bw = cut_band(r, g, w, h, stride, reg, &bh);
+			n = read_band(r, bw, bh, pos);
+		}
 		out->nread++;
 		if (n < 0) {
 			return n;

@@ -43,6 +43,16 @@ struct recognizer;
 #define RECOGNIZE_MAX_PLATES     8
 #define RECOGNIZE_MAX_REGIONS    16
 
+/* What reads the characters of a plate hypothesis. */
+enum recognize_reader {
+	/* The character classifier (DATADIR/ocr/chars.cnn) when present, else Tesseract. */
+	RECOGNIZE_READER_AUTO = 0,
+	/* The character classifier; -ENOENT when its file is missing. */
+	RECOGNIZE_READER_CHARS,
+	/* Tesseract: DATADIR/ocr/plate.traineddata when present, else "eng". */
+	RECOGNIZE_READER_TESSERACT,
+};
+
 struct recognize_options {
 	/* Candidates per plate (1..RECOGNIZE_MAX_CANDIDATES); 0 means the default, 10. */
 	int topn;
@@ -54,8 +64,10 @@ struct recognize_options {
 	 * when present, else Tesseract's installed "eng" with an A-Z0-9 whitelist; the
 	 * syntaxes are DATADIR/plates/us-syntax.tsv. */
 	const char *datadir;
-	/* Force Tesseract's "eng" even when the project model is present (for comparisons). */
+	/* Force Tesseract's "eng" even when the project model is present (for comparisons);
+	 * implies RECOGNIZE_READER_TESSERACT. */
 	bool force_eng;
+	enum recognize_reader reader;
 };
 
 struct recognize_candidate {
@@ -107,7 +119,8 @@ int recognize_create(const struct recognize_options *opt, struct recognizer **ou
 /* Frees a recognizer and everything it owns. NULL is a no-op. */
 void recognize_destroy(struct recognizer *r);
 
-/* Which OCR model the recognizer runs: "plate" (the project's) or "eng". Borrowed. */
+/* Which reader the recognizer runs: "chars" (the project's character classifier), "plate"
+ * (the project's Tesseract model) or "eng" (Tesseract's). Borrowed. */
 const char *recognize_model(const struct recognizer *r);
 
 /*
