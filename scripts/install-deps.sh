@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages this project builds, tests and runs with.
 # Idempotent: installs only what is missing. Needs root (or sudo) and Debian's archive.
+#   scripts/install-deps.sh [--training]
 # The list is the one in shared ARCHITECTURE.md's dependency table, plus test tools.
 set -euo pipefail
 
@@ -28,6 +29,12 @@ pkgs=(
 	# sync station: client certificates through GnuTLS (libmicrohttpd's TLS)
 	libgnutls28-dev
 )
+
+# --training: also what retrains the project's models (tools/train-chars, tools/train-ocr);
+# large, and not needed to build, test or run.
+if [ "${1:-}" = "--training" ]; then
+	pkgs+=(python3-torch)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -596,6 +596,7 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 	}
 	struct recognize_plate found[OCR_MAX_ROWS];
 	float rank[OCR_MAX_ROWS];
+	const struct rec_region *row[OCR_MAX_ROWS];
 	int nfound = 0;
 	for (int i = 0; i < r->loc.nregions && i < OCR_MAX_ROWS; i++) {
 		const struct rec_region *reg = &r->loc.regions[i];
@@ -647,7 +648,25 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 		plate_geometry(reg, p);
 		rank[nfound] = p->confidence * (best->syntax_match ? 1.0f : 0.6f) *
 			       (0.5f + 0.5f * reg->score);
+		row[nfound] = reg;
 		nfound++;
+	}
+	/* A plate's registration is its tallest lettering: a row stacked above or below a
+	 * clearly taller row, within the same span, is the state name, a slogan or a dealer's
+	 * name, however well it reads. */
+	for (int i = 0; i < nfound; i++) {
+		for (int j = 0; j < nfound; j++) {
+			const struct rec_region *a = row[i], *b = row[j];
+			float ix = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
+			float span = fminf(a->x1 - a->x0, b->x1 - b->x0);
+			bool stacked =
+				fminf(a->y1, b->y1) <= fmaxf(a->y0, b->y0) + 0.2f * a->char_h;
+			if (i != j && ix > 0.3f * span && stacked && b->char_h > 1.3f * a->char_h &&
+			    fabsf(a->cy - b->cy) < 2.5f * b->char_h) {
+				rank[i] *= 0.2f;
+				break;
+			}
+		}
 	}
 	/* best first; one result per plate (two rows of one plate overlap) */
 	out->nplates = 0;

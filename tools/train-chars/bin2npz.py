@@ -20,7 +20,7 @@ def main():
     raw = np.fromfile(a.inp, dtype=np.uint8)
     rec = 1 + PATCH_W * PATCH_H
     raw = raw[: len(raw) // rec * rec].reshape(-1, rec)
-    y = np.array([LABELS.index(chr(c)) for c in raw[:, 0]], dtype=np.int64)
+    y = np.array([(LABELS + "?").index(chr(c)) for c in raw[:, 0]], dtype=np.int64)
     x = raw[:, 1:].reshape(-1, PATCH_H, PATCH_W)
     np.savez_compressed(a.out, x=x, y=y)
     if a.preview:
@@ -29,7 +29,7 @@ def main():
         for j in range(n):
             sheet.paste(Image.fromarray(x[j]), ((j % cols) * (PATCH_W + 2), (j // cols) * (PATCH_H + 2)))
         sheet.resize((sheet.width * 2, sheet.height * 2), Image.NEAREST).save(a.preview)
-        print("labels:", "".join(LABELS[v] for v in y[:n]))
+        print("labels:", "".join((LABELS + "?")[v] for v in y[:n]))
     print(f"bin2npz: {len(x)} patches -> {a.out}")
 
 

@@ -10,6 +10,7 @@
  * recognizer would read that overlaps the box and has exactly as many pieces as TEXT has
  * characters gives TEXT's labels to its patches. OUT.bin: records of one label byte (the
  * character) and REC_PATCH_W x REC_PATCH_H patch bytes. Prints how many scenes gave patches.
+ * A TEXT of "*" dumps the patches of every row read, labelled '?', for inspection.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,14 @@ struct job {
 static void on_row(void *arg, const struct rec_region *reg, const uint8_t *patches, int n)
 {
 	struct job *j = arg;
+	if (strcmp(j->text, "*") == 0) { /* inspection: every row, unlabelled */
+		for (int k = 0; k < n; k++) {
+			fputc('?', j->out);
+			fwrite(patches + (size_t)k * REC_PATCH_W * REC_PATCH_H, 1,
+			       REC_PATCH_W * REC_PATCH_H, j->out);
+		}
+		return;
+	}
 	if (j->done || n != (int)strlen(j->text)) {
 		return;
 	}

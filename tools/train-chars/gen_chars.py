@@ -85,7 +85,9 @@ def glyph(rng, ch, spec):
     if bbox is None:
         return None
     g = img.crop(bbox)
-    w = max(2, int(round(g.width * rng.uniform(lo, hi))))
+    # US plate lettering is far more condensed than any packaged font: down to about 0.45 of
+    # the font's own width (a plate's W is barely wider than its H)
+    w = max(2, int(round(g.width * rng.uniform(lo * 0.55, hi))))
     g = g.resize((w, g.height), Image.BILINEAR)
     r = rng.random()
     if r < 0.25:

@@ -22,6 +22,10 @@ from PIL import Image, ImageFilter
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train-ocr"))
 import generate  # noqa: E402  (tools/train-ocr/generate.py: the plate renderer)
 
+# Real plate lettering is more condensed than the renderer's squeeze ranges reach (see
+# gen_chars.py): widen them downwards, the same way.
+generate.FONTS[:] = [(p, lo * 0.55, hi) for p, lo, hi in generate.FONTS]
+
 
 def make(args):
     seed, i, out = args

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Trains the plate character classifier and writes it in the recogniser's format.
 
-    train.py --train work/train.npz --test work/test.npz --out data/ocr/chars.cnn
-             [--epochs 10] [--seed 1] [--threads 1]
+    train.py --train work/train.npz [MORE.npz...] --test work/test.npz --out data/ocr/chars.cnn
+             [--epochs 10] [--seed 1] [--threads 1] [--repeat-last K]
 
 The net (must match app/recognize/classify.c): three blocks of 3x3 convolution (padding 1),
 ReLU and 2x2 max pooling (channels C1, C2, C3), then a dense layer of HIDDEN units with ReLU,
@@ -94,15 +94,22 @@ def main():
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--init", help="start from these weights (a .pt written by an earlier run)")
+    ap.add_argument("--repeat-last", type=int, default=1,
+                    help="use the last --train set this many times per epoch")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
     parts = [load(p) for p in a.train]
+    for _ in range(a.repeat_last - 1):  # weight the last set (the most realistic) up
+        parts.append(parts[-1])
     x = torch.cat([p[0] for p in parts])
     y = torch.cat([p[1] for p in parts])
     xt, yt = load(a.test)
     h, w = x.shape[2], x.shape[3]
     net = Net(w, h, len(LABELS))
+    if a.init:
+        net.load_state_dict(torch.load(a.init))
     opt = torch.optim.Adam(net.parameters(), lr=2e-3)
     steps = a.epochs * ((len(x) + 255) // 256)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
@@ -126,6 +133,8 @@ def main():
         acc, _ = evaluate(net, xt, yt)
         print(f"epoch {ep + 1}: loss {total / len(x):.4f}, test accuracy {acc:.4f}, "
               f"{time.time() - t0:.0f} s", flush=True)
+        export(net, w, h, a.out)  # every epoch: a long run can be tried before it ends
+        torch.save(net.state_dict(), a.out + ".pt")
     acc, pred = evaluate(net, xt, yt)
     conf = {}
     for t, p in zip(yt.tolist(), pred.tolist()):
