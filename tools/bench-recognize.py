@@ -35,6 +35,9 @@ def iou(a, b):
     return inter / union if union > 0 else 0.0
 
 
+STATES = {}  # plates-dev: file -> the truth's state
+
+
 def load_truth(set_dir, name):
     """Returns {file: (plate, box or None)}."""
     truth = {}
@@ -42,6 +45,7 @@ def load_truth(set_dir, name):
         with open(os.path.join(set_dir, "groundtruth.csv")) as f:
             for row in csv.DictReader(f):
                 truth[row["file"]] = (row["plate"].upper(), None)
+                STATES[row["file"]] = row["state"].upper()
     else:
         for fn in sorted(os.listdir(set_dir)):
             if not fn.endswith(".txt"):
@@ -99,6 +103,7 @@ def score(args, name):
     peer_top1 = peer_topn = 0
     peer_ms = []
     misses = []
+    st_read = st_right = 0
     for f in files:
         plate, box = truth[f]
         r = res.get(f)
@@ -119,6 +124,10 @@ def score(args, name):
                 loc += 1
         if best != plate:
             misses.append((f, plate, best or "-"))
+        st = results[0].get("state") if results else None
+        if st and f in STATES:
+            st_read += 1
+            st_right += st == STATES[f]
         pr = peer.get(f)
         if pr:
             peer_top1 += int(pr["top1_correct"])
@@ -139,6 +148,9 @@ def score(args, name):
     print(f"{'mean ms per image':22}{statistics.mean(ms) if ms else 0:>14.1f}"
           f"{statistics.mean(peer_ms) if peer_ms else 0:>16.1f}")
     print(f"{'p95 ms per image':22}{p95:>14.1f}{peer_p95:>16.1f}")
+    if STATES and not has_box:
+        print(f"{'state read from plate':22}{pct(st_read / n):>14}{'-':>16}")
+        print(f"{'  of which right':22}{pct(st_right / st_read if st_read else 0):>14}{'-':>16}")
     if has_box:
         print("  * OpenALPR's detection rate is the figure in eval/README.md (whole set)")
     if args.misses:

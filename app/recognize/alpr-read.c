@@ -6,7 +6,8 @@
  *
  * With --json, one line per image on stdout:
  *   {"file":..,"processing_ms":..,"results":[{"plate":..,"confidence":..,"box":[x,y,w,h],
- *    "corners":[[x,y],..],"char_confidences":[..],"candidates":[{"plate":..,"confidence":..}]}]}
+ *    "corners":[[x,y],..],"char_confidences":[..],"candidates":[{"plate":..,"confidence":..}],
+ *    "state":"CO","state_confidence":..}]}     (state only when read from the plate)
  * A file that cannot be read gives one line on stderr naming it and why; the other files are
  * still read, and the exit status is 1. Usage errors exit 2.
  */
@@ -56,8 +57,8 @@ static void print_text(const char *path, const struct recognize_result *res, dou
 	printf("%s: %d plate%s (%.1f ms)\n", path, res->nplates, res->nplates == 1 ? "" : "s", ms);
 	for (int i = 0; i < res->nplates; i++) {
 		const struct recognize_plate *p = &res->plates[i];
-		printf("  %-10s %5.1f  box %d,%d %dx%d\n", p->text, p->confidence, p->x, p->y, p->w,
-		       p->h);
+		printf("  %-10s %5.1f  box %d,%d %dx%d%s%s\n", p->text, p->confidence, p->x, p->y,
+		       p->w, p->h, p->state[0] ? "  state " : "", p->state);
 		for (int c = 0; c < p->ncandidates; c++) {
 			printf("    - %-10s %5.1f%s\n", p->candidates[c].text,
 			       p->candidates[c].confidence,
@@ -86,11 +87,17 @@ static void print_json(const char *path, const struct recognize_result *res, dou
 							"confidence",
 							(double)p->candidates[k].confidence));
 		}
-		json_array_append_new(results,
-				      json_pack("{s:s,s:f,s:[iiii],s:o,s:o,s:o}", "plate", p->text,
-						"confidence", (double)p->confidence, "box", p->x,
-						p->y, p->w, p->h, "corners", corners,
-						"char_confidences", cc, "candidates", cands));
+		json_t *o = json_pack("{s:s,s:f,s:[iiii],s:o,s:o,s:o}", "plate", p->text,
+				      "confidence", (double)p->confidence, "box", p->x, p->y, p->w,
+				      p->h, "corners", corners, "char_confidences", cc,
+				      "candidates", cands);
+		/* the state as printed on the plate, when read */
+		if (o && p->state[0]) {
+			json_object_set_new(o, "state", json_string(p->state));
+			json_object_set_new(o, "state_confidence",
+					    json_real((double)p->state_confidence));
+		}
+		json_array_append_new(results, o);
 	}
 	json_t *line =
 		json_pack("{s:s,s:f,s:o}", "file", path, "processing_ms", ms, "results", results);

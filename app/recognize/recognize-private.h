@@ -146,3 +146,24 @@ struct recognizer;
 typedef void (*rec_dump_fn)(void *arg, const struct rec_region *reg, const uint8_t *patches, int n);
 int rec_dump_rows(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
 		  rec_dump_fn fn, void *arg);
+
+/* ---- the issuing state from the plate's lettering (state.c) ---------------------------- */
+
+#define REC_MAX_STATE_WORDS 256
+
+struct rec_state_word {
+	char text[24]; /* A-Z0-9, no spaces */
+	char state[3];
+};
+
+struct rec_states {
+	int n;
+	struct rec_state_word w[REC_MAX_STATE_WORDS];
+};
+
+/* Loads data/plates/us-state-names.tsv (TEXT<TAB>STATE lines, '#' comments). On a bad line:
+ * -ALPR_E_PARSE and a message naming the file and line in @err. -ENOENT when missing. */
+int rec_states_load(struct rec_states *s, const char *path, char *err, size_t errsz);
+/* The state a row of lettering names (borrowed, "CO"), or NULL when it names none or two
+ * states match equally well. *score (0..1) says how closely it matched. */
+const char *rec_state_match(const struct rec_states *s, const char *text, float *score);

@@ -49,6 +49,7 @@ struct recognizer {
 	int topn, max_plates;
 	char state[3];
 	struct rec_syntax syntax;
+	struct rec_states states;
 	struct rec_locator loc;
 	/* the frame as grey (RGB input, decoded files), grown and reused */
 	uint8_t *grey;
@@ -157,6 +158,13 @@ int recognize_create(const struct recognize_options *opt, struct recognizer **ou
 	char path[PATH_MAX], err[PATH_MAX + 128];
 	snprintf(path, sizeof(path), "%s/plates/us-syntax.tsv", datadir);
 	int rc = rec_syntax_load(&r->syntax, path, err, sizeof(err));
+	if (rc < 0) {
+		alpr_error(LOG, "%s", err);
+		recognize_destroy(r);
+		return rc;
+	}
+	snprintf(path, sizeof(path), "%s/plates/us-state-names.tsv", datadir);
+	rc = rec_states_load(&r->states, path, err, sizeof(err));
 	if (rc < 0) {
 		alpr_error(LOG, "%s", err);
 		recognize_destroy(r);
@@ -575,6 +583,41 @@ static float box_overlap(const struct recognize_plate *a, const struct recognize
 	return (float)ix * iy / (float)ALPR_MIN(a->w * a->h, b->w * b->h);
 }
 
+struct read_row {
+	const struct rec_region *reg;
+	char text[RECOGNIZE_MAX_CHARS + 1];
+};
+
+/* The issuing state, from rows of smaller lettering just above or below the registration
+ * that name a state (data/plates/us-state-names.tsv). Leaves p->state empty when none does,
+ * or when two rows name different states. */
+static void plate_state(const struct recognizer *r, const struct rec_region *plate,
+			const struct read_row *rows, int nrows, struct recognize_plate *p)
+{
+	p->state[0] = '\0';
+	p->state_confidence = 0;
+	for (int i = 0; i < nrows; i++) {
+		const struct rec_region *a = rows[i].reg;
+		float ix = fminf(a->x1, plate->x1) - fmaxf(a->x0, plate->x0);
+		if (a == plate || a->char_h > 0.85f * plate->char_h || ix <= 0 ||
+		    fabsf(a->cy - plate->cy) > 2.5f * plate->char_h) {
+			continue;
+		}
+		float score;
+		const char *st = rec_state_match(&r->states, rows[i].text, &score);
+		if (!st) {
+			continue;
+		}
+		if (p->state[0] && strcmp(p->state, st) != 0) {
+			p->state[0] = '\0'; /* two rows, two states: say nothing */
+			p->state_confidence = 0;
+			return;
+		}
+		alpr_strlcpy(p->state, st, sizeof(p->state));
+		p->state_confidence = fmaxf(p->state_confidence, 100.0f * score);
+	}
+}
+
 static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
 		      struct recognize_result *out)
 {
@@ -597,6 +640,8 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 	struct recognize_plate found[OCR_MAX_ROWS];
 	float rank[OCR_MAX_ROWS];
 	const struct rec_region *row[OCR_MAX_ROWS];
+	struct read_row rows[OCR_MAX_ROWS];
+	int nrows = 0;
 	int nfound = 0;
 	for (int i = 0; i < r->loc.nregions && i < OCR_MAX_ROWS; i++) {
 		const struct rec_region *reg = &r->loc.regions[i];
@@ -612,7 +657,17 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 		if (n < 0) {
 			return n;
 		}
-		if (n < MIN_PLATE_CHARS - 1 || n > RECOGNIZE_MAX_CHARS) {
+		if (n > RECOGNIZE_MAX_CHARS) {
+			continue;
+		}
+		/* every row's best reading, for the state name (plate_state()) */
+		rows[nrows].reg = reg;
+		for (int k = 0; k < n; k++) {
+			rows[nrows].text[k] = pos[k].ch[0];
+		}
+		rows[nrows].text[n] = '\0';
+		nrows++;
+		if (n < MIN_PLATE_CHARS - 1) {
 			continue;
 		}
 		struct recognize_plate *p = &found[nfound];
@@ -686,6 +741,7 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 			dup = box_overlap(&found[bi], &out->plates[j]) > 0.5f;
 		}
 		if (!dup) {
+			plate_state(r, row[bi], rows, nrows, &found[bi]);
 			out->plates[out->nplates++] = found[bi];
 		}
 	}

@@ -87,6 +87,10 @@ struct recognize_plate {
 	int x, y, w, h;
 	int corners[4][2];
 	bool light_on_dark;
+	/* The issuing state as printed on the plate (its name or a slogan only that state
+	 * prints, read above or below the registration), USPS code, or "" when not read. */
+	char state[3];
+	float state_confidence; /* 0..100 */
 	int ncandidates;
 	struct recognize_candidate candidates[RECOGNIZE_MAX_CANDIDATES];
 };
