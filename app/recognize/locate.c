@@ -43,6 +43,8 @@ static const int level_erase[2] = {30, 50};
 #define ERASE_H(level) (level_erase[level] * 11 / 10 + 1)
 #define ERASE_V(level) (level_hmax[level] + 1)
 
+/* The best rows are completed at their ends (complete_row) before duplicates go. */
+#define COMPLETE_ROWS 64
 /* Rows scoring less are dropped. */
 #define MIN_ROW_SCORE 0.05f
 struct cc {
@@ -68,6 +70,7 @@ void rec_locator_finish(struct rec_locator *l)
 	free(l->mask);
 	free(l->mean);
 	free(l->colrun);
+	free(l->bandcols);
 	free(l->runs);
 	free(l->cc);
 	free(l->blobs);
@@ -672,6 +675,161 @@ static void merge_rows(struct rec_locator *l)
 	}
 }
 
+/* Does the ink in columns [xa, xb] reach both above and below the characters? A plate
+ * frame's side does; a "1" stops at the row's top and bottom. */
+static bool beyond_band(const uint8_t *g, int ww, int wh, const struct rec_region *r, float cx,
+			float cy, float ch, int thr, int xa, int xb)
+{
+	bool up = false, down = false;
+	/* across the row, not straight down: the frame's side leans with the plate */
+	int du = (int)lrintf(r->slope * 0.75f * ch);
+	if (xa - abs(du) < 0 || xb + abs(du) >= ww) {
+		return false;
+	}
+	for (int x = xa; x <= xb; x++) {
+		float yc = cy + r->slope * ((float)x - cx);
+		int yu = (int)lrintf(yc - 0.75f * ch), yd = (int)lrintf(yc + 0.75f * ch);
+		if (yu < 0 || yd >= wh) {
+			return false;
+		}
+		int vu = g[(size_t)yu * ww + x + du], vd = g[(size_t)yd * ww + x - du];
+		up |= r->light_on_dark ? vu > thr : vu <= thr;
+		down |= r->light_on_dark ? vd > thr : vd <= thr;
+	}
+	return up && down;
+}
+
+/* Samples a band across the row at most this many pixels tall (complete_row). */
+#define BAND_ROWS 32
+
+/*
+ * Completes a row that lost characters at its ends: to the frame (a character joined to a
+ * side bar or to a dealer surround), to a neighbour, or to a different height. Looks only
+ * at the inner part of the character band (the middle 80% of the character height along
+ * the row's line), where frame bars above and below do not reach, binarised at a threshold
+ * set by the row's own characters (Otsu), and walks outward from each end over ink that
+ * spans the band from top to bottom, as characters do and clutter rarely does. Updates the
+ * row's x extent, which sets the OCR crop and the plate box.
+ */
+static void complete_row(struct rec_locator *l, int ww, int wh, float scale, struct rec_region *r)
+{
+	float ch = r->char_h / scale, cx = r->cx / scale, cy = r->cy / scale, sl = r->slope;
+	if (ch < 6) {
+		return;
+	}
+	int half = (int)(0.4f * ch);
+	int nrows = ALPR_MIN(2 * half + 1, BAND_ROWS);
+	float step = (float)(2 * half) / (float)ALPR_MAX(nrows - 1, 1);
+	int rx0 = (int)(r->x0 / scale), rx1 = (int)(r->x1 / scale) - 1;
+	int xa = ALPR_MAX(0, (int)((float)rx0 - 4 * ch));
+	int xb = ALPR_MIN(ww - 1, (int)((float)rx1 + 4 * ch));
+	if (xb - xa + 1 > WORK_MAX_SIDE || rx0 < xa || rx1 > xb || rx1 <= rx0) {
+		return;
+	}
+	const uint8_t *g = l->grey;
+	/* the threshold: Otsu over the band inside the row */
+	int hist[256] = {0}, total = 0;
+	for (int x = rx0; x <= rx1; x++) {
+		float yc = cy + sl * ((float)x - cx) - (float)half;
+		for (int k = 0; k < nrows; k++) {
+			int y = (int)lrintf(yc + (float)k * step);
+			if (y >= 0 && y < wh) {
+				hist[g[(size_t)y * ww + x]]++;
+				total++;
+			}
+		}
+	}
+	if (total < 16) {
+		return;
+	}
+	double sum = 0, sumb = 0, best = -1;
+	for (int i = 0; i < 256; i++) {
+		sum += (double)i * hist[i];
+	}
+	int wb = 0;
+	double dark = 0, light = 255;
+	for (int i = 0; i < 256; i++) {
+		wb += hist[i];
+		sumb += (double)i * hist[i];
+		if (wb == 0 || wb == total) {
+			continue;
+		}
+		double mb = sumb / wb, mf = (sum - sumb) / (total - wb);
+		double between = (double)wb * (total - wb) * (mb - mf) * (mb - mf);
+		if (between > best) {
+			best = between;
+			dark = mb;
+			light = mf;
+		}
+	}
+	/* Ink is what is near the ink's level, not merely past Otsu's threshold: the scene
+	 * beyond the plate is often a middle grey that would pass for either. */
+	int thr = (int)(r->light_on_dark ? light - 0.4 * (light - dark)
+					 : dark + 0.4 * (light - dark));
+	/* one bit per sampled band row, per column */
+	uint32_t *cols = l->bandcols;
+	for (int x = xa; x <= xb; x++) {
+		float yc = cy + sl * ((float)x - cx) - (float)half;
+		uint32_t bits = 0;
+		for (int k = 0; k < nrows; k++) {
+			int y = (int)lrintf(yc + (float)k * step);
+			if (y < 0 || y >= wh) {
+				continue;
+			}
+			int v = g[(size_t)y * ww + x];
+			bool ink = r->light_on_dark ? v > thr : v <= thr;
+			bits |= (uint32_t)ink << k;
+		}
+		cols[x - xa] = bits;
+	}
+	uint32_t all = nrows >= 32 ? 0xffffffffu : (1u << nrows) - 1;
+	int maxgap = (int)(0.6f * ch), maxseg = (int)(1.7f * ch), maxrow = (int)(6 * ch);
+	/* The ends walk outward: a piece of ink (a run of inked columns) is a character when
+	 * together its columns cover 80% of the band's rows; one in the row's reach moves the
+	 * end to it. A thin one whose ink goes on above and below the characters is the
+	 * frame's side, not a "1", and a wide solid one is the scene past the plate's edge:
+	 * either ends the walk. */
+	for (int dir = -1; dir <= 1; dir += 2) {
+		int end = dir < 0 ? rx0 : rx1;
+		int x = end + dir;
+		for (;;) {
+			while (x >= xa && x <= xb && !cols[x - xa] &&
+			       (dir < 0 ? end - x : x - end) <= maxgap) {
+				x += dir;
+			}
+			if (x < xa || x > xb || (dir < 0 ? end - x : x - end) > maxgap ||
+			    !cols[x - xa]) {
+				break;
+			}
+			int s = x, inked = 0;
+			uint32_t cover = 0;
+			while (x >= xa && x <= xb && cols[x - xa]) {
+				cover |= cols[x - xa];
+				inked += __builtin_popcount(cols[x - xa]);
+				x += dir;
+			}
+			int e = x - dir, width = dir < 0 ? s - e + 1 : e - s + 1;
+			int newlen = dir < 0 ? rx1 - e + 1 : e - rx0 + 1;
+			bool tall = __builtin_popcount(cover & all) * 10 >= nrows * 8;
+			bool bar = width < 0.3f * ch && beyond_band(g, ww, wh, r, cx, cy, ch, thr,
+								    ALPR_MIN(s, e), ALPR_MAX(s, e));
+			/* strokes leave gaps; a wide solid block is background past the plate */
+			bool solid = width >= 0.5f * ch && inked * 20 > width * nrows * 17;
+			if (!tall || bar || solid || width > maxseg || newlen > maxrow) {
+				break;
+			}
+			end = e;
+			if (dir < 0) {
+				rx0 = e;
+			} else {
+				rx1 = e;
+			}
+		}
+	}
+	r->x0 = fminf(r->x0, (float)rx0 * scale);
+	r->x1 = fmaxf(r->x1, (float)(rx1 + 1) * scale);
+}
+
 static int cmp_score(const void *a, const void *b)
 {
 	float x = ((const struct rec_region *)a)->score, y = ((const struct rec_region *)b)->score;
@@ -695,6 +853,7 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 	r |= grow((void **)&l->mask, &l->mask_cap, npix, 1);
 	r |= grow((void **)&l->mean, &l->mean_cap, npix, 1);
 	r |= grow((void **)&l->colrun, &l->colrun_cap, (size_t)ww + 8, 1);
+	r |= grow((void **)&l->bandcols, &l->bandcols_cap, (size_t)ww, sizeof(uint32_t));
 	r |= grow(&l->runs, &l->runs_cap, (size_t)(ww / 2 + 2) * 2, sizeof(struct run));
 	/* at most one provisional label per two pixels, plus the background */
 	r |= grow(&l->cc, &l->cc_cap, npix / 2 + 2, sizeof(struct cc));
@@ -752,6 +911,9 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 	}
 	l->nregions = k;
 	qsort(l->regions, (size_t)l->nregions, sizeof(l->regions[0]), cmp_score);
+	for (int i = 0; i < l->nregions && i < COMPLETE_ROWS; i++) {
+		complete_row(l, ww, wh, scale, &l->regions[i]);
+	}
 	k = 0;
 	for (int i = 0; i < l->nregions && k < REC_MAX_REGIONS; i++) {
 		bool dup = false;

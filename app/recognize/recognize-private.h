@@ -55,6 +55,8 @@ struct rec_locator {
 	size_t mean_cap;
 	uint8_t *colrun; /* a run length per column (erase_long_runs) */
 	size_t colrun_cap;
+	uint32_t *bandcols; /* a bit per band row, per column (complete_row) */
+	size_t bandcols_cap;
 	void *runs; /* two rows of foreground runs (locate.c) */
 	size_t runs_cap;
 	void *cc; /* connected-component records (locate.c) */
