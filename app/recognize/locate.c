@@ -783,7 +783,8 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 		cols[x - xa] = bits;
 	}
 	uint32_t all = nrows >= 32 ? 0xffffffffu : (1u << nrows) - 1;
-	int maxgap = (int)(0.6f * ch), maxseg = (int)(1.7f * ch), maxrow = (int)(6 * ch);
+	/* a piece may be several characters long: those of a small plate touch each other */
+	int maxgap = (int)(0.6f * ch), maxseg = (int)(3.5f * ch), maxrow = (int)(6 * ch);
 	/* The ends walk outward: a piece of ink (a run of inked columns) is a character when
 	 * together its columns cover 80% of the band's rows; one in the row's reach moves the
 	 * end to it. A thin one whose ink goes on above and below the characters is the
