@@ -787,9 +787,9 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 	int maxgap = (int)(0.6f * ch), maxseg = (int)(3.5f * ch), maxrow = (int)(6 * ch);
 	/* The ends walk outward: a piece of ink (a run of inked columns) is a character when
 	 * together its columns cover 80% of the band's rows; one in the row's reach moves the
-	 * end to it. A thin one whose ink goes on above and below the characters is the
-	 * frame's side, not a "1", and a wide solid one is the scene past the plate's edge:
-	 * either ends the walk. */
+	 * end to it. One under half a character wide whose ink goes on above and below the
+	 * characters is the frame's side, not a "1", and a wide solid one is the scene past the
+	 * plate's edge: either ends the walk. */
 	for (int dir = -1; dir <= 1; dir += 2) {
 		int end = dir < 0 ? rx0 : rx1;
 		int x = end + dir;
@@ -812,7 +812,7 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 			int e = x - dir, width = dir < 0 ? s - e + 1 : e - s + 1;
 			int newlen = dir < 0 ? rx1 - e + 1 : e - rx0 + 1;
 			bool tall = __builtin_popcount(cover & all) * 10 >= nrows * 8;
-			bool bar = width < 0.3f * ch && beyond_band(g, ww, wh, r, cx, cy, ch, thr,
+			bool bar = width < 0.5f * ch && beyond_band(g, ww, wh, r, cx, cy, ch, thr,
 								    ALPR_MIN(s, e), ALPR_MAX(s, e));
 			/* strokes leave gaps; a wide solid block is background past the plate */
 			bool solid = width >= 0.5f * ch && inked * 20 > width * nrows * 17;
