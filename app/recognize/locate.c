@@ -675,27 +675,34 @@ static void merge_rows(struct rec_locator *l)
 	}
 }
 
-/* Does the ink in columns [xa, xb] reach both above and below the characters? A plate
- * frame's side does; a "1" stops at the row's top and bottom. */
+/* Does the ink in columns [xa, xb] go on above and below the characters (returned), and in
+ * what share of the columns both ways (@both)? Past the image's edge counts as ink: what
+ * reaches it may be anything, and a row is not completed into the unknown. */
 static bool beyond_band(const uint8_t *g, int ww, int wh, const struct rec_region *r, float cx,
-			float cy, float ch, int thr, int xa, int xb)
+			float cy, float ch, int thr, int xa, int xb, float *both)
 {
 	bool up = false, down = false;
+	int nboth = 0;
 	/* across the row, not straight down: the frame's side leans with the plate */
 	int du = (int)lrintf(r->slope * 0.75f * ch);
-	if (xa - abs(du) < 0 || xb + abs(du) >= ww) {
-		return false;
-	}
 	for (int x = xa; x <= xb; x++) {
 		float yc = cy + r->slope * ((float)x - cx);
 		int yu = (int)lrintf(yc - 0.75f * ch), yd = (int)lrintf(yc + 0.75f * ch);
-		if (yu < 0 || yd >= wh) {
-			return false;
+		int xu = x + du, xd = x - du;
+		bool u = true, d = true;
+		if (yu >= 0 && xu >= 0 && xu < ww) {
+			int v = g[(size_t)yu * ww + xu];
+			u = r->light_on_dark ? v > thr : v <= thr;
 		}
-		int vu = g[(size_t)yu * ww + x + du], vd = g[(size_t)yd * ww + x - du];
-		up |= r->light_on_dark ? vu > thr : vu <= thr;
-		down |= r->light_on_dark ? vd > thr : vd <= thr;
+		if (yd < wh && xd >= 0 && xd < ww) {
+			int v = g[(size_t)yd * ww + xd];
+			d = r->light_on_dark ? v > thr : v <= thr;
+		}
+		up |= u;
+		down |= d;
+		nboth += u && d;
 	}
+	*both = (float)nboth / (float)(xb - xa + 1);
 	return up && down;
 }
 
@@ -788,8 +795,13 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 	/* The ends walk outward: a piece of ink (a run of inked columns) is a character when
 	 * together its columns cover 80% of the band's rows; one in the row's reach moves the
 	 * end to it. One under half a character wide whose ink goes on above and below the
-	 * characters is the frame's side, not a "1", and a wide solid one is the scene past the
-	 * plate's edge: either ends the walk. */
+	 * characters is the frame's side, not a "1"; a wider one whose ink does so in half its
+	 * columns, far more than the row's own characters do, is a graphic, a sticker or a bolt
+	 * beside them (the row's share allows for a surround the characters touch); a wide
+	 * solid one is the scene past the plate's edge. Any of these ends the walk. */
+	/* how much the row's own characters meet ink above and below (a tight surround) */
+	float row_both;
+	beyond_band(g, ww, wh, r, cx, cy, ch, thr, rx0, rx1, &row_both);
 	for (int dir = -1; dir <= 1; dir += 2) {
 		int end = dir < 0 ? rx0 : rx1;
 		int x = end + dir;
@@ -812,8 +824,12 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 			int e = x - dir, width = dir < 0 ? s - e + 1 : e - s + 1;
 			int newlen = dir < 0 ? rx1 - e + 1 : e - rx0 + 1;
 			bool tall = __builtin_popcount(cover & all) * 10 >= nrows * 8;
-			bool bar = width < 0.5f * ch && beyond_band(g, ww, wh, r, cx, cy, ch, thr,
-								    ALPR_MIN(s, e), ALPR_MAX(s, e));
+			float both;
+			bool past = beyond_band(g, ww, wh, r, cx, cy, ch, thr, ALPR_MIN(s, e),
+						ALPR_MAX(s, e), &both);
+			bool bar = width < 0.5f * ch ? past : both >= 0.5f && both > 2 * row_both;
+			/* cut by the image's edge, as label_blobs() refuses a blob */
+			bar |= ALPR_MIN(s, e) == 0 || ALPR_MAX(s, e) == ww - 1;
 			/* strokes leave gaps; a wide solid block is background past the plate */
 			bool solid = width >= 0.5f * ch && inked * 20 > width * nrows * 17;
 			if (!tall || bar || solid || width > maxseg || newlen > maxrow) {
