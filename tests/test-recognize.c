@@ -288,9 +288,9 @@ static void test_synthetic_plates(void)
  * Localisation alone, on the plates it used to miss: small ones, skewed ones, light on dark,
  * and characters touching a surround's bars. A plate is located when one of the rows sent
  * to OCR (the first six) lies on it, spans at least 85% of its characters' width and has
- * about their height. Measured at these seeds (40 scenes per kind): small 34, skewed 39,
+ * about their height. Measured at these seeds (40 scenes per kind): small 33, skewed 39,
  * light on dark 39, touching 37; before frame-bar erasure and row completion (f2e8463^):
- * 25, 34, 34 and 28, most of the misses rows cut short. Each stated rate is 3 or 4 scenes
+ * 25, 34, 34 and 28, most of the misses rows cut short. Each stated rate is 2 to 4 scenes
  * under the measurement and above the old figure.
  */
 #define N_LOCATE 40
