@@ -119,12 +119,31 @@ static struct image render_text(L_BMF *bmf, const char *text, int char_h, struct
 struct scene {
 	struct image im;
 	char text[16];
-	int cx, cy; /* the plate's centre */
+	int cx, cy;  /* the plate's centre */
+	int char_h;  /* the characters' height, before rotation */
+	int text_w;  /* the row's width, before rotation */
+	float angle; /* radians */
+	bool light;  /* light characters on a dark plate */
 };
+
+/* What make_scene_opts() varies; make_scene() is the synthetic-plates case's mix. */
+struct scene_opts {
+	int hmin, hmax;   /* character height, pixels */
+	float amin, amax; /* |skew|, degrees */
+	int light;        /* 0 dark on light, 1 light on dark, -1 one in four light */
+	bool tight;       /* the frame's top and bottom bars touch the characters */
+};
+
+static struct scene make_scene_opts(L_BMF *bmf, struct rng *g, const struct scene_opts *o);
 
 /* A 1280x720 scene: a gradient, clutter (boxes, bars, stray glyph-sized blobs), a plate with
  * a frame and @text at a random place, size, angle and polarity, then noise. */
 static struct scene make_scene(L_BMF *bmf, struct rng *g)
+{
+	return make_scene_opts(bmf, g, NULL);
+}
+
+static struct scene make_scene_opts(L_BMF *bmf, struct rng *g, const struct scene_opts *o)
 {
 	struct scene s = {.im = {1280, 720, NULL}};
 	random_text(g, s.text);
@@ -145,10 +164,17 @@ static struct scene make_scene(L_BMF *bmf, struct rng *g)
 			memset(im->px + (size_t)y * im->w + bx, v, (size_t)bw);
 		}
 	}
-	int char_h = rnd_in(g, 14, 40);
+	int char_h = o ? rnd_in(g, o->hmin, o->hmax) : rnd_in(g, 14, 40);
 	bool light = rnd_in(g, 0, 3) == 0;
+	if (o && o->light >= 0) {
+		light = o->light == 1;
+	}
 	struct image t = render_text(bmf, s.text, char_h, g);
 	int pw = t.w + char_h, ph = 2 * char_h, border = ALPR_MAX(2, char_h / 8);
+	if (o && o->tight) {
+		/* a dealer's surround: bars above and below overlap the characters by a pixel */
+		ph = t.h + 2 * border - 2;
+	}
 	int bg = light ? rnd_in(g, 20, 60) : rnd_in(g, 190, 240);
 	int ink = light ? rnd_in(g, 200, 245) : rnd_in(g, 10, 60);
 	struct image plate = {pw, ph, alpr_xmalloc((size_t)pw * ph)};
@@ -159,7 +185,7 @@ static struct scene make_scene(L_BMF *bmf, struct rng *g)
 			plate.px[(size_t)y * pw + x] = (uint8_t)(edge ? ink : bg);
 		}
 	}
-	int ox = (pw - t.w) / 2, oy = (ph - t.h) / 2 + char_h / 10;
+	int ox = (pw - t.w) / 2, oy = (ph - t.h) / 2 + (o && o->tight ? 0 : char_h / 10);
 	for (int y = 0; y < t.h; y++) {
 		for (int x = 0; x < t.w; x++) {
 			int a = 255 - get_px(&t, x, y); /* ink coverage */
@@ -167,9 +193,14 @@ static struct scene make_scene(L_BMF *bmf, struct rng *g)
 			*p = (uint8_t)((*p * (255 - a) + ink * a) / 255);
 		}
 	}
+	s.char_h = char_h;
+	s.text_w = t.w;
+	s.light = light;
 	free(t.px);
 	/* paste rotated about its centre, sampling bilinearly */
-	float ang = rnd_f(g, -10, 10) * (float)M_PI / 180.0f, ca = cosf(ang), sa = sinf(ang);
+	float deg = o ? rnd_f(g, o->amin, o->amax) * (rnd_in(g, 0, 1) ? 1 : -1) : rnd_f(g, -10, 10);
+	float ang = deg * (float)M_PI / 180.0f, ca = cosf(ang), sa = sinf(ang);
+	s.angle = ang;
 	int half = (int)(sqrtf((float)(pw * pw + ph * ph)) / 2) + 2;
 	s.cx = rnd_in(g, half + 4, im->w - half - 5);
 	s.cy = rnd_in(g, half + 4, im->h - half - 5);
@@ -250,6 +281,77 @@ static void test_synthetic_plates(void)
 	CHECK_MSG(top1 >= N_SYNTHETIC * 2 / 3, "top-1 %d of %d", top1, N_SYNTHETIC);
 	CHECK_MSG(topn >= N_SYNTHETIC * 80 / 100, "top-10 %d of %d", topn, N_SYNTHETIC);
 	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * Localisation alone, on the plates it used to miss: small ones, skewed ones, light on dark,
+ * and characters touching a surround's bars. A plate is located when one of the rows sent
+ * to OCR (the first six) lies on it, spans at least 85% of its characters' width and has
+ * about their height. Measured at these seeds (40 scenes per kind): small 33, skewed 39,
+ * light on dark 39, touching 37; before frame-bar erasure and row completion (f2e8463^):
+ * 25, 34, 34 and 28, most of the misses rows cut short. Each stated rate is 2 to 4 scenes
+ * under the measurement and above the old figure.
+ */
+#define N_LOCATE 40
+
+static bool located(const struct rec_locator *l, const struct scene *s)
+{
+	float ca = fabsf(cosf(s->angle)), sa = fabsf(sinf(s->angle));
+	/* the row's width and its characters' height as an upright box sees them */
+	float want_w = (float)s->text_w * ca, want_h = (float)s->char_h * ca;
+	for (int i = 0; i < l->nregions && i < 6; i++) {
+		const struct rec_region *r = &l->regions[i];
+		float pad = 0.5f * (float)s->char_h;
+		bool on = (float)s->cx >= r->x0 - pad && (float)s->cx <= r->x1 + pad &&
+			  (float)s->cy >= r->y0 - pad && (float)s->cy <= r->y1 + pad;
+		float hr = r->char_h / want_h;
+		if (on && r->x1 - r->x0 >= 0.85f * want_w && hr > 0.7f && hr < 1.3f + sa) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_locate_hard(void)
+{
+	static const struct {
+		const char *name;
+		struct scene_opts o;
+		int min_found;
+	} kinds[] = {
+		/* plates 25-30 px tall in a 720p scene */
+		{"small", {10, 13, 0, 5, -1, false}, 31},
+		/* the brief's limit */
+		{"skewed 10-15 deg", {14, 32, 10, 15, -1, false}, 36},
+		{"light on dark", {12, 32, 0, 8, 1, false}, 36},
+		{"touching the frame", {12, 32, 0, 5, 0, true}, 33},
+	};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct rec_locator l;
+	rec_locator_init(&l);
+	for (size_t k = 0; k < ALPR_ARRAY_SIZE(kinds); k++) {
+		struct rng g = {20261129 + k};
+		int found = 0;
+		for (int i = 0; i < N_LOCATE; i++) {
+			struct scene s = make_scene_opts(bmf, &g, &kinds[k].o);
+			CHECK_OK(rec_locate(&l, s.im.px, s.im.w, s.im.h, (size_t)s.im.w));
+			bool f = located(&l, &s);
+			found += f;
+			if (!f) {
+				printf("  %s: %-8s at %4d,%3d, %d px, %.1f deg, %s: not located\n",
+				       kinds[k].name, s.text, s.cx, s.cy, s.char_h,
+				       (double)(s.angle * 180.0f / (float)M_PI),
+				       s.light ? "light" : "dark");
+			}
+			free(s.im.px);
+		}
+		printf("locate %s: %d/%d\n", kinds[k].name, found, N_LOCATE);
+		CHECK_MSG(found >= kinds[k].min_found, "%s: located %d of %d, want %d",
+			  kinds[k].name, found, N_LOCATE, kinds[k].min_found);
+	}
+	rec_locator_finish(&l);
 	bmfDestroy(&bmf);
 }
 
@@ -701,6 +803,7 @@ int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 		{"synthetic-plates", test_synthetic_plates},
+		{"locate-hard", test_locate_hard},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
 		{"frame-api", test_frame_api},

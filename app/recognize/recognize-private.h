@@ -33,6 +33,7 @@ struct rec_region {
 	float cx;
 	float slope;
 	float char_h; /* median character height */
+	float fill;   /* median share of a character's box that is ink */
 	int nchars;
 	bool light_on_dark;
 	float score;
@@ -52,6 +53,10 @@ struct rec_locator {
 	size_t mask_cap;
 	uint8_t *mean;
 	size_t mean_cap;
+	uint8_t *colrun; /* a run length per column (erase_long_runs) */
+	size_t colrun_cap;
+	uint32_t *bandcols; /* a bit per band row, per column (complete_row) */
+	size_t bandcols_cap;
 	void *runs; /* two rows of foreground runs (locate.c) */
 	size_t runs_cap;
 	void *cc; /* connected-component records (locate.c) */

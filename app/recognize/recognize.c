@@ -556,6 +556,15 @@ static void plate_geometry(const struct rec_region *reg, struct recognize_plate 
 	float dx = 1 / norm, dy = reg->slope / norm;
 	float u0 = reg->x0 - reg->cx - 0.4f * ch, u1 = reg->x1 - reg->cx + 0.4f * ch;
 	float v0 = -1.05f * ch, v1 = 0.95f * ch;
+	/* A plate is twice as wide as tall: a box much narrower than that holds only part of
+	 * the row (characters lost to the frame or to each other), so widen it about the
+	 * row's centre (us-dev: one more plate overlapping its truth, mean IoU 0.735 -> 0.740). */
+	float minw = 1.8f * (v1 - v0);
+	if (u1 - u0 < minw) {
+		float mid = (u0 + u1) * 0.5f;
+		u0 = mid - 0.5f * minw;
+		u1 = mid + 0.5f * minw;
+	}
 	float us[4] = {u0, u1, u1, u0}, vs[4] = {v0, v0, v1, v1};
 	float minx = 1e9f, miny = 1e9f, maxx = -1e9f, maxy = -1e9f;
 	for (int i = 0; i < 4; i++) {
