@@ -543,6 +543,22 @@ static void test_sign_in_lock(void)
 	CHECK_STR_EQ(page(&f), "hit");
 	teardown(&f);
 
+	/* Five wrong PINs in a row: sign-in locks, and then even the right PIN is refused. */
+	setup(&f, 1280, 800, false, false);
+	for (int i = 0; i < ALPR_UI_PIN_TRIES_MAX; i++) {
+		gtk_editable_set_text(GTK_EDITABLE(find(&f, "signin-officer")), "4471");
+		gtk_editable_set_text(GTK_EDITABLE(find(&f, "signin-pin")), "1111");
+		tap(&f, "signin-ok");
+	}
+	CHECK_STR_CONTAINS(label_text(&f, "signin-error"), "Too many wrong PINs");
+	{
+		g_autoptr(GError) error = NULL;
+		CHECK(!alpr_patrol_window_sign_in(f.win, "4471", "2580", &error));
+		CHECK_STR_CONTAINS(error->message, "Too many wrong PINs: wait");
+	}
+	CHECK_STR_EQ(page(&f), "signin");
+	teardown(&f);
+
 	/* Idle: locks by itself. */
 	setup(&f, 1280, 800, false, false);
 	gtk_window_destroy(GTK_WINDOW(f.win));

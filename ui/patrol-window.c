@@ -49,6 +49,7 @@ struct _AlprPatrolWindow {
 
 	struct alpr_ui_hit_queue queue;
 	char officer[ALPR_UI_OFFICER_MAX + 1];
+	struct alpr_ui_pin_guard pin_guard;
 	int64_t signed_in_at;
 	bool locked;
 	int64_t last_activity_us; /* monotonic */
@@ -176,12 +177,30 @@ gboolean alpr_patrol_window_sign_in(AlprPatrolWindow *w, const char *officer, co
 		g_set_error(error, ALPR_UI_ERROR, -EINVAL, "Enter your PIN");
 		return FALSE;
 	}
-	r = w->opts.authenticate ? w->opts.authenticate(officer, pin, w->opts.userdata) : -EPERM;
-	if (r != 0) {
-		alpr_warn("ui", "sign-in refused for officer %s", officer);
-		g_set_error(error, ALPR_UI_ERROR, r, "Officer id or PIN not accepted");
+	/* Monotonic: setting the car's clock back must not shorten a lockout. */
+	int64_t mono = alpr_monotonic_us();
+	int64_t wait = alpr_ui_pin_guard_wait_us(&w->pin_guard, mono);
+	if (wait > 0) {
+		g_set_error(error, ALPR_UI_ERROR, -EBUSY, "Too many wrong PINs: wait %lld s",
+			    (long long)((wait + ALPR_USEC_PER_SEC - 1) / ALPR_USEC_PER_SEC));
 		return FALSE;
 	}
+	r = w->opts.authenticate ? w->opts.authenticate(officer, pin, w->opts.userdata) : -EPERM;
+	if (r != 0) {
+		bool locked = alpr_ui_pin_guard_record(&w->pin_guard, false, mono);
+
+		alpr_warn("ui", "sign-in refused for officer %s%s", officer,
+			  locked ? ": too many wrong PINs, sign-in locked" : "");
+		if (locked) {
+			g_set_error(error, ALPR_UI_ERROR, -EBUSY,
+				    "Too many wrong PINs: sign-in locked for %lld s",
+				    (long long)(ALPR_UI_PIN_LOCKOUT_US / ALPR_USEC_PER_SEC));
+		} else {
+			g_set_error(error, ALPR_UI_ERROR, r, "Officer id or PIN not accepted");
+		}
+		return FALSE;
+	}
+	alpr_ui_pin_guard_record(&w->pin_guard, true, mono);
 	if (strcmp(w->officer, officer) != 0 || !w->signed_in_at) {
 		w->signed_in_at = now_us(w);
 		w->w_expires_at = 0;
@@ -969,6 +988,7 @@ static void alpr_patrol_window_class_init(AlprPatrolWindowClass *klass)
 static void alpr_patrol_window_init(AlprPatrolWindow *w)
 {
 	alpr_ui_hit_queue_init(&w->queue);
+	alpr_ui_pin_guard_init(&w->pin_guard);
 	g_mutex_init(&w->frame_lock);
 }
 
