@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "demo-data.h"
+#include "ui-private.h"
 
 /* Displays tried for our own Xvfb: far from the usual :0 and :99 of CI tools. */
 #define DISPLAY_FIRST 140
@@ -661,6 +662,30 @@ static void test_threads(void)
 	teardown(&f);
 }
 
+/* No sound card here: a sink that cannot open, or one that does not exist, falls back to
+ * fakesink (one warning) and the alert still "plays" without blocking; autoaudiosink either
+ * finds a device or falls back the same way. */
+static void test_sound_fallback(void)
+{
+	static const char *const sinks[] = {"osssink", "nosuchsink", "autoaudiosink"};
+
+	g_unsetenv("ALPR_UI_AUDIO_SINK");
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(sinks); i++) {
+		struct alpr_ui_sound *s = alpr_ui_sound_new(ALPR_UI_ALERT_WAV, sinks[i]);
+
+		CHECK_MSG(alpr_ui_sound_ready(s), "%s: no pipeline at all", sinks[i]);
+		if (i < 2) {
+			CHECK_STR_EQ(alpr_ui_sound_sink(s), "fakesink");
+		} else {
+			CHECK(alpr_ui_sound_sink(s) != NULL);
+			fprintf(stderr, "autoaudiosink here: %s\n", alpr_ui_sound_sink(s));
+		}
+		CHECK(alpr_ui_sound_play(s));
+		CHECK(alpr_ui_sound_play(s)); /* a burst: one alert, no error */
+		alpr_ui_sound_free(s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -673,6 +698,7 @@ int main(int argc, char **argv)
 		{"sign-in-lock", test_sign_in_lock},
 		{"new-wanted", test_new_wanted},
 		{"threads", test_threads},
+		{"sound-fallback", test_sound_fallback},
 	};
 	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));
 }
