@@ -1172,6 +1172,7 @@ void alpr_ui_push_frame(AlprPatrolWindow *w, const char *camera, const uint8_t *
 	int64_t now = alpr_monotonic_us();
 	struct frame_slot *slot = NULL;
 	struct push *p;
+	int step;
 
 	if (!camera || !gray || width <= 0 || height <= 0 || stride < width) {
 		return;
@@ -1198,16 +1199,35 @@ void alpr_ui_push_frame(AlprPatrolWindow *w, const char *camera, const uint8_t *
 
 	p = push_new(w, PUSH_FRAME);
 	alpr_strlcpy(p->camera, camera, sizeof(p->camera));
-	p->width = width;
-	p->height = height;
-	p->gray = g_malloc((size_t)width * (size_t)height);
-	for (int y = 0; y < height; y++) {
-		memcpy(p->gray + (size_t)y * (size_t)width, gray + (size_t)y * (size_t)stride,
-		       (size_t)width);
+	/* Shrink by a whole step, averaging step x step blocks (a 720p frame: 640 x 360). */
+	step = (width + ALPR_UI_TILE_WIDTH_MAX - 1) / ALPR_UI_TILE_WIDTH_MAX;
+	p->width = width / step;
+	p->height = height / step;
+	p->gray = g_malloc((size_t)p->width * (size_t)p->height);
+	for (int y = 0; y < p->height; y++) {
+		uint8_t *dst = p->gray + (size_t)y * (size_t)p->width;
+
+		if (step == 1) {
+			memcpy(dst, gray + (size_t)y * (size_t)stride, (size_t)width);
+			continue;
+		}
+		for (int x = 0; x < p->width; x++) {
+			unsigned sum = 0;
+
+			for (int dy = 0; dy < step; dy++) {
+				const uint8_t *src =
+					gray + (size_t)(y * step + dy) * (size_t)stride + x * step;
+				for (int dx = 0; dx < step; dx++) {
+					sum += src[dx];
+				}
+			}
+			dst[x] = (uint8_t)(sum / (unsigned)(step * step));
+		}
 	}
 	p->nboxes = MIN(nboxes, (size_t)ALPR_UI_BOXES_MAX);
-	if (p->nboxes) {
-		memcpy(p->boxes, boxes, p->nboxes * sizeof(*boxes));
+	for (size_t i = 0; i < p->nboxes; i++) {
+		p->boxes[i] = (struct store_box){boxes[i].x / step, boxes[i].y / step,
+						 boxes[i].w / step, boxes[i].h / step};
 	}
 	push_post(p);
 }
