@@ -37,6 +37,8 @@ const char *alpr_camera_tile_get_camera(AlprCameraTile *tile);
 void alpr_camera_tile_set_frame(AlprCameraTile *tile, GdkTexture *frame,
 				const struct store_box *boxes, size_t nboxes);
 void alpr_camera_tile_set_status(AlprCameraTile *tile, bool ok, const char *message);
+/* Frames shown since the tile was made, and the plate boxes on the one shown now (tests). */
+guint alpr_camera_tile_get_frames(AlprCameraTile *tile, size_t *boxes_now);
 
 /* ---- theme, sound, images -------------------------------------------------------------- */
 
