@@ -114,10 +114,11 @@ static void keep_crops(struct glue *g, const struct unit_frame *f)
 		s = &ring->slots[ring->next];
 		ring->next = (ring->next + 1) % CROP_RING;
 		s->seq = f->seq;
-		s->x = p->x;
-		s->y = p->y;
-		s->w = p->w;
-		s->h = p->h;
+		/* As the runtime stores a read's box (clamped at 0), so that the read finds it. */
+		s->x = MAX(p->x, 0);
+		s->y = MAX(p->y, 0);
+		s->w = MAX(p->w, 0);
+		s->h = MAX(p->h, 0);
 		s->cw = sw / step;
 		s->ch = sh / step;
 		for (int y = 0; y < s->ch; y++) {
