@@ -422,10 +422,19 @@ int unit_window_run(struct unit *u, const struct unit_window_options *opts, char
 			 "(--officers FILE)");
 		return -EINVAL;
 	}
-	if (!gtk_init_check()) {
+	/* Without either variable GTK cannot connect anywhere: say so before it starts up
+	 * (its failed start leaves fontconfig allocations behind). */
+	if ((!g_getenv("DISPLAY") || !*g_getenv("DISPLAY")) &&
+	    (!g_getenv("WAYLAND_DISPLAY") || !*g_getenv("WAYLAND_DISPLAY"))) {
 		snprintf(err, errsz,
 			 "cannot open the patrol window: no display (DISPLAY or WAYLAND_DISPLAY); "
 			 "use --headless");
+		return -ENXIO;
+	}
+	if (!gtk_init_check()) {
+		snprintf(err, errsz,
+			 "cannot open the patrol window: the display does not answer (DISPLAY or "
+			 "WAYLAND_DISPLAY); use --headless");
 		return -ENXIO;
 	}
 	g_mutex_init(&g.crop_lock);
