@@ -805,6 +805,17 @@ static void test_store_full(void)
 }
 
 /* The sequence number of the last read id in @text ("unit1-000000000042"), 0 if none. */
+static pid_t looping_pid; /* kill9's first run (--loop), killed at exit if still there */
+
+static void kill_looping(void)
+{
+	if (looping_pid > 0) {
+		kill(looping_pid, SIGKILL);
+		waitpid(looping_pid, NULL, 0);
+		looping_pid = 0;
+	}
+}
+
 static uint64_t ids_in(const char *text, uint64_t *first)
 {
 	uint64_t last = 0;
@@ -838,7 +849,11 @@ static void test_kill9(void)
 	char *argv[] = {(char *)bin, "--headless", "--camera", front, "--camera", rear,
 			"--hotlist", (char *)hl,   "--store",  store, "--loop",   NULL};
 	pid_t pid = spawn_to(argv, out1, check_path("run1.err"));
-	int64_t deadline = alpr_monotonic_us() + 50 * ALPR_USEC_PER_SEC;
+	/* It loops for ever: a failed check below must not leave it running. */
+	looping_pid = pid;
+	atexit(kill_looping);
+	/* Generous: under ASan on a loaded machine the first reads take tens of seconds. */
+	int64_t deadline = alpr_monotonic_us() + 120 * ALPR_USEC_PER_SEC;
 	for (;;) {
 		char *text = slurp(out1);
 		uint64_t first, last = ids_in(text, &first);
@@ -852,6 +867,7 @@ static void test_kill9(void)
 	sleep_ms(150); /* in the middle of more work */
 	kill(pid, SIGKILL);
 	CHECK_INT_EQ(wait_exit(pid), 128 + SIGKILL);
+	looping_pid = 0;
 	char *text1 = slurp(out1);
 	uint64_t first1, last1 = ids_in(text1, &first1);
 	free(text1);
