@@ -50,6 +50,7 @@ static void usage(FILE *f)
 		"  --size WxH            the window's size otherwise (default 1280x800)\n"
 		"  --events-out FILE     also write the JSON event lines to FILE (- for standard\n"
 		"                        output) while the window is open\n"
+		"  --close-at-end        close the window once every camera has ended (replays)\n"
 		"  --hash-pin ID         read a PIN on standard input and print the officers line\n"
 		"  --config FILE         read options from a JSON file (command-line options win)\n"
 		"  --camera NAME=URI     add a camera (repeatable): libcamera:NAME, "
@@ -302,6 +303,7 @@ enum {
 	OPT_SIZE,
 	OPT_EVENTS_OUT,
 	OPT_HASH_PIN,
+	OPT_CLOSE_AT_END,
 };
 
 /* --hash-pin ID: the PIN on standard input (one line; never on the command line, where
@@ -355,6 +357,7 @@ int main(int argc, char **argv)
 		{"size", required_argument, NULL, OPT_SIZE},
 		{"events-out", required_argument, NULL, OPT_EVENTS_OUT},
 		{"hash-pin", required_argument, NULL, OPT_HASH_PIN},
+		{"close-at-end", no_argument, NULL, OPT_CLOSE_AT_END},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -432,6 +435,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_FULLSCREEN:
 			wo.fullscreen = true;
+			break;
+		case OPT_CLOSE_AT_END:
+			wo.close_at_end = true;
 			break;
 		case OPT_SIZE: {
 			char *x = strchr(optarg, 'x');

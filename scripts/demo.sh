@@ -69,13 +69,13 @@ args=(--camera "front=file:$drive_abs/front.webm" --camera "rear=file:$drive_abs
 
 # The window when a display exists (ALPR_DEMO_HEADLESS=1 forces the JSON printer): the
 # officer signs in (demo officer 4471, PIN 2580) and handles the hits; the window stays
-# after the drive ends, until it is closed (or after ALPR_DEMO_SECONDS). Its events go to
-# the same follower, so the summary is the same either way.
+# after the drive ends, until it is closed (ALPR_DEMO_CLOSE_AT_END=1: it closes itself then,
+# for tests). Its events go to the same follower, so the summary is the same either way.
 mode=headless
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${ALPR_DEMO_HEADLESS:-}" ]; then
 	mode=window
 	wargs=(--officers data/demo/officers --events-out -)
-	[ -z "${ALPR_DEMO_SECONDS:-}" ] || wargs+=(--duration "$ALPR_DEMO_SECONDS")
+	[ -z "${ALPR_DEMO_CLOSE_AT_END:-}" ] || wargs+=(--close-at-end)
 	echo
 	echo "== The patrol: alpr-unit's patrol window, front and rear cameras, GPS from gpsd =="
 	echo "   Sign in as officer 4471, PIN 2580. Close the window to end the demo."

@@ -318,6 +318,14 @@ static gboolean on_runtime_failed(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean on_runtime_ended(gpointer data)
+{
+	struct glue *g = data;
+
+	g_main_loop_quit(g->loop);
+	return G_SOURCE_REMOVE;
+}
+
 static gpointer runtime_main(gpointer data)
 {
 	struct glue *g = data;
@@ -332,6 +340,9 @@ static gpointer runtime_main(gpointer data)
 	 * window through the bus; the window stays for the officer's open hits. */
 	unit_wait(g->unit);
 	alpr_info("ui", "the unit stopped: every camera ended or a stop was requested");
+	if (g->opts->close_at_end) {
+		g_idle_add(on_runtime_ended, g);
+	}
 	return NULL;
 }
 
@@ -464,7 +475,7 @@ int unit_window_run(struct unit *u, const struct unit_window_options *opts, char
 	if (g.duration_source) {
 		g_source_remove(g.duration_source);
 	}
-	/* A start failure's idle that did not run: it must not outlive @g. */
+	/* A start failure's or the end's idle that did not run: it must not outlive @g. */
 	while (g_source_remove_by_user_data(&g)) {
 	}
 	r = g.start_error;

@@ -47,6 +47,8 @@ struct unit_window_options {
 	bool fullscreen;                 /* the car's screen; else width x height */
 	int width, height;               /* 0: 1280 x 800 */
 	int64_t duration_us;             /* close the window after this long; 0: never */
+	bool close_at_end;               /* close it once every camera has ended (replays:
+					    demos and tests); else it stays for open hits */
 	int64_t idle_lock_us;            /* as alpr_ui_options; 0: 5 min; < 0: never */
 	/* Tests: called on the main thread once the window is shown and the unit started,
 	 * with the AlprPatrolWindow (a void pointer: this header has no GTK). */
