@@ -973,8 +973,10 @@ static gboolean live_poll(gpointer data)
 		}
 	}
 
-	/* Done: the drive is over, every hit handled, the reads in the strip. */
-	if (cameras_ended(f) && alpr_ui_hit_queue_len(q) == 0 && l->hits_seen >= 4 &&
+	/* Done: the drive is over, every hit handled, the reads in the strip. Two hits at
+	 * least (the drive has five; which kinds hit is unit/pipeline's and the demo's to
+	 * check, and a loaded machine skips frames), one of them the officer's entry. */
+	if (cameras_ended(f) && alpr_ui_hit_queue_len(q) == 0 && l->hits_seen >= 2 &&
 	    l->officer_hit && strcmp(page(f), "patrol") == 0) {
 		l->patrol_day = l->patrol_day || shoot(l, "live-patrol-day.png", false, "patrol");
 		l->patrol_night =
