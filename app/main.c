@@ -12,6 +12,8 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "officers.h"
+#include "unit-window.h"
 #include "unit.h"
 
 /* A config file is a small JSON object; anything larger is not one. */
@@ -33,10 +35,23 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: alpr-unit [--headless] [OPTION]...\n"
+		"       alpr-unit --hash-pin ID < PIN\n"
 		"The patrol unit: cameras -> plate reading -> hotlist -> store -> events.\n"
+		"Without --headless it opens the officer's patrol window (GTK; needs a display "
+		"and\n"
+		"--officers).\n"
 		"  --headless            print one JSON object per line for each event (read, "
 		"hit,\n"
 		"                        status) instead of opening the patrol window\n"
+		"  --officers FILE       who may sign in to the window: ID:ITERATIONS:SALT:HASH\n"
+		"                        lines (alpr-unit --hash-pin ID makes one)\n"
+		"  --night               start the window in the night theme\n"
+		"  --fullscreen          the window fills the screen (the car)\n"
+		"  --size WxH            the window's size otherwise (default 1280x800)\n"
+		"  --events-out FILE     also write the JSON event lines to FILE (- for standard\n"
+		"                        output) while the window is open\n"
+		"  --close-at-end        close the window once every camera has ended (replays)\n"
+		"  --hash-pin ID         read a PIN on standard input and print the officers line\n"
 		"  --config FILE         read options from a JSON file (command-line options win)\n"
 		"  --camera NAME=URI     add a camera (repeatable): libcamera:NAME, "
 		"v4l2:/dev/videoN,\n"
@@ -61,8 +76,9 @@ static void usage(FILE *f)
 		"  --sync-dir DIR        this unit's enrolment (alpr-station enroll): cert.pem,\n"
 		"                        key.pem, ca.pem, hotlist-pub.pem\n"
 		"  -h, --help            this text\n"
-		"Exit status: 0 when every camera ended or a signal stopped the unit, 1 on a\n"
-		"failure to start, 2 on a usage error or without a patrol window.\n");
+		"Exit status: 0 when every camera ended, a signal stopped the unit or the window\n"
+		"was closed; 1 on a failure to start (no display for the window, a camera, store\n"
+		"or hotlist that does not open); 2 on a usage error.\n");
 }
 
 static int add_camera(struct unit_options *o, const char *spec, char *err, size_t errsz)
@@ -117,7 +133,7 @@ static int parse_gps(const char *s, char *host, size_t hostsz, int *port, char *
 
 struct strings {
 	char hotlist[1024], store[1024], gps_host[256], policy[64], unit_id[32], state[3];
-	char station[1024], sync_dir[1024];
+	char station[1024], sync_dir[1024], officers[1024];
 };
 
 static int copy_field(char *dst, size_t dstsz, const char *v, const char *what, char *err,
@@ -132,8 +148,8 @@ static int copy_field(char *dst, size_t dstsz, const char *v, const char *what, 
 
 /* The config file: {"cameras": {"front": "file:..."}, "hotlist": DIR, "store": DIR,
  * "gps": "HOST[:PORT]", "station": URL, "sync_dir": DIR, "policy": NAME, "unit_id": ID, "state":
- * XX, "workers": N, "status_interval_s": S, "realtime": bool, "loop": bool}. Unknown keys are
- * errors. */
+ * XX, "officers": FILE, "workers": N, "status_interval_s": S, "realtime": bool, "loop": bool}.
+ * Unknown keys are errors. */
 static int load_config(const char *path, struct unit_options *o, struct strings *s, char *err,
 		       size_t errsz)
 {
@@ -180,7 +196,8 @@ static int load_config(const char *path, struct unit_options *o, struct strings 
 			   (strcmp(key, "hotlist") == 0 || strcmp(key, "store") == 0 ||
 			    strcmp(key, "policy") == 0 || strcmp(key, "unit_id") == 0 ||
 			    strcmp(key, "state") == 0 || strcmp(key, "gps") == 0 ||
-			    strcmp(key, "station") == 0 || strcmp(key, "sync_dir") == 0)) {
+			    strcmp(key, "station") == 0 || strcmp(key, "sync_dir") == 0 ||
+			    strcmp(key, "officers") == 0)) {
 			const char *sv = json_string_value(v);
 			if (strcmp(key, "hotlist") == 0) {
 				r = copy_field(s->hotlist, sizeof(s->hotlist), sv, what, err,
@@ -199,6 +216,9 @@ static int load_config(const char *path, struct unit_options *o, struct strings 
 					       errsz);
 			} else if (strcmp(key, "sync_dir") == 0) {
 				r = copy_field(s->sync_dir, sizeof(s->sync_dir), sv, what, err,
+					       errsz);
+			} else if (strcmp(key, "officers") == 0) {
+				r = copy_field(s->officers, sizeof(s->officers), sv, what, err,
 					       errsz);
 			} else {
 				r = parse_gps(sv, s->gps_host, sizeof(s->gps_host), &o->gps_port,
@@ -230,6 +250,7 @@ out:
 }
 
 struct printer {
+	FILE *out;
 	char line[EVENT_LINE_MAX];
 };
 
@@ -242,9 +263,9 @@ static void print_event(const struct unit_event *ev, void *userdata)
 		alpr_error("unit", "an event did not fit its line (%s)", alpr_strerror(n));
 		return;
 	}
-	fputs(p->line, stdout);
-	fputc('\n', stdout);
-	fflush(stdout);
+	fputs(p->line, p->out);
+	fputc('\n', p->out);
+	fflush(p->out);
 }
 
 static int parse_num(const char *opt, const char *v, int64_t min, int64_t max, int64_t *out)
@@ -276,7 +297,38 @@ enum {
 	OPT_MAP,
 	OPT_STATION,
 	OPT_SYNC_DIR,
+	OPT_OFFICERS,
+	OPT_NIGHT,
+	OPT_FULLSCREEN,
+	OPT_SIZE,
+	OPT_EVENTS_OUT,
+	OPT_HASH_PIN,
+	OPT_CLOSE_AT_END,
 };
+
+/* --hash-pin ID: the PIN on standard input (one line; never on the command line, where
+ * ps and the shell's history would keep it). */
+static int hash_pin(const char *id)
+{
+	char pin[128], line[256];
+	int r;
+
+	if (!fgets(pin, sizeof(pin), stdin)) {
+		fprintf(stderr, "alpr-unit: --hash-pin: no PIN on standard input\n");
+		return 2;
+	}
+	pin[strcspn(pin, "\r\n")] = '\0';
+	r = officers_hash_line(id, pin, line, sizeof(line));
+	memset(pin, 0, sizeof(pin));
+	if (r < 0) {
+		fprintf(stderr, "alpr-unit: --hash-pin: %s\n",
+			r == -EINVAL ? "an id of 1-31 [A-Za-z0-9_.:/-] and a non-empty PIN"
+				     : alpr_strerror(r));
+		return 2;
+	}
+	printf("%s\n", line);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -299,6 +351,13 @@ int main(int argc, char **argv)
 		{"store-map-size", required_argument, NULL, OPT_MAP},
 		{"station", required_argument, NULL, OPT_STATION},
 		{"sync-dir", required_argument, NULL, OPT_SYNC_DIR},
+		{"officers", required_argument, NULL, OPT_OFFICERS},
+		{"night", no_argument, NULL, OPT_NIGHT},
+		{"fullscreen", no_argument, NULL, OPT_FULLSCREEN},
+		{"size", required_argument, NULL, OPT_SIZE},
+		{"events-out", required_argument, NULL, OPT_EVENTS_OUT},
+		{"hash-pin", required_argument, NULL, OPT_HASH_PIN},
+		{"close-at-end", no_argument, NULL, OPT_CLOSE_AT_END},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -306,6 +365,8 @@ int main(int argc, char **argv)
 	static struct strings s, cli;
 	char err[512] = "";
 	bool headless = false;
+	struct unit_window_options wo = {0};
+	const char *events_out = NULL;
 	int64_t duration_s = 0, v;
 	int cli_gps_port = -1;
 	const char *config = NULL;
@@ -324,6 +385,9 @@ int main(int argc, char **argv)
 		}
 		if (c == OPT_CONFIG) {
 			config = optarg;
+		}
+		if (c == OPT_HASH_PIN) {
+			return hash_pin(optarg);
 		}
 	}
 	if (optind < argc) {
@@ -361,6 +425,38 @@ int main(int argc, char **argv)
 		case OPT_SYNC_DIR:
 			r = copy_field(cli.sync_dir, sizeof(cli.sync_dir), optarg, "--sync-dir",
 				       err, sizeof(err));
+			break;
+		case OPT_OFFICERS:
+			r = copy_field(cli.officers, sizeof(cli.officers), optarg, "--officers",
+				       err, sizeof(err));
+			break;
+		case OPT_NIGHT:
+			wo.night = true;
+			break;
+		case OPT_FULLSCREEN:
+			wo.fullscreen = true;
+			break;
+		case OPT_CLOSE_AT_END:
+			wo.close_at_end = true;
+			break;
+		case OPT_SIZE: {
+			char *x = strchr(optarg, 'x');
+			int64_t wv, hv;
+			if (!x ||
+			    alpr_parse_int64(optarg, (size_t)(x - optarg), 640, 7680, &wv) < 0 ||
+			    alpr_parse_int64(x + 1, strlen(x + 1), 480, 4320, &hv) < 0) {
+				fprintf(stderr,
+					"alpr-unit: --size %s: expected WxH, at least "
+					"640x480\n",
+					optarg);
+				return 2;
+			}
+			wo.width = (int)wv;
+			wo.height = (int)hv;
+			break;
+		}
+		case OPT_EVENTS_OUT:
+			events_out = optarg;
 			break;
 		case OPT_GPS:
 			r = parse_gps(optarg, cli.gps_host, sizeof(cli.gps_host), &cli_gps_port,
@@ -447,11 +543,13 @@ int main(int argc, char **argv)
 	if (cli.sync_dir[0]) {
 		memcpy(s.sync_dir, cli.sync_dir, sizeof(s.sync_dir));
 	}
+	if (cli.officers[0]) {
+		memcpy(s.officers, cli.officers, sizeof(s.officers));
+	}
 
-	if (!headless) {
-		/* The patrol window is the ui/ module's (GTK4); this build has none. */
-		fprintf(stderr, "alpr-unit: the patrol window is not built yet; run with "
-				"--headless for JSON events\n");
+	if (!headless && !s.officers[0]) {
+		fprintf(stderr, "alpr-unit: the patrol window needs --officers FILE (who may sign "
+				"in; alpr-unit --hash-pin ID makes a line), or run --headless\n");
 		return 2;
 	}
 	if (o.ncameras == 0) {
@@ -471,14 +569,63 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	struct officers *officers = NULL;
+	if (!headless) {
+		int r = officers_load(s.officers, &officers, err, sizeof(err));
+		if (r == 0 && officers_count(officers) == 0) {
+			snprintf(err, sizeof(err), "%s: no officer listed", s.officers);
+			r = -EINVAL;
+		}
+		if (r < 0) {
+			fprintf(stderr, "alpr-unit: --officers %s\n", err);
+			officers_destroy(officers);
+			return 2;
+		}
+	}
+	/* Event lines: standard output when headless, else only with --events-out. */
+	static struct printer printer;
+	if (!events_out && headless) {
+		events_out = "-";
+	}
+	if (events_out && strcmp(events_out, "-") == 0) {
+		printer.out = stdout;
+	} else if (events_out) {
+		printer.out = fopen(events_out, "we");
+		if (!printer.out) {
+			fprintf(stderr, "alpr-unit: --events-out %s: %s\n", events_out,
+				strerror(errno));
+			officers_destroy(officers);
+			return 1;
+		}
+	}
+
 	struct unit *u;
 	int r = unit_create(&o, &u, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "alpr-unit: %s\n", err);
+		officers_destroy(officers);
 		return 1;
 	}
-	static struct printer printer;
-	unit_subscribe(u, print_event, &printer);
+	if (printer.out) {
+		unit_subscribe(u, print_event, &printer);
+	}
+	if (!headless) {
+		/* The window owns the main thread, signals and the duration; it starts the
+		 * unit once it is shown and stops it when closed. */
+		wo.officers = officers;
+		wo.unit_name = s.unit_id[0] ? s.unit_id : NULL;
+		wo.duration_us = duration_s * ALPR_USEC_PER_SEC;
+		r = unit_window_run(u, &wo, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "alpr-unit: %s\n", err);
+		}
+		unit_destroy(u);
+		officers_destroy(officers);
+		if (printer.out && printer.out != stdout) {
+			fclose(printer.out);
+		}
+		return r < 0 ? 1 : 0;
+	}
 
 	the_unit = u;
 	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
@@ -498,5 +645,8 @@ int main(int argc, char **argv)
 	unit_wait(u);
 	the_unit = NULL;
 	unit_destroy(u);
+	if (printer.out && printer.out != stdout) {
+		fclose(printer.out);
+	}
 	return 0;
 }

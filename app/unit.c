@@ -69,6 +69,10 @@ struct unit {
 	int workers_done;
 	bool stopping; /* set by unit_wait(): workers leave, the pipeline drains */
 
+	/* The frame tap: fixed before start, called from the workers without a lock. */
+	unit_frame_fn frame_fn;
+	void *frame_userdata;
+
 	/* The bus. Subscribers are fixed before start; the lock serialises calls. */
 	pthread_mutex_t bus_lock;
 	struct subscriber subs[UNIT_SUBSCRIBERS_MAX];
@@ -109,6 +113,36 @@ int unit_subscribe(struct unit *u, unit_event_fn fn, void *userdata)
 	}
 	u->subs[u->nsubs++] = (struct subscriber){fn, userdata};
 	return 0;
+}
+
+int unit_set_frame_tap(struct unit *u, unit_frame_fn fn, void *userdata)
+{
+	if (!u || u->started) {
+		return -EINVAL;
+	}
+	u->frame_fn = fn;
+	u->frame_userdata = userdata;
+	return 0;
+}
+
+struct hotlist *unit_get_hotlist(struct unit *u)
+{
+	return u->hotlist;
+}
+
+struct store *unit_get_store(struct unit *u)
+{
+	return u->store;
+}
+
+const struct policy *unit_get_policy(struct unit *u)
+{
+	return u->policy;
+}
+
+const struct alpr_clock *unit_get_clock(struct unit *u)
+{
+	return u->clock;
 }
 
 /* ---- status ---------------------------------------------------------------------------- */
@@ -359,6 +393,35 @@ static void attach_states(struct frame_result *fr)
 	}
 }
 
+/* The live view's copy of a frame: the pixels stay the pool's, the boxes go on the stack. */
+static void tap_frame(struct unit *u, const struct capture_frame *f,
+		      const struct recognize_result *res)
+{
+	struct unit_frame uf = {
+		.camera = capture_camera_name(u->capture, f->camera_index),
+		.seq = f->seq,
+		.captured_at = f->captured_at_us,
+		.gray = f->data,
+		.width = f->width,
+		.height = f->height,
+		.stride = (int)f->stride,
+	};
+
+	for (int i = 0; i < res->nplates && uf.nplates < UNIT_FRAME_PLATES_MAX; i++) {
+		const struct recognize_plate *p = &res->plates[i];
+		struct unit_frame_plate *o = &uf.plates[uf.nplates++];
+		o->x = p->x;
+		o->y = p->y;
+		o->w = p->w;
+		o->h = p->h;
+		if (track_state_code(p->text) ||
+		    hotlist_normalize_plate(p->text, strlen(p->text), o->text) < 0) {
+			o->text[0] = '\0';
+		}
+	}
+	u->frame_fn(&uf, u->frame_userdata);
+}
+
 static bool is_stopping(struct unit *u)
 {
 	pthread_mutex_lock(&u->qlock);
@@ -387,6 +450,9 @@ static void *worker_main(void *arg)
 		fr.camera = f->camera_index;
 		fr.seq = f->seq;
 		fr.t_us = f->captured_at_us;
+		if (u->frame_fn && r >= 0) {
+			tap_frame(u, f, &w->res);
+		}
 		/* The frame goes back to its pool before anything else waits. */
 		capture_release_frame(u->capture, f);
 		fr.n = 0;

@@ -23,9 +23,14 @@
  * return quickly (the UI copies what it needs and wakes its main loop); the pointers in an
  * event are valid only during the call.
  *
- * Threads: unit_create/subscribe/start/stop/wait/destroy from one controlling thread;
- * unit_request_stop() from any thread or a signal-safe context (it writes one byte to a
- * pipe).
+ * A frame tap (unit_set_frame_tap()) sees every recognized frame's pixels and plate boxes,
+ * from the recognition workers, for a live view.
+ *
+ * Threads: unit_create/subscribe/start/wait/destroy from one controlling thread at a time
+ * (a caller may hand the unit to another thread between calls, as the patrol window does:
+ * it starts and waits on a runtime thread while GTK owns the main thread, then destroys
+ * after joining it); unit_request_stop() from any thread or a signal-safe context (it
+ * writes one byte to a pipe).
  *
  * Errors: 0 or a negative errno; unit_create() writes a one-line reason into its error
  * buffer.
@@ -56,6 +61,8 @@
 #define UNIT_STATUS_LISTS_MAX 8
 /* A status event's reason or message: one line. */
 #define UNIT_MESSAGE_MAX 256
+/* Plate boxes handed to a frame tap per frame (the recognizer finds a few at most). */
+#define UNIT_FRAME_PLATES_MAX 8
 
 struct unit_camera_config {
 	char name[CAPTURE_NAME_MAX];
@@ -177,6 +184,26 @@ struct unit_event {
 
 typedef void (*unit_event_fn)(const struct unit_event *ev, void *userdata);
 
+/* A recognized frame, for a live view (the patrol window's camera tiles). */
+struct unit_frame {
+	const char *camera;  /* the camera's name */
+	uint64_t seq;        /* the frame's sequence number in its camera (unit_read.frame_seq) */
+	int64_t captured_at; /* UTC us */
+	const uint8_t *gray; /* 8-bit grey, @stride bytes per row */
+	int width, height, stride;
+	size_t nplates;
+	struct unit_frame_plate {
+		int x, y, w, h;                 /* plate box, frame pixels */
+		char text[STORE_PLATE_MAX + 1]; /* as read in this frame; "" for a state name row */
+	} plates[UNIT_FRAME_PLATES_MAX];
+};
+
+/* Called from the recognition workers (several at once), once per recognized frame, before
+ * the frame goes back to its pool. Must return quickly (copy what it needs, at the rate it
+ * needs: a live view thins frames itself); the frame and its pixels are valid only during
+ * the call. */
+typedef void (*unit_frame_fn)(const struct unit_frame *f, void *userdata);
+
 struct unit;
 
 /* Opens policy, hotlist, store and GPS, adds the cameras. @opts is copied. On failure
@@ -184,6 +211,16 @@ struct unit;
 int unit_create(const struct unit_options *opts, struct unit **out, char *err, size_t errsz);
 /* Adds a subscriber (before unit_start()). -ENOSPC beyond UNIT_SUBSCRIBERS_MAX. */
 int unit_subscribe(struct unit *u, unit_event_fn fn, void *userdata);
+/* Sets the frame tap (before unit_start(); one tap; NULL removes it). -EINVAL after start. */
+int unit_set_frame_tap(struct unit *u, unit_frame_fn fn, void *userdata);
+/* The modules the unit opened, borrowed: valid from unit_create() until unit_destroy(). NULL
+ * when not configured (no --hotlist, no --store). Each documents its own thread rules (the
+ * hotlist and the store take calls from any thread: the patrol window writes officer entries
+ * and dispositions through them while the pipeline reads and stores). */
+struct hotlist *unit_get_hotlist(struct unit *u);
+struct store *unit_get_store(struct unit *u);
+const struct policy *unit_get_policy(struct unit *u);
+const struct alpr_clock *unit_get_clock(struct unit *u);
 /* Starts the cameras and threads. */
 int unit_start(struct unit *u);
 /* Asks the unit to stop; safe from a signal handler. */

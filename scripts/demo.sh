@@ -8,8 +8,9 @@
 #    through gpsd's own gpsfake on a free port, as a receiver would feed gpsd.
 # 3. Imports the demo hotlist (data/demo/hotlist.csv: an exact hit, a look-alike, a plate
 #    listed for another state, an expired entry, a refused category, a one-character edit).
-# 4. Runs alpr-unit on both cameras in real time: the patrol window when a display exists and
-#    the window is built, otherwise --headless, printing each event as it comes.
+# 4. Runs alpr-unit on both cameras in real time: the patrol window when a display exists
+#    (DISPLAY or WAYLAND_DISPLAY; sign in as officer 4471, PIN 2580; close it to end),
+#    otherwise --headless, printing each event as it comes.
 # 5. Ends with a summary: reads, hits by kind, vehicles passed but not read.
 set -euo pipefail
 build=${1:-build}
@@ -66,18 +67,36 @@ args=(--camera "front=file:$drive_abs/front.webm" --camera "rear=file:$drive_abs
 	--hotlist "$work/hotlist" --store "$work/store" --gps "127.0.0.1:$port" --realtime
 	--status-interval 10)
 
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+# The window when a display exists (ALPR_DEMO_HEADLESS=1 forces the JSON printer): the
+# officer signs in (demo officer 4471, PIN 2580) and handles the hits; the window stays
+# after the drive ends, until it is closed (ALPR_DEMO_CLOSE_AT_END=1: it closes itself then,
+# for tests). Its events go to the same follower, so the summary is the same either way.
+mode=headless
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${ALPR_DEMO_HEADLESS:-}" ]; then
+	mode=window
+	wargs=(--officers data/demo/officers --events-out -)
+	[ -z "${ALPR_DEMO_CLOSE_AT_END:-}" ] || wargs+=(--close-at-end)
+	echo
+	echo "== The patrol: alpr-unit's patrol window, front and rear cameras, GPS from gpsd =="
+	echo "   Sign in as officer 4471, PIN 2580. Close the window to end the demo."
 	set +e
-	"$unit" "${args[@]}" 2> "$work/window.err"
-	rc=$?
+	"$unit" "${args[@]}" "${wargs[@]}" 2> >(tee "$work/window.err" >&2) |
+		"$py" tools/demo-summary.py follow "$work/events.jsonl"
+	rc=${PIPESTATUS[0]}
 	set -e
-	[ $rc -eq 2 ] || exit $rc
-	echo "   ($(cat "$work/window.err" | head -1 | sed 's/^alpr-unit: //'); running headless)"
+	if [ "$rc" -ne 0 ]; then
+		# No window after all (a display that does not answer): say why, run headless.
+		echo "   (the window did not open: $(grep -m1 '^alpr-unit: ' "$work/window.err" |
+			sed 's/^alpr-unit: //'); running headless)"
+		mode=headless
+	fi
 fi
 
-echo
-echo "== The patrol: alpr-unit --headless, front and rear cameras, GPS from gpsd =="
-"$unit" --headless "${args[@]}" | "$py" tools/demo-summary.py follow "$work/events.jsonl"
+if [ "$mode" = headless ]; then
+	echo
+	echo "== The patrol: alpr-unit --headless, front and rear cameras, GPS from gpsd =="
+	"$unit" --headless "${args[@]}" | "$py" tools/demo-summary.py follow "$work/events.jsonl"
+fi
 [ -z "${ALPR_DEMO_KEEP:-}" ] || cp "$work/events.jsonl" "$ALPR_DEMO_KEEP"
 echo
 "$py" tools/demo-summary.py summary "$work/events.jsonl" "$drive/truth.csv"

@@ -304,6 +304,42 @@ static void test_texts(void)
 	CHECK_STR_EQ(buf, "niner x-ray one");
 }
 
+/* Five wrong PINs lock sign-in for a minute; a right PIN before that clears the count; a
+ * lockout ends by itself and the count starts again. Times are given, not waited for. */
+static void test_pin_lockout(void)
+{
+	struct alpr_ui_pin_guard g;
+	const int64_t t0 = 1000 * ALPR_USEC_PER_SEC;
+
+	alpr_ui_pin_guard_init(&g);
+	CHECK_INT_EQ(alpr_ui_pin_guard_wait_us(&g, t0), 0);
+	for (int i = 0; i < ALPR_UI_PIN_TRIES_MAX - 1; i++) {
+		CHECK(!alpr_ui_pin_guard_record(&g, false, t0 + i));
+		CHECK_INT_EQ(alpr_ui_pin_guard_wait_us(&g, t0 + i), 0);
+	}
+	/* A right PIN: the four failures are forgiven. */
+	CHECK(!alpr_ui_pin_guard_record(&g, true, t0 + 10));
+	for (int i = 0; i < ALPR_UI_PIN_TRIES_MAX - 1; i++) {
+		CHECK(!alpr_ui_pin_guard_record(&g, false, t0 + 20 + i));
+	}
+	CHECK_INT_EQ(alpr_ui_pin_guard_wait_us(&g, t0 + 30), 0);
+	/* The fifth in a row locks for 60 s. */
+	CHECK(alpr_ui_pin_guard_record(&g, false, t0 + 30));
+	CHECK_INT_EQ(g.lockouts, 1);
+	CHECK_INT_EQ(alpr_ui_pin_guard_wait_us(&g, t0 + 30), ALPR_UI_PIN_LOCKOUT_US);
+	CHECK_INT_EQ(ALPR_UI_PIN_LOCKOUT_US, 60 * ALPR_USEC_PER_SEC);
+	CHECK(alpr_ui_pin_guard_wait_us(&g, t0 + 30 + ALPR_UI_PIN_LOCKOUT_US - 1) == 1);
+	CHECK_INT_EQ(alpr_ui_pin_guard_wait_us(&g, t0 + 30 + ALPR_UI_PIN_LOCKOUT_US), 0);
+	/* After it: five more wrong PINs to lock again, not one. */
+	int64_t t1 = t0 + 30 + ALPR_UI_PIN_LOCKOUT_US;
+	for (int i = 0; i < ALPR_UI_PIN_TRIES_MAX - 1; i++) {
+		CHECK(!alpr_ui_pin_guard_record(&g, false, t1 + i));
+	}
+	CHECK(alpr_ui_pin_guard_record(&g, false, t1 + 10));
+	CHECK_INT_EQ(g.lockouts, 2);
+	CHECK(alpr_ui_pin_guard_wait_us(&g, t1 + 10) > 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -315,6 +351,7 @@ int main(int argc, char **argv)
 		{"state-text", test_state_text},
 		{"ages", test_ages},
 		{"texts", test_texts},
+		{"pin-lockout", test_pin_lockout},
 	};
 	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));
 }

@@ -5,14 +5,22 @@
  * the runtime's own push calls. GTK renders with cairo (no GPU); screenshots come from GTK's
  * renderer (no screen grab) and are analysed pixel by pixel.
  */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "check.h"
 #include "demo-data.h"
+#include "officers.h"
+#include "ui-private.h"
+#include "unit-window.h"
 
 /* Displays tried for our own Xvfb: far from the usual :0 and :99 of CI tools. */
 #define DISPLAY_FIRST 140
@@ -543,6 +551,22 @@ static void test_sign_in_lock(void)
 	CHECK_STR_EQ(page(&f), "hit");
 	teardown(&f);
 
+	/* Five wrong PINs in a row: sign-in locks, and then even the right PIN is refused. */
+	setup(&f, 1280, 800, false, false);
+	for (int i = 0; i < ALPR_UI_PIN_TRIES_MAX; i++) {
+		gtk_editable_set_text(GTK_EDITABLE(find(&f, "signin-officer")), "4471");
+		gtk_editable_set_text(GTK_EDITABLE(find(&f, "signin-pin")), "1111");
+		tap(&f, "signin-ok");
+	}
+	CHECK_STR_CONTAINS(label_text(&f, "signin-error"), "Too many wrong PINs");
+	{
+		g_autoptr(GError) error = NULL;
+		CHECK(!alpr_patrol_window_sign_in(f.win, "4471", "2580", &error));
+		CHECK_STR_CONTAINS(error->message, "Too many wrong PINs: wait");
+	}
+	CHECK_STR_EQ(page(&f), "signin");
+	teardown(&f);
+
 	/* Idle: locks by itself. */
 	setup(&f, 1280, 800, false, false);
 	gtk_window_destroy(GTK_WINDOW(f.win));
@@ -645,6 +669,489 @@ static void test_threads(void)
 	teardown(&f);
 }
 
+/* ---- the live unit: alpr-unit's window on a real drive ---------------------------------- */
+
+extern char **environ;
+
+/* The whole live case, drive and all, on a loaded 2-core machine: generous, it only bounds
+ * a hang (the drive itself is 10 s of real time). */
+#define LIVE_DEADLINE_US (240 * ALPR_USEC_PER_SEC)
+
+static pid_t spawn_to(char *const argv[], const char *out_path, const char *err_path)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	pid_t pid;
+	int r;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_path,
+					 O_WRONLY | O_CREAT | O_APPEND, 0600);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path,
+					 O_WRONLY | O_CREAT | O_APPEND, 0600);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	CHECK_MSG(r == 0, "cannot run %s: %s", argv[0], strerror(r));
+	return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+	int st;
+
+	CHECK(waitpid(pid, &st, 0) == pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	CHECK(fd >= 0);
+	CHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static bool port_listening(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	CHECK(fd >= 0);
+	ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+static pid_t fake_pid; /* gpsfake's process group */
+
+static void kill_fake(void)
+{
+	if (fake_pid > 0) {
+		kill(-fake_pid, SIGKILL);
+		waitpid(fake_pid, NULL, 0);
+		fake_pid = 0;
+	}
+}
+
+/* The route as NMEA starting now, replayed by gpsd's gpsfake on @port (as test-unit). */
+static void fake_start(int port)
+{
+	char start[ALPR_TIME_BUFSZ], port_s[16], nmea[PATH_MAX], gen[PATH_MAX];
+
+	alpr_time_format(alpr_clock_now(NULL), start, sizeof(start));
+	snprintf(nmea, sizeof(nmea), "%s", check_path("drive.nmea"));
+	snprintf(gen, sizeof(gen), "%s/../tools/gen-nmea.py", alpr_datadir());
+	{
+		char *gargv[] = {"/usr/bin/python3", gen,   "--seed", "7",  "--duration", "120",
+				 "--start",          start, "--out",  nmea, NULL};
+		CHECK(wait_exit(spawn_to(gargv, check_path("gen.out"), check_path("gen.out"))) ==
+		      0);
+	}
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	{
+		char *fargv[] = {"gpsfake", "-1", "-q", "-P", port_s, "-c", "0.45", nmea, NULL};
+		fake_pid = spawn_to(fargv, check_path("gpsfake.log"), check_path("gpsfake.log"));
+	}
+	atexit(kill_fake);
+	for (int i = 0; i < 100 && !port_listening(port); i++) {
+		g_usleep(100000);
+	}
+	CHECK(port_listening(port));
+}
+
+static const char *drive_dir(void)
+{
+	const char *d = getenv("ALPR_UNIT_DRIVE");
+
+	CHECK_MSG(d && *d, "ALPR_UNIT_DRIVE is not set (meson test sets it)");
+	return d;
+}
+
+/* The demo hotlist, imported as the demo does. */
+static void import_hotlist(const char *dir)
+{
+	struct policy *p;
+	struct hotlist *h;
+	struct hotlist_options ho = {0};
+	struct hotlist_import_options io = {.list = "state", .default_source = HOTLIST_SOURCE_NCIC};
+	struct hotlist_import_result res;
+	char err[256], csv[PATH_MAX];
+
+	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
+	ho.policy = p;
+	CHECK_OK(hotlist_open(dir, &ho, &h));
+	snprintf(csv, sizeof(csv), "%s/demo/hotlist.csv", alpr_datadir());
+	CHECK_OK(hotlist_import_csv(h, csv, &io, &res));
+	hotlist_close(h);
+	policy_destroy(p);
+}
+
+static void write_officers(const char *path)
+{
+	char line[256], text[300];
+
+	CHECK_OK(officers_hash_line(ALPR_UI_DEMO_OFFICER, ALPR_UI_DEMO_PIN, line, sizeof(line)));
+	snprintf(text, sizeof(text), "# test\n%s\n", line);
+	check_write_file(path, text);
+}
+
+/* Where the live screenshots also go when ALPR_SCREENSHOTS_DIR is set
+ * (scripts/screenshots.sh: docs/screenshots/). */
+static void keep_screenshot(GdkTexture *t, const char *name)
+{
+	const char *dir = getenv("ALPR_SCREENSHOTS_DIR");
+
+	if (dir && *dir) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		CHECK_MSG(gdk_texture_save_to_png(t, path), "cannot write %s", path);
+	}
+}
+
+struct live {
+	struct fixture f;
+	struct store *store;
+	int64_t deadline;
+	bool patrol_day, patrol_night, hit_day, hit_night, misread_done;
+	bool officer_hit; /* a hit on the officer's own New wanted entry */
+	size_t hits_seen; /* hits disposed */
+	size_t reads_max; /* reads in the strip, at most */
+	char misread_id[STORE_ID_MAX + 1];
+	guint poll;
+	const char *failure; /* set when the case must stop */
+};
+
+static size_t strip_reads(struct fixture *f, bool visible_only)
+{
+	size_t n = 0;
+
+	for (GtkWidget *item = gtk_widget_get_first_child(find(f, "reads-box")); item;
+	     item = gtk_widget_get_next_sibling(item)) {
+		GtkWidget *plate = alpr_ui_find(item, "read-plate");
+
+		if (plate && gtk_label_get_text(GTK_LABEL(plate))[0] &&
+		    (!visible_only || shown(plate))) {
+			n++;
+		}
+	}
+	return n;
+}
+
+static bool cameras_ended(struct fixture *f)
+{
+	GtkWidget *front = alpr_ui_find(f->w, "status-camera-front");
+	GtkWidget *rear = alpr_ui_find(f->w, "status-camera-rear");
+
+	return front && rear && strstr(gtk_label_get_text(GTK_LABEL(front)), "ended") &&
+	       strstr(gtk_label_get_text(GTK_LABEL(rear)), "ended");
+}
+
+/* One screenshot of the live window in the day or night theme. It counts (and is kept for
+ * the docs) only if @want was the page before and after it was taken: a hit may take the
+ * screen at any moment. Night: no bright pixel, whatever the page. */
+static bool shoot(struct live *l, const char *name, bool night, const char *want)
+{
+	g_autoptr(GdkTexture) t = NULL;
+	struct pixel_stats st;
+	bool ok;
+
+	alpr_patrol_window_set_night(l->f.win, night);
+	ok = strcmp(page(&l->f), want) == 0;
+	t = screenshot(&l->f, name);
+	ok = ok && strcmp(page(&l->f), want) == 0;
+	alpr_patrol_window_set_night(l->f.win, false);
+	if (night) {
+		st = analyse(t);
+		CHECK_MSG(st.white == 0 && st.bright == 0,
+			  "%s: %zu pure white and %zu bright pixels", name, st.white, st.bright);
+	}
+	if (ok) {
+		keep_screenshot(t, name);
+	}
+	return ok;
+}
+
+/* The first hit card: unverified, nothing to act on, the live crop beside the entry. */
+static void check_first_card(struct live *l)
+{
+	static const char *const disps[] = {"disp-confirmed-stopped", "disp-confirmed-not-stopped",
+					    "disp-misread", "disp-wrong-state",
+					    "disp-not-actioned"};
+	struct fixture *f = &l->f;
+
+	CHECK_STR_EQ(label_text(f, "hitcard-status"), "UNVERIFIED");
+	CHECK(!shown(find(f, "hitcard-dispositions")));
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(disps); i++) {
+		CHECK_MSG(!shown(find(f, disps[i])), "%s is visible before verification", disps[i]);
+	}
+	check_shown(f, "hitcard-verify");
+	check_shown(f, "hitcard-read-plate");
+	check_shown(f, "hitcard-entry-plate");
+	/* The crop of the read's best frame, from the live camera. */
+	check_shown(f, "hitcard-crop");
+	CHECK(check_touch_targets(find(f, "hitcard")) >= 1);
+}
+
+static gboolean live_poll(gpointer data)
+{
+	struct live *l = data;
+	struct fixture *f = &l->f;
+	const struct alpr_ui_hit_queue *q = alpr_patrol_window_get_queue(f->win);
+	struct alpr_ui_hit *cur = alpr_ui_hit_queue_current(q);
+
+	CHECK_MSG(alpr_monotonic_us() < l->deadline,
+		  "live window: not done by the deadline (reads %zu, hits %zu, page %s)",
+		  l->reads_max, l->hits_seen, page(f));
+	l->reads_max = MAX(l->reads_max, strip_reads(f, false));
+
+	/* The patrol page with live reads, before a hit takes the screen (or after). */
+	if ((!l->patrol_day || !l->patrol_night) && strcmp(page(f), "patrol") == 0 &&
+	    strip_reads(f, true) >= 1) {
+		size_t boxes_front = 0, boxes_rear = 0;
+		guint frames = alpr_camera_tile_get_frames(ALPR_CAMERA_TILE(find(f, "tile-front")),
+							   &boxes_front) +
+			       alpr_camera_tile_get_frames(ALPR_CAMERA_TILE(find(f, "tile-rear")),
+							   &boxes_rear);
+
+		/* A plate box on a tile makes the picture; after the drive, any frame. */
+		if (frames > 0 && (boxes_front + boxes_rear > 0 || cameras_ended(f))) {
+			check_shown(f, "tile-front");
+			check_shown(f, "tile-rear");
+			check_shown(f, "reads-strip");
+			CHECK(check_touch_targets(find(f, "patrol")) >= 3);
+			/* A hit may take the screen meanwhile: a shot that missed is retaken. */
+			l->patrol_day =
+				l->patrol_day || shoot(l, "live-patrol-day.png", false, "patrol");
+			l->patrol_night = l->patrol_night ||
+					  shoot(l, "live-patrol-night.png", true, "patrol");
+		}
+	}
+
+	if (cur && strcmp(page(f), "hit") == 0) {
+		if (cur->state == ALPR_UI_HIT_UNVERIFIED) {
+			if (!l->hit_day) {
+				check_first_card(l);
+			}
+			/* A newer hit may take the card while we wait: the next poll sees it. */
+			wait_sensitive(f, "hitcard-verify");
+			if (!l->hit_day || !l->hit_night) {
+				/* As the officer sees it once the check button is live. */
+				l->hit_day = l->hit_day ||
+					     shoot(l, "live-hitcard-day.png", false, "hit");
+				l->hit_night = l->hit_night ||
+					       shoot(l, "live-hitcard-night.png", true, "hit");
+			}
+			tap(f, "hitcard-verify");
+			return G_SOURCE_CONTINUE;
+		}
+		if (cur->state == ALPR_UI_HIT_VERIFIED) {
+			CHECK(check_touch_targets(find(f, "hitcard")) >= 5);
+			if (strcmp(cur->match.entry.list, "officer") == 0) {
+				l->officer_hit = true;
+			}
+			l->hits_seen++;
+			if (!l->misread_done) {
+				alpr_strlcpy(l->misread_id, cur->read_id, sizeof(l->misread_id));
+				tap(f, "disp-misread");
+				l->misread_done = true;
+			} else {
+				tap(f, "disp-not-actioned");
+			}
+			return G_SOURCE_CONTINUE;
+		}
+	}
+
+	/* Done: the drive is over, every hit handled, the reads in the strip. Two hits at
+	 * least (the drive has five; which kinds hit is unit/pipeline's and the demo's to
+	 * check, and a loaded machine skips frames), one of them the officer's entry. */
+	if (cameras_ended(f) && alpr_ui_hit_queue_len(q) == 0 && l->hits_seen >= 2 &&
+	    l->officer_hit && strcmp(page(f), "patrol") == 0) {
+		l->patrol_day = l->patrol_day || shoot(l, "live-patrol-day.png", false, "patrol");
+		l->patrol_night =
+			l->patrol_night || shoot(l, "live-patrol-night.png", true, "patrol");
+		l->poll = 0;
+		unit_window_quit(f->win);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* At the start of the shift: sign in, and enter a New wanted for a plate that comes by
+ * later in the drive (listed in the state list, but expired there). */
+static void live_on_window(void *window, void *userdata)
+{
+	struct live *l = userdata;
+	struct fixture *f = &l->f;
+	g_autoptr(GError) error = NULL;
+
+	f->win = window;
+	f->w = GTK_WIDGET(window);
+	CHECK_MSG(
+		alpr_patrol_window_sign_in(f->win, ALPR_UI_DEMO_OFFICER, ALPR_UI_DEMO_PIN, &error),
+		"sign-in: %s", error ? error->message : "?");
+	alpr_ui_demo_wait_frames(f->w, 1);
+	tap(f, "patrol-new-wanted");
+	CHECK_STR_EQ(page(f), "wanted");
+	gtk_editable_set_text(GTK_EDITABLE(find(f, "wanted-plate")), "EXP1234");
+	gtk_editable_set_text(GTK_EDITABLE(find(f, "wanted-state")), "CA");
+	gtk_editable_set_text(GTK_EDITABLE(find(f, "wanted-reason")), "Seen leaving a burglary");
+	gtk_editable_set_text(GTK_EDITABLE(find(f, "wanted-case")), "2026-000777");
+	tap(f, "wanted-save");
+	CHECK_STR_EQ(page(f), "patrol");
+	l->poll = g_timeout_add(100, live_poll, l);
+}
+
+/* alpr-unit's window on the test drive (front and rear, real time, GPS through gpsfake, the
+ * demo hotlist, a real store): reads fill the strip, tiles show frames with plate boxes,
+ * each hit takes the screen UNVERIFIED with no disposition, the officer's dispositions land
+ * in the unit's store with the officer's id, and a New wanted entry made at sign-in matches
+ * a vehicle later in the same drive. Screenshots: live-patrol-*.png, live-hitcard-*.png. */
+static void test_live_window(void)
+{
+	struct live l;
+	struct unit_options o = {0};
+	struct unit_window_options wo = {0};
+	struct officers *officers;
+	struct unit *u;
+	struct store_hit sh;
+	char err[512] = "", front[PATH_MAX], rear[PATH_MAX], hl[PATH_MAX], st[PATH_MAX];
+	int port = free_port();
+
+	memset(&l, 0, sizeof(l));
+	start_display(1280, 800);
+	l.f.opts.width = 1280;
+	l.f.opts.height = 800;
+	snprintf(hl, sizeof(hl), "%s", check_path("hotlist"));
+	snprintf(st, sizeof(st), "%s", check_path("store"));
+	import_hotlist(hl);
+	write_officers(check_path("officers"));
+	CHECK_OK(officers_load(check_path("officers"), &officers, err, sizeof(err)));
+	fake_start(port);
+
+	snprintf(front, sizeof(front), "file:%s/front", drive_dir());
+	snprintf(rear, sizeof(rear), "file:%s/rear", drive_dir());
+	alpr_strlcpy(o.cameras[0].name, "front", sizeof(o.cameras[0].name));
+	alpr_strlcpy(o.cameras[0].uri, front, sizeof(o.cameras[0].uri));
+	alpr_strlcpy(o.cameras[1].name, "rear", sizeof(o.cameras[1].name));
+	alpr_strlcpy(o.cameras[1].uri, rear, sizeof(o.cameras[1].uri));
+	o.ncameras = 2;
+	o.hotlist_dir = hl;
+	o.store_dir = st;
+	o.gps_host = "127.0.0.1";
+	o.gps_port = port;
+	o.realtime = true;
+	o.status_interval_us = ALPR_USEC_PER_SEC;
+	CHECK_MSG(unit_create(&o, &u, err, sizeof(err)) == 0, "unit_create: %s", err);
+
+	wo.officers = officers;
+	wo.unit_name = "car7";
+	wo.width = 1280;
+	wo.height = 800;
+	wo.idle_lock_us = -1;
+	wo.on_window = live_on_window;
+	wo.userdata = &l;
+	l.deadline = alpr_monotonic_us() + LIVE_DEADLINE_US;
+	CHECK_MSG(unit_window_run(u, &wo, err, sizeof(err)) == 0, "unit_window_run: %s", err);
+
+	CHECK_MSG(l.reads_max >= 4, "only %zu reads reached the strip", l.reads_max);
+	CHECK(l.patrol_day && l.patrol_night && l.hit_day && l.hit_night);
+	CHECK(l.officer_hit);
+	/* The misread went to the unit's store with the officer and a time. */
+	CHECK(l.misread_id[0]);
+	l.store = unit_get_store(u);
+	CHECK_OK(store_get_hit(l.store, l.misread_id, &sh));
+	CHECK_INT_EQ(sh.status, STORE_HIT_MISREAD);
+	CHECK_INT_EQ(sh.ndispositions, 1);
+	CHECK_STR_EQ(sh.dispositions[0].officer, ALPR_UI_DEMO_OFFICER);
+	CHECK(sh.dispositions[0].at > 0);
+	unit_destroy(u);
+	officers_destroy(officers);
+	kill_fake();
+}
+
+/* The built alpr-unit: without --headless it opens the window on the display it is given
+ * (and runs until --duration), and says plainly when there is none. */
+static void test_live_cli(void)
+{
+	const char *bin = getenv("ALPR_UNIT_BIN");
+	char front[PATH_MAX], off[PATH_MAX], ev[PATH_MAX], out[PATH_MAX], errp[PATH_MAX];
+	char *text = NULL;
+	size_t len;
+
+	CHECK_MSG(bin && *bin, "ALPR_UNIT_BIN is not set (meson test sets it)");
+	start_display(1280, 800);
+	snprintf(front, sizeof(front), "front=file:%s/front", drive_dir());
+	snprintf(off, sizeof(off), "%s", check_path("officers"));
+	snprintf(ev, sizeof(ev), "%s", check_path("events.jsonl"));
+	snprintf(out, sizeof(out), "%s", check_path("unit.out"));
+	snprintf(errp, sizeof(errp), "%s", check_path("unit.err"));
+	write_officers(off);
+	{
+		char *argv[] = {(char *)bin,    "--camera",   front, "--officers",        off,
+				"--realtime",   "--duration", "6",   "--status-interval", "1",
+				"--events-out", ev,           NULL};
+		CHECK_INT_EQ(wait_exit(spawn_to(argv, out, errp)), 0);
+	}
+	CHECK_OK(alpr_read_file(ev, 16u << 20, &text, &len));
+	CHECK_STR_CONTAINS(text, "{\"event\":\"status\"");
+	CHECK_STR_CONTAINS(text, "\"final\":true");
+	free(text);
+	CHECK_OK(alpr_read_file(errp, 16u << 20, &text, &len));
+	CHECK_MSG(!strstr(text, "cannot open"), "alpr-unit: %s", text);
+	free(text);
+
+	/* No display: a one-line reason and exit status 1. */
+	{
+		char *argv[] = {(char *)bin, "--camera", front, "--officers", off, NULL};
+		g_autofree char *saved = g_strdup(getenv("DISPLAY"));
+
+		unsetenv("DISPLAY");
+		unsetenv("WAYLAND_DISPLAY");
+		unlink(errp);
+		CHECK_INT_EQ(wait_exit(spawn_to(argv, out, errp)), 1);
+		setenv("DISPLAY", saved, 1);
+	}
+	CHECK_OK(alpr_read_file(errp, 16u << 20, &text, &len));
+	CHECK_STR_CONTAINS(text, "no display (DISPLAY or WAYLAND_DISPLAY)");
+	free(text);
+}
+
+/* No sound card here: a sink that cannot open, or one that does not exist, falls back to
+ * fakesink (one warning) and the alert still "plays" without blocking; autoaudiosink either
+ * finds a device or falls back the same way. */
+static void test_sound_fallback(void)
+{
+	static const char *const sinks[] = {"osssink", "nosuchsink", "autoaudiosink"};
+
+	g_unsetenv("ALPR_UI_AUDIO_SINK");
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(sinks); i++) {
+		struct alpr_ui_sound *s = alpr_ui_sound_new(ALPR_UI_ALERT_WAV, sinks[i]);
+
+		CHECK_MSG(alpr_ui_sound_ready(s), "%s: no pipeline at all", sinks[i]);
+		if (i < 2) {
+			CHECK_STR_EQ(alpr_ui_sound_sink(s), "fakesink");
+		} else {
+			CHECK(alpr_ui_sound_sink(s) != NULL);
+			fprintf(stderr, "autoaudiosink here: %s\n", alpr_ui_sound_sink(s));
+		}
+		CHECK(alpr_ui_sound_play(s));
+		CHECK(alpr_ui_sound_play(s)); /* a burst: one alert, no error */
+		alpr_ui_sound_free(s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -657,6 +1164,9 @@ int main(int argc, char **argv)
 		{"sign-in-lock", test_sign_in_lock},
 		{"new-wanted", test_new_wanted},
 		{"threads", test_threads},
+		{"sound-fallback", test_sound_fallback},
+		{"live-window", test_live_window},
+		{"live-cli", test_live_cli},
 	};
 	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));
 }

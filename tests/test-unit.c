@@ -34,6 +34,7 @@
 #include "station.h"
 #include "sync-private.h"
 #include "sync.h"
+#include "officers.h"
 #include "track.h"
 #include "unit.h"
 
@@ -577,15 +578,29 @@ static void test_cli(void)
 	char *help[] = {(char *)bin, "--help", NULL};
 	CHECK_INT_EQ(run_cli(help, &out, &err), 0);
 	CHECK_STR_CONTAINS(out, "--headless");
+	CHECK_STR_CONTAINS(out, "--officers FILE");
 	CHECK_STR_CONTAINS(out, "--camera NAME=URI");
 	free(out);
 	free(err);
 
 	char front[PATH_MAX];
 	snprintf(front, sizeof(front), "front=file:%s/front", drive_dir());
+	/* The window (ui suite: ui/live-cli opens it): who may sign in is required, and
+	 * without a display it says so. */
 	char *window[] = {(char *)bin, "--camera", front, NULL};
 	CHECK_INT_EQ(run_cli(window, &out, &err), 2);
-	CHECK_STR_CONTAINS(err, "patrol window is not built yet");
+	CHECK_STR_CONTAINS(err, "the patrol window needs --officers FILE");
+	free(out);
+	free(err);
+	char officers[PATH_MAX], line[160];
+	snprintf(officers, sizeof(officers), "%s", check_path("officers"));
+	CHECK_OK(officers_hash_line("4471", "2580", line, sizeof(line)));
+	check_write_file(officers, line);
+	char *nodisplay[] = {(char *)bin, "--camera", front, "--officers", officers, NULL};
+	unsetenv("DISPLAY");
+	unsetenv("WAYLAND_DISPLAY");
+	CHECK_INT_EQ(run_cli(nodisplay, &out, &err), 1);
+	CHECK_STR_CONTAINS(err, "no display (DISPLAY or WAYLAND_DISPLAY); use --headless");
 	free(out);
 	free(err);
 
@@ -790,6 +805,17 @@ static void test_store_full(void)
 }
 
 /* The sequence number of the last read id in @text ("unit1-000000000042"), 0 if none. */
+static pid_t looping_pid; /* kill9's first run (--loop), killed at exit if still there */
+
+static void kill_looping(void)
+{
+	if (looping_pid > 0) {
+		kill(looping_pid, SIGKILL);
+		waitpid(looping_pid, NULL, 0);
+		looping_pid = 0;
+	}
+}
+
 static uint64_t ids_in(const char *text, uint64_t *first)
 {
 	uint64_t last = 0;
@@ -823,7 +849,11 @@ static void test_kill9(void)
 	char *argv[] = {(char *)bin, "--headless", "--camera", front, "--camera", rear,
 			"--hotlist", (char *)hl,   "--store",  store, "--loop",   NULL};
 	pid_t pid = spawn_to(argv, out1, check_path("run1.err"));
-	int64_t deadline = alpr_monotonic_us() + 50 * ALPR_USEC_PER_SEC;
+	/* It loops for ever: a failed check below must not leave it running. */
+	looping_pid = pid;
+	atexit(kill_looping);
+	/* Generous: under ASan on a loaded machine the first reads take tens of seconds. */
+	int64_t deadline = alpr_monotonic_us() + 120 * ALPR_USEC_PER_SEC;
 	for (;;) {
 		char *text = slurp(out1);
 		uint64_t first, last = ids_in(text, &first);
@@ -837,6 +867,7 @@ static void test_kill9(void)
 	sleep_ms(150); /* in the middle of more work */
 	kill(pid, SIGKILL);
 	CHECK_INT_EQ(wait_exit(pid), 128 + SIGKILL);
+	looping_pid = 0;
 	char *text1 = slurp(out1);
 	uint64_t first1, last1 = ids_in(text1, &first1);
 	free(text1);
@@ -1160,8 +1191,47 @@ static void test_sync_station_down(void)
 	free(err);
 }
 
+/* The officers file: the right PIN signs in, a wrong PIN or an unknown id does not, and a
+ * bad line is refused with its number. */
+static void test_officers(void)
+{
+	char l1[160], l2[160], text[512], err[256] = "";
+	struct officers *o;
+	const char *path = check_path("officers");
+
+	CHECK_OK(officers_hash_line("4471", "2580", l1, sizeof(l1)));
+	CHECK_OK(officers_hash_line("sgt:12", "990011", l2, sizeof(l2)));
+	CHECK(strncmp(l1, "4471:", 5) == 0);
+	CHECK(!strstr(l1, "2580")); /* no PIN in the file */
+	snprintf(text, sizeof(text), "# rota\n%s\r\n\n%s", l1, l2);
+	check_write_file(path, text);
+	CHECK_OK(officers_load(path, &o, err, sizeof(err)));
+	CHECK_INT_EQ(officers_count(o), 2);
+	CHECK_OK(officers_check(o, "4471", "2580"));
+	CHECK_OK(officers_check(o, "sgt:12", "990011"));
+	CHECK_INT_EQ(officers_check(o, "4471", "2581"), -EACCES);
+	CHECK_INT_EQ(officers_check(o, "4471", ""), -EACCES);
+	CHECK_INT_EQ(officers_check(o, "9999", "2580"), -EACCES);
+	CHECK_INT_EQ(officers_check(o, "sgt:12", "2580"), -EACCES);
+	officers_destroy(o);
+
+	/* Two salts for the same PIN: different lines. */
+	CHECK_OK(officers_hash_line("4471", "2580", l2, sizeof(l2)));
+	CHECK(strcmp(l1, l2) != 0);
+	CHECK_INT_EQ(officers_hash_line("bad id", "1", l2, sizeof(l2)), -EINVAL);
+	CHECK_INT_EQ(officers_hash_line("4471", "", l2, sizeof(l2)), -EINVAL);
+	CHECK_INT_EQ(officers_hash_line("4471", "1", l2, 20), -ENOSPC);
+
+	snprintf(text, sizeof(text), "%s\n4472:60000:00:11\n", l1);
+	check_write_file(path, text);
+	CHECK_INT_EQ(officers_load(path, &o, err, sizeof(err)), -ALPR_E_PARSE);
+	CHECK_STR_CONTAINS(err, "officers:2: expected ID:ITERATIONS:SALT:HASH");
+	CHECK_INT_EQ(officers_load(check_path("missing"), &o, err, sizeof(err)), -ENOENT);
+}
+
 static const struct check_case cases[] = {
 	{"track-vote", test_track_vote},
+	{"officers", test_officers},
 	{"track-passes", test_track_passes},
 	{"pipeline", test_pipeline},
 	{"cli", test_cli},

@@ -40,6 +40,10 @@ GQuark alpr_ui_error_quark(void);
 #define ALPR_UI_CAMERAS_MAX 4
 /* Recent reads kept in the strip: more than fit on screen, so a glance back works. */
 #define ALPR_UI_RECENT_MAX 12
+/* Frames are shrunk (whole-pixel steps) to at most this wide before they cross to the main
+ * loop: a tile is at most about 900 px wide on the unit's screen, and the main thread turns
+ * each shown frame into an RGB texture. */
+#define ALPR_UI_TILE_WIDTH_MAX 800
 /* Plate boxes drawn per frame. */
 #define ALPR_UI_BOXES_MAX 8
 
@@ -102,8 +106,9 @@ void alpr_ui_push_read(AlprPatrolWindow *win, const struct store_read *r);
 void alpr_ui_push_hit(AlprPatrolWindow *win, const struct store_read *r,
 		      const struct hotlist_match *m);
 void alpr_ui_push_status(AlprPatrolWindow *win, const struct alpr_ui_status *st);
-/* A GRAY8 frame of @camera (@stride bytes per row) with plate boxes; thinned to
- * ALPR_UI_TILE_FPS per camera (a dropped frame costs no copy). */
+/* A GRAY8 frame of @camera (@stride bytes per row) with plate boxes (frame pixels); thinned
+ * to ALPR_UI_TILE_FPS per camera (a dropped frame costs no copy), and a kept one shrunk to
+ * ALPR_UI_TILE_WIDTH_MAX as it is copied. */
 void alpr_ui_push_frame(AlprPatrolWindow *win, const char *camera, const uint8_t *gray, int width,
 			int height, int stride, const struct store_box *boxes, size_t nboxes);
 

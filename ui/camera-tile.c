@@ -14,6 +14,7 @@ struct _AlprCameraTile {
 	GdkTexture *frame;
 	struct store_box boxes[ALPR_UI_BOXES_MAX];
 	size_t nboxes;
+	guint frames; /* frames shown since creation */
 	bool ok;
 	GtkWidget *label; /* name and status, over the image */
 };
@@ -140,10 +141,19 @@ const char *alpr_camera_tile_get_camera(AlprCameraTile *tile)
 	return tile->camera;
 }
 
+guint alpr_camera_tile_get_frames(AlprCameraTile *tile, size_t *boxes_now)
+{
+	if (boxes_now) {
+		*boxes_now = tile->nboxes;
+	}
+	return tile->frames;
+}
+
 void alpr_camera_tile_set_frame(AlprCameraTile *tile, GdkTexture *frame,
 				const struct store_box *boxes, size_t nboxes)
 {
 	g_set_object(&tile->frame, frame);
+	tile->frames++;
 	tile->nboxes = MIN(nboxes, (size_t)ALPR_UI_BOXES_MAX);
 	if (tile->nboxes) {
 		memcpy(tile->boxes, boxes, tile->nboxes * sizeof(*boxes));

@@ -49,6 +49,7 @@ struct _AlprPatrolWindow {
 
 	struct alpr_ui_hit_queue queue;
 	char officer[ALPR_UI_OFFICER_MAX + 1];
+	struct alpr_ui_pin_guard pin_guard;
 	int64_t signed_in_at;
 	bool locked;
 	int64_t last_activity_us; /* monotonic */
@@ -176,12 +177,30 @@ gboolean alpr_patrol_window_sign_in(AlprPatrolWindow *w, const char *officer, co
 		g_set_error(error, ALPR_UI_ERROR, -EINVAL, "Enter your PIN");
 		return FALSE;
 	}
-	r = w->opts.authenticate ? w->opts.authenticate(officer, pin, w->opts.userdata) : -EPERM;
-	if (r != 0) {
-		alpr_warn("ui", "sign-in refused for officer %s", officer);
-		g_set_error(error, ALPR_UI_ERROR, r, "Officer id or PIN not accepted");
+	/* Monotonic: setting the car's clock back must not shorten a lockout. */
+	int64_t mono = alpr_monotonic_us();
+	int64_t wait = alpr_ui_pin_guard_wait_us(&w->pin_guard, mono);
+	if (wait > 0) {
+		g_set_error(error, ALPR_UI_ERROR, -EBUSY, "Too many wrong PINs: wait %lld s",
+			    (long long)((wait + ALPR_USEC_PER_SEC - 1) / ALPR_USEC_PER_SEC));
 		return FALSE;
 	}
+	r = w->opts.authenticate ? w->opts.authenticate(officer, pin, w->opts.userdata) : -EPERM;
+	if (r != 0) {
+		bool locked = alpr_ui_pin_guard_record(&w->pin_guard, false, mono);
+
+		alpr_warn("ui", "sign-in refused for officer %s%s", officer,
+			  locked ? ": too many wrong PINs, sign-in locked" : "");
+		if (locked) {
+			g_set_error(error, ALPR_UI_ERROR, -EBUSY,
+				    "Too many wrong PINs: sign-in locked for %lld s",
+				    (long long)(ALPR_UI_PIN_LOCKOUT_US / ALPR_USEC_PER_SEC));
+		} else {
+			g_set_error(error, ALPR_UI_ERROR, r, "Officer id or PIN not accepted");
+		}
+		return FALSE;
+	}
+	alpr_ui_pin_guard_record(&w->pin_guard, true, mono);
 	if (strcmp(w->officer, officer) != 0 || !w->signed_in_at) {
 		w->signed_in_at = now_us(w);
 		w->w_expires_at = 0;
@@ -969,6 +988,7 @@ static void alpr_patrol_window_class_init(AlprPatrolWindowClass *klass)
 static void alpr_patrol_window_init(AlprPatrolWindow *w)
 {
 	alpr_ui_hit_queue_init(&w->queue);
+	alpr_ui_pin_guard_init(&w->pin_guard);
 	g_mutex_init(&w->frame_lock);
 }
 
@@ -1152,6 +1172,7 @@ void alpr_ui_push_frame(AlprPatrolWindow *w, const char *camera, const uint8_t *
 	int64_t now = alpr_monotonic_us();
 	struct frame_slot *slot = NULL;
 	struct push *p;
+	int step;
 
 	if (!camera || !gray || width <= 0 || height <= 0 || stride < width) {
 		return;
@@ -1178,16 +1199,35 @@ void alpr_ui_push_frame(AlprPatrolWindow *w, const char *camera, const uint8_t *
 
 	p = push_new(w, PUSH_FRAME);
 	alpr_strlcpy(p->camera, camera, sizeof(p->camera));
-	p->width = width;
-	p->height = height;
-	p->gray = g_malloc((size_t)width * (size_t)height);
-	for (int y = 0; y < height; y++) {
-		memcpy(p->gray + (size_t)y * (size_t)width, gray + (size_t)y * (size_t)stride,
-		       (size_t)width);
+	/* Shrink by a whole step, averaging step x step blocks (a 720p frame: 640 x 360). */
+	step = (width + ALPR_UI_TILE_WIDTH_MAX - 1) / ALPR_UI_TILE_WIDTH_MAX;
+	p->width = width / step;
+	p->height = height / step;
+	p->gray = g_malloc((size_t)p->width * (size_t)p->height);
+	for (int y = 0; y < p->height; y++) {
+		uint8_t *dst = p->gray + (size_t)y * (size_t)p->width;
+
+		if (step == 1) {
+			memcpy(dst, gray + (size_t)y * (size_t)stride, (size_t)width);
+			continue;
+		}
+		for (int x = 0; x < p->width; x++) {
+			unsigned sum = 0;
+
+			for (int dy = 0; dy < step; dy++) {
+				const uint8_t *src =
+					gray + (size_t)(y * step + dy) * (size_t)stride + x * step;
+				for (int dx = 0; dx < step; dx++) {
+					sum += src[dx];
+				}
+			}
+			dst[x] = (uint8_t)(sum / (unsigned)(step * step));
+		}
 	}
 	p->nboxes = MIN(nboxes, (size_t)ALPR_UI_BOXES_MAX);
-	if (p->nboxes) {
-		memcpy(p->boxes, boxes, p->nboxes * sizeof(*boxes));
+	for (size_t i = 0; i < p->nboxes; i++) {
+		p->boxes[i] = (struct store_box){boxes[i].x / step, boxes[i].y / step,
+						 boxes[i].w / step, boxes[i].h / step};
 	}
 	push_post(p);
 }

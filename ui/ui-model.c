@@ -459,3 +459,30 @@ int64_t alpr_ui_end_of_shift(int64_t signed_in_at, int64_t shift_us, int64_t now
 
 	return ALPR_MAX(end, now + ALPR_USEC_PER_HOUR);
 }
+
+/* ---- the PIN guard --------------------------------------------------------------------- */
+
+void alpr_ui_pin_guard_init(struct alpr_ui_pin_guard *g)
+{
+	memset(g, 0, sizeof(*g));
+}
+
+int64_t alpr_ui_pin_guard_wait_us(const struct alpr_ui_pin_guard *g, int64_t now)
+{
+	return g->locked_until > now ? g->locked_until - now : 0;
+}
+
+bool alpr_ui_pin_guard_record(struct alpr_ui_pin_guard *g, bool ok, int64_t now)
+{
+	if (ok) {
+		g->failures = 0;
+		return false;
+	}
+	if (++g->failures < ALPR_UI_PIN_TRIES_MAX) {
+		return false;
+	}
+	g->failures = 0;
+	g->locked_until = now + ALPR_UI_PIN_LOCKOUT_US;
+	g->lockouts++;
+	return true;
+}

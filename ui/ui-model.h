@@ -158,3 +158,23 @@ void alpr_ui_phonetic(const char *plate, char *buf, size_t bufsz);
 /* Default expiry of an officer's entry: the end of the shift (@signed_in_at + @shift_us),
  * but at least an hour from @now. */
 int64_t alpr_ui_end_of_shift(int64_t signed_in_at, int64_t shift_us, int64_t now);
+
+/* ---- the PIN guard --------------------------------------------------------------------- */
+
+/* Wrong PINs in a row before sign-in locks, and for how long. Counted per unit, not per
+ * officer id: someone guessing would just change the id. */
+#define ALPR_UI_PIN_TRIES_MAX  5
+#define ALPR_UI_PIN_LOCKOUT_US (60 * ALPR_USEC_PER_SEC)
+
+struct alpr_ui_pin_guard {
+	unsigned failures;    /* wrong PINs since the last success or lockout */
+	int64_t locked_until; /* monotonic us; 0: not locked */
+	uint64_t lockouts;    /* since start (for the log and tests) */
+};
+
+void alpr_ui_pin_guard_init(struct alpr_ui_pin_guard *g);
+/* Microseconds left of a lockout at monotonic time @now, or 0 when a PIN may be tried. */
+int64_t alpr_ui_pin_guard_wait_us(const struct alpr_ui_pin_guard *g, int64_t now);
+/* Records a checked PIN at @now: a success clears the count; the ALPR_UI_PIN_TRIES_MAX-th
+ * failure in a row locks for ALPR_UI_PIN_LOCKOUT_US (and returns true). */
+bool alpr_ui_pin_guard_record(struct alpr_ui_pin_guard *g, bool ok, int64_t now);

@@ -37,6 +37,8 @@ const char *alpr_camera_tile_get_camera(AlprCameraTile *tile);
 void alpr_camera_tile_set_frame(AlprCameraTile *tile, GdkTexture *frame,
 				const struct store_box *boxes, size_t nboxes);
 void alpr_camera_tile_set_status(AlprCameraTile *tile, bool ok, const char *message);
+/* Frames shown since the tile was made, and the plate boxes on the one shown now (tests). */
+guint alpr_camera_tile_get_frames(AlprCameraTile *tile, size_t *boxes_now);
 
 /* ---- theme, sound, images -------------------------------------------------------------- */
 
@@ -47,13 +49,18 @@ char *alpr_ui_plate_markup(const char *aligned, const bool *differs, size_t len,
 
 struct alpr_ui_sound;
 /* A player for the alert at @path through @sink (NULL: $ALPR_UI_AUDIO_SINK or
- * autoaudiosink). Never NULL; a failure is logged and play does nothing. */
+ * autoaudiosink). Never NULL. A sink that cannot open (no sound card) is replaced, once,
+ * by fakesink with one warning; any other failure is logged and play does nothing. Main
+ * thread (its bus watch runs in the default main context). */
 struct alpr_ui_sound *alpr_ui_sound_new(const char *path, const char *sink);
 void alpr_ui_sound_free(struct alpr_ui_sound *s);
 /* Starts the alert from the beginning. FALSE when the pipeline could not be built. */
 gboolean alpr_ui_sound_play(struct alpr_ui_sound *s);
 /* TRUE when the pipeline was built (for tests and the status bar). */
 gboolean alpr_ui_sound_ready(struct alpr_ui_sound *s);
+/* The sink factory in use ("autoaudiosink", or "fakesink" after a fallback: no device), or
+ * NULL when there is no pipeline. Static until the next play. */
+const char *alpr_ui_sound_sink(struct alpr_ui_sound *s);
 
 /* A texture from an encoded crop (PNG/JPEG), or NULL. */
 GdkTexture *alpr_ui_texture_from_crop(const uint8_t *crop, size_t len);
