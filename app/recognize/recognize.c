@@ -502,6 +502,13 @@ static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int ma
 	return n;
 }
 
+/* A character the locator missed (touching a graphic, a sticker or the frame, or broken)
+ * is looked for where the row's rhythm says one should be: in a gap between pieces that is
+ * wide enough for one or more, and one pitch beyond each end. Such a guess is kept only when
+ * the classifier is sure it is a character: the gap between character groups holds a space,
+ * a dash or a logo, and past the ends are the frame and the bolts, all "not a character". */
+#define GUESS_MIN_P 0.6f
+
 /* Reads a row character by character: each piece is cut out and classified; pieces that
  * are not characters are left out. Returns the number of positions written to @pos (more
  * than RECOGNIZE_MAX_CHARS: too many to be a plate). */
@@ -513,11 +520,61 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	if (np > RECOGNIZE_MAX_CHARS) {
 		return np;
 	}
+	/* the row's pitch and character width: medians over the pieces */
+	float pitch = 0, cw = 0, tmp[RECOGNIZE_MAX_CHARS];
+	if (np >= 3) {
+		for (int k = 0; k + 1 < np; k++) {
+			tmp[k] = 0.5f * (x0[k + 1] + x1[k + 1] - x0[k] - x1[k]);
+		}
+		qsort(tmp, (size_t)np - 1, sizeof(float), cmp_float_asc);
+		pitch = tmp[(np - 1) / 2];
+		for (int k = 0; k < np; k++) {
+			tmp[k] = x1[k] - x0[k];
+		}
+		qsort(tmp, (size_t)np, sizeof(float), cmp_float_asc);
+		cw = tmp[np / 2];
+	}
+	bool guesses = np >= 3 && pitch > 0.3f * reg->char_h && pitch < 1.2f * reg->char_h;
 	int n = 0;
-	for (int k = 0; k < np; k++) {
-		cut_patch(r, g, w, h, stride, reg, x0[k], x1[k]);
-		if (classify_position(r, &pos[n])) {
-			n++;
+	for (int k = -1; k < np; k++) {
+		if (k >= 0) {
+			if (n >= RECOGNIZE_MAX_CHARS) {
+				return n + 1;
+			}
+			cut_patch(r, g, w, h, stride, reg, x0[k], x1[k]);
+			if (classify_position(r, &pos[n])) {
+				n++;
+			}
+		}
+		if (!guesses) {
+			continue;
+		}
+		/* guesses after piece k (k = -1: before the first piece; k = np - 1: after the
+		 * last): centres between this piece's and the next's, or one pitch out */
+		float ca = k >= 0 ? 0.5f * (x0[k] + x1[k]) : 0.5f * (x0[0] + x1[0]) - 2 * pitch;
+		float cb = k + 1 < np ? 0.5f * (x0[k + 1] + x1[k + 1])
+				      : 0.5f * (x0[np - 1] + x1[np - 1]) + 2 * pitch;
+		int missing = (int)lrintf((cb - ca) / pitch) - 1;
+		if (k < 0 || k == np - 1) {
+			missing = 1;
+			ca = k < 0 ? ca : ca;
+		}
+		if (missing < 1 || missing > 2) {
+			continue;
+		}
+		for (int j = 1; j <= missing; j++) {
+			float c = k < 0         ? ca + pitch
+				  : k == np - 1 ? ca + pitch
+						: ca + j * (cb - ca) / (missing + 1);
+			if (c - 0.5f * cw < 0 || c + 0.5f * cw > (float)w ||
+			    n >= RECOGNIZE_MAX_CHARS) {
+				continue;
+			}
+			cut_patch(r, g, w, h, stride, reg, c - 0.5f * cw, c + 0.5f * cw);
+			struct rec_position p;
+			if (classify_position(r, &p) && p.p[0] >= GUESS_MIN_P) {
+				pos[n++] = p;
+			}
 		}
 	}
 	return n;
