@@ -683,9 +683,25 @@ out:
 	return r;
 }
 
+static int store_source(void *source, int64_t from_us, int64_t to_us, search_each_fn each,
+			void *userdata)
+{
+	return store_foreach_in_window(source, from_us, to_us, each, userdata);
+}
+
 int search_run(struct store *s, struct audit *a, const struct policy *p,
 	       const struct search_query *q, search_result_fn fn, void *userdata,
 	       struct search_result *res)
+{
+	if (!s) {
+		return -EINVAL;
+	}
+	return search_run_source(store_source, s, a, p, q, fn, userdata, res);
+}
+
+int search_run_source(search_source_fn source_fn, void *source, struct audit *a,
+		      const struct policy *p, const struct search_query *q, search_result_fn fn,
+		      void *userdata, struct search_result *res)
 {
 	struct search_result dummy;
 	struct run_ctx c = {.q = q};
@@ -695,7 +711,7 @@ int search_run(struct store *s, struct audit *a, const struct policy *p,
 	enum search_role role = SEARCH_ROLE_COUNT;
 	int r;
 
-	if (!s || !a || !p || !q) {
+	if (!source_fn || !a || !p || !q) {
 		return -EINVAL;
 	}
 	res = res ? res : &dummy;
@@ -717,8 +733,8 @@ int search_run(struct store *s, struct audit *a, const struct policy *p,
 	}
 	c.role = role;
 	c.unit_len = q->unit ? strlen(q->unit) : 0;
-	r = store_foreach_in_window(s, q->has_from ? q->from_us : INT64_MIN,
-				    q->has_to ? q->to_us : INT64_MAX, collect, &c);
+	r = source_fn(source, q->has_from ? q->from_us : INT64_MIN,
+		      q->has_to ? q->to_us : INT64_MAX, collect, &c);
 	if (r < 0) {
 		goto out;
 	}
