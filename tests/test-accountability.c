@@ -10,6 +10,8 @@
  * tools; ALPR_UNIT_DRIVE, the demo generator's 10-second drive (PNG folders).
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -27,7 +29,11 @@
 #include "hotlist.h"
 #include "report.h"
 #include "search.h"
+#include "sharing.h"
+#include "station.h"
 #include "store.h"
+#include "sync-private.h"
+#include "sync.h"
 #include "unit-audit.h"
 #include "unit.h"
 
@@ -862,10 +868,521 @@ static void test_unit_run(void)
 	policy_destroy(def);
 }
 
+/* ---- the station: every search audited, over real TLS on 127.0.0.1 --------------------- */
+
+static pid_t station_pid;
+
+static void kill_station(void)
+{
+	if (station_pid > 0) {
+		kill(station_pid, SIGTERM);
+		waitpid(station_pid, NULL, 0);
+		station_pid = 0;
+	}
+}
+
+/* `alpr-station serve --port 0` on @dir (as tests/test-sync.c starts it); its URL in @url. */
+static void station_serve(const char *dir, char *url, size_t urlsz)
+{
+	const char *bin = env_or_fail("ALPR_STATION_BIN");
+	char ready[PATH_MAX], log[PATH_MAX];
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	snprintf(log, sizeof(log), "%s/station.log", dir);
+	char *argv[] = {(char *)bin, "serve",        "--dir", (char *)dir, "--port",
+			"0",         "--ready-file", ready,   NULL};
+	char devnull_out[PATH_MAX];
+	snprintf(devnull_out, sizeof(devnull_out), "%s/station.out", dir);
+	station_pid = spawn(argv, NULL, devnull_out, log);
+	atexit(kill_station);
+	for (int i = 0; i < 3000; i++) {
+		char *text = NULL;
+		size_t len;
+		int64_t p;
+		if (alpr_read_file(ready, 64, &text, &len) == 0) {
+			CHECK_OK(alpr_parse_int64(text, strcspn(text, "\n"), 1, 65535, &p));
+			free(text);
+			snprintf(url, urlsz, "https://127.0.0.1:%u", (unsigned)p);
+			return;
+		}
+		CHECK_MSG(waitpid(station_pid, NULL, WNOHANG) == 0, "alpr-station exited; see %s",
+			  log);
+		sleep_ms(10);
+	}
+	check_fail(__FILE__, __LINE__, "alpr-station did not start in 30 s");
+}
+
+/* One request with the credentials in @creds; the status, the answer in *body. */
+static long request(const char *url, const char *path, const char *creds, const char *method,
+		    const char *body, char **answer)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX], full[256];
+	struct sync_http h;
+	snprintf(cert, sizeof(cert), "%s/cert.pem", creds);
+	snprintf(key, sizeof(key), "%s/key.pem", creds);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", creds);
+	snprintf(full, sizeof(full), "%s%s", url, path);
+	struct sync_tls tls = {cert, key, ca};
+	struct sync_http_request req = {.method = method,
+					.url = full,
+					.tls = &tls,
+					.content_type = "application/json",
+					.body = body,
+					.body_len = body ? strlen(body) : 0,
+					.connect_timeout_ms = 5000,
+					.stall_timeout_ms = 20000};
+	CHECK_OK(sync_http_do(&req, &h));
+	*answer = h.body ? strdup(h.body) : strdup("");
+	long status = h.status;
+	sync_http_finish(&h);
+	return status;
+}
+
+static void test_station_search(void)
+{
+	const char *bin = env_or_fail("ALPR_STATION_BIN");
+	char station[PATH_MAX], unitc[PATH_MAX], det[PATH_MAX], admin[PATH_MAX], bad[PATH_MAX];
+	char url[64], store[PATH_MAX], state[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	char *o, *e;
+	snprintf(station, sizeof(station), "%s", check_path("station"));
+	snprintf(unitc, sizeof(unitc), "%s", check_path("car7"));
+	snprintf(det, sizeof(det), "%s", check_path("det"));
+	snprintf(admin, sizeof(admin), "%s", check_path("admin"));
+	snprintf(bad, sizeof(bad), "%s", check_path("bad"));
+	snprintf(store, sizeof(store), "%s", check_path("store"));
+	snprintf(state, sizeof(state), "%s", check_path("sync-state"));
+
+	/* Enrolments through the tool, each audited; a refused one too. */
+	char *init[] = {(char *)bin, "init", "--dir", station, NULL};
+	CHECK_INT_EQ(run(init, &o, &e), 0);
+	free(o);
+	free(e);
+	char *en_unit[] = {(char *)bin, "enroll", "car7",       "--dir",    station,
+			   "--out",     unitc,    "--operator", "sgt.ruiz", NULL};
+	char *en_det[] = {(char *)bin, "enroll", "--investigator", "det.ortiz", "--dir", station,
+			  "--out",     det,      "--operator",     "sgt.ruiz",  NULL};
+	char *en_adm[] = {(char *)bin, "enroll", "--admin",    "admin",    "--dir", station,
+			  "--out",     admin,    "--operator", "sgt.ruiz", NULL};
+	char *en_bad[] = {(char *)bin, "enroll", "car 8;",     "--dir",    station,
+			  "--out",     bad,      "--operator", "sgt.ruiz", NULL};
+	char *const *ok_enrolls[] = {en_unit, en_det, en_adm};
+	for (size_t i = 0; i < 3; i++) {
+		CHECK_MSG(run(ok_enrolls[i], &o, &e) == 0, "enroll: %s", e);
+		free(o);
+		free(e);
+	}
+	CHECK_INT_EQ(run(en_bad, &o, &e), 1);
+	CHECK_STR_CONTAINS(e, "alpr-station: enroll: car 8;: ");
+	CHECK_MSG(strchr(e, '\n') && strchr(e, '\n')[1] == '\0', "not one line: %s", e);
+	free(o);
+	free(e);
+
+	station_serve(station, url, sizeof(url));
+
+	/* A unit uploads reads: one of them the plate the investigator looks for. */
+	struct policy *p;
+	char err[512];
+	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
+	struct store_options so = {.unit_id = "car7", .policy = p, .map_size = 64u << 20};
+	struct store *s;
+	CHECK_OK(store_open(store, &so, &s));
+	const char *plates[] = {"5SOW750", "ABC1234", "XYZ9876"};
+	char want[STORE_ID_MAX + 1] = "";
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(plates); i++) {
+		struct store_read r = {0};
+		r.captured_at = alpr_clock_now(NULL) - (int64_t)(3 - i) * ALPR_USEC_PER_MIN;
+		alpr_strlcpy(r.camera, "front", sizeof(r.camera));
+		alpr_strlcpy(r.plate, plates[i], sizeof(r.plate));
+		r.confidence = 0.9f;
+		r.gps.mode = STORE_FIX_NONE;
+		struct store_put_result pr;
+		CHECK_OK(store_put_read(s, &r, NULL, &pr));
+		if (i == 1) {
+			alpr_strlcpy(want, pr.id, sizeof(want));
+		}
+	}
+	snprintf(cert, sizeof(cert), "%s/cert.pem", unitc);
+	snprintf(key, sizeof(key), "%s/key.pem", unitc);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", unitc);
+	struct sync_client_options sco = {.station_url = url,
+					  .cert_path = cert,
+					  .key_path = key,
+					  .ca_path = ca,
+					  .state_dir = state,
+					  .store = s};
+	struct sync_client *c;
+	CHECK_OK(sync_client_create(&sco, &c));
+	struct sync_round_result rr;
+	CHECK_OK(sync_client_run_once(c, &rr));
+	CHECK_INT_EQ(rr.uploaded, 3);
+	sync_client_destroy(c);
+	store_close(s);
+
+	/* An allowed search: the read, and nothing else. */
+	const char *allowed = "{\"purpose\": \"stolen_vehicle\", \"case_number\": \"2026-000123\", "
+			      "\"justification\": \"Plate reported stolen from a lot on Main St\", "
+			      "\"plate\": \"ABC1234\"}";
+	char *answer;
+	CHECK_INT_EQ(request(url, "/v1/search", det, "POST", allowed, &answer), 200);
+	json_t *ans = json_loads(answer, 0, NULL);
+	CHECK_MSG(ans, "answer: %s", answer);
+	CHECK_INT_EQ(json_integer_value(json_object_get(ans, "count")), 1);
+	json_t *rd = json_array_get(json_object_get(ans, "reads"), 0);
+	CHECK_STR_EQ(json_string_value(json_object_get(rd, "id")), want);
+	json_decref(ans);
+	free(answer);
+
+	/* Every refusal: refused, one line naming the field, and audited. */
+	const struct {
+		const char *creds, *body, *answer;
+		long status;
+	} refused[] = {
+		{det, "{\"case_number\": \"2026-000123\", \"plate\": \"ABC1234\"}",
+		 "refused: purpose", 403},
+		{det,
+		 "{\"purpose\": \"civil_immigration_enforcement\", \"case_number\": "
+		 "\"2026-000123\", \"plate\": \"ABC1234\"}",
+		 "refused: purpose: civil_immigration_enforcement is prohibited", 403},
+		{det,
+		 "{\"purpose\": \"stolen_vehicle\", \"case_number\": \"42\", \"plate\": "
+		 "\"ABC1234\"}",
+		 "refused: case number", 403},
+		{unitc,
+		 "{\"purpose\": \"stolen_vehicle\", \"case_number\": \"2026-000123\", \"plate\": "
+		 "\"ABC1234\"}",
+		 "refused: role", 403},
+		{admin,
+		 "{\"purpose\": \"stolen_vehicle\", \"case_number\": \"2026-000123\", \"plate\": "
+		 "\"ABC1234\"}",
+		 "refused: role", 403},
+		{det, "{\"purpose\": \"stolen_vehicle\", \"plate\": \"ABC1234\", \"radius\": 5}",
+		 "radius: not a search field", 400},
+		{det, "{\"purpose\": \"stolen_vehicle\", \"from\": \"yesterday\"}",
+		 "from: not an ISO 8601", 400},
+		{det, "{\"purpose\": ", "body: line 1", 400},
+		{det, "[\"ABC1234\"]", "body: not a JSON object", 400},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(refused); i++) {
+		long st = request(url, "/v1/search", refused[i].creds, "POST", refused[i].body,
+				  &answer);
+		CHECK_MSG(st == refused[i].status, "refusal %zu: %ld %s", i, st, answer);
+		CHECK_STR_CONTAINS(answer, refused[i].answer);
+		CHECK(!strchr(answer, '\n') || strchr(answer, '\n')[1] == '\0');
+		free(answer);
+	}
+	/* A publish that does not verify: refused and audited. */
+	CHECK(request(url, "/v1/hotlists", admin, "POST", "not a delta", &answer) >= 400);
+	free(answer);
+	kill_station();
+
+	/* The station's log: every search, enrolment and publish; alpr-audit verifies it. */
+	char log[PATH_MAX];
+	snprintf(log, sizeof(log), "%s/audit", station);
+	struct audit *a;
+	struct audit_open_opts ro = {.read_only = true};
+	CHECK_OK(audit_open(log, &ro, &a));
+	struct recs *rs = read_log(a, 1);
+	audit_close(a);
+	CHECK_INT_EQ(count_action(rs, SEARCH_ACTION_SEARCH, AUDIT_ALLOWED), 1);
+	CHECK_INT_EQ(count_action(rs, SEARCH_ACTION_SEARCH, AUDIT_DENIED),
+		     ALPR_ARRAY_SIZE(refused));
+	const struct rec *sr = NULL;
+	for (size_t i = 0; i < rs->n; i++) {
+		if (strcmp(rs->r[i].action, SEARCH_ACTION_SEARCH) == 0 &&
+		    rs->r[i].outcome == AUDIT_ALLOWED) {
+			sr = &rs->r[i];
+		}
+	}
+	CHECK(sr);
+	CHECK_STR_EQ(sr->user, "det.ortiz");
+	CHECK_STR_EQ(sr->role, "investigator");
+	CHECK_STR_EQ(sr->params, allowed); /* verbatim */
+	CHECK_INT_EQ(sr->count, 1);
+	for (size_t i = 0; i < rs->n; i++) {
+		if (strcmp(rs->r[i].action, SEARCH_ACTION_SEARCH) == 0 &&
+		    rs->r[i].outcome == AUDIT_DENIED) {
+			CHECK(rs->r[i].reason[0]);
+		}
+	}
+	CHECK_INT_EQ(count_action(rs, STATION_AUDIT_ENROLL, AUDIT_ALLOWED), 3);
+	CHECK_INT_EQ(count_action(rs, STATION_AUDIT_ENROLL, AUDIT_DENIED), 1);
+	CHECK_STR_EQ(last_action(rs, STATION_AUDIT_ENROLL)->user, "sgt.ruiz");
+	CHECK_INT_EQ(count_action(rs, STATION_AUDIT_PUBLISH, AUDIT_DENIED), 1);
+	CHECK_INT_EQ(count_action(rs, STATION_AUDIT_POLICY_LOAD, AUDIT_ALLOWED), 1);
+	free(rs);
+	char *verify[] = {(char *)env_or_fail("ALPR_AUDIT_BIN"), "--db", log, "verify", NULL};
+	CHECK_MSG(run(verify, &o, &e) == 0, "alpr-audit verify: %s%s", o, e);
+	free(o);
+	free(e);
+	policy_destroy(p);
+}
+
+/* ---- alpr-share: disclosures from the command line -------------------------------------- */
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static void write_spec(const char *path, const char *type, const char *purposes,
+		       const char *rcpt_pub, const char *extra)
+{
+	char text[2048], issued[32], expires[32];
+	alpr_time_format(alpr_clock_now(NULL) - ALPR_USEC_PER_DAY, issued, sizeof(issued));
+	alpr_time_format(alpr_clock_now(NULL) + 30 * ALPR_USEC_PER_DAY, expires, sizeof(expires));
+	snprintf(text, sizeof(text),
+		 "{\"id\": \"AG-2026-001\", \"recipient\": \"Sacramento County Sheriff\", "
+		 "\"recipient_type\": \"%s\", \"recipient_key\": \"%s\", \"purposes\": [%s], "
+		 "\"data_classes\": [\"hit\"], \"issued\": \"%s\", \"expires\": \"%s\"%s}",
+		 type, rcpt_pub, purposes, issued, expires, extra);
+	check_write_file(path, text);
+}
+
+static void test_share_cli(void)
+{
+	const char *bin = env_or_fail("ALPR_SHARE_BIN");
+	char agency[PATH_MAX], agency_pub[PATH_MAX], rcpt[PATH_MAX], rcpt_pub[PATH_MAX];
+	char spec[PATH_MAX], ag[PATH_MAX], agfed[PATH_MAX], store[PATH_MAX], audit[PATH_MAX];
+	char out[PATH_MAX], ids[PATH_MAX];
+	char *o, *e;
+	snprintf(agency, sizeof(agency), "%s", check_path("agency.pem"));
+	snprintf(agency_pub, sizeof(agency_pub), "%s", check_path("agency.pub"));
+	snprintf(rcpt, sizeof(rcpt), "%s", check_path("rcpt.pem"));
+	snprintf(rcpt_pub, sizeof(rcpt_pub), "%s", check_path("rcpt.pub"));
+	snprintf(spec, sizeof(spec), "%s", check_path("spec.json"));
+	snprintf(ag, sizeof(ag), "%s", check_path("agreement.json"));
+	snprintf(agfed, sizeof(agfed), "%s", check_path("agreement-fed.json"));
+	snprintf(store, sizeof(store), "%s", check_path("store"));
+	snprintf(audit, sizeof(audit), "%s", check_path("audit"));
+	snprintf(out, sizeof(out), "%s", check_path("disclosure.bin"));
+	snprintf(ids, sizeof(ids), "%s", check_path("ids.txt"));
+
+	char *kg1[] = {(char *)bin, "keygen", "ed25519",  "--priv",
+		       agency,      "--pub",  agency_pub, NULL};
+	char *kg2[] = {(char *)bin, "keygen", "x25519", "--priv", rcpt, "--pub", rcpt_pub, NULL};
+	char *kg3[] = {(char *)bin,
+		       "keygen",
+		       "rsa",
+		       "--priv",
+		       (char *)check_path("x.pem"),
+		       "--pub",
+		       (char *)check_path("x.pub"),
+		       NULL};
+	CHECK_INT_EQ(run(kg1, &o, &e), 0);
+	free(o);
+	free(e);
+	CHECK_INT_EQ(run(kg2, &o, &e), 0);
+	free(o);
+	free(e);
+	CHECK_INT_EQ(run(kg3, &o, &e), 1);
+	CHECK_STR_CONTAINS(e, "alpr-share: keygen rsa: ");
+	free(o);
+	free(e);
+
+	/* Hostile specs: one line naming the file and the field, exit 1, nothing written. */
+	char badkey[PATH_MAX + 16];
+	snprintf(badkey, sizeof(badkey), "%s.missing", rcpt_pub);
+	const struct {
+		const char *type, *purposes, *key, *extra, *policy, *error;
+	} bad[] = {
+		{"state", "\"stolen_vehicle\"", rcpt_pub, ", \"color\": 1", "default",
+		 "color: not a field of an agreement"},
+		{"federal", "\"stolen_vehicle\"", rcpt_pub, "", "california",
+		 "recipient_type: profile california forbids disclosure to federal agencies"},
+		{"galactic", "\"stolen_vehicle\"", rcpt_pub, "", "default",
+		 "recipient_type: local, state, out_of_state or federal"},
+		{"state", "\"civil_immigration_enforcement\"", rcpt_pub, "", "default",
+		 "purposes[0]: not an allowed purpose of profile default"},
+		{"state", "\"stolen_vehicle\", 7", rcpt_pub, "", "default",
+		 "purposes[1]: not an allowed purpose"},
+		{"state", "", rcpt_pub, "", "default", "purposes: a list of 1 to"},
+		{"state", "\"stolen_vehicle\"", badkey, "", "default", "recipient_key: "},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(bad); i++) {
+		write_spec(spec, bad[i].type, bad[i].purposes, bad[i].key, bad[i].extra);
+		char *argv[] = {
+			(char *)bin, "agreement", "--spec", spec,       "--agency-key",
+			agency,      "--out",     ag,       "--policy", (char *)bad[i].policy,
+			NULL};
+		CHECK_MSG(run(argv, &o, &e) == 1, "spec %zu: %s", i, e);
+		CHECK_MSG(strstr(e, bad[i].error) && strncmp(e, "alpr-share: ", 12) == 0 &&
+				  strstr(e, "spec.json: "),
+			  "spec %zu: %s", i, e);
+		CHECK_MSG(strchr(e, '\n')[1] == '\0', "spec %zu: not one line: %s", i, e);
+		CHECK(!exists(ag));
+		free(o);
+		free(e);
+	}
+	check_write_file(spec, "{\"id\": \"AG-1\",\n \"recipient\": }");
+	char *syn[] = {(char *)bin, "agreement", "--spec", spec, "--agency-key",
+		       agency,      "--out",     ag,       NULL};
+	CHECK_INT_EQ(run(syn, &o, &e), 1);
+	CHECK_STR_CONTAINS(e, "spec.json: line 2: ");
+	CHECK(!exists(ag));
+	free(o);
+	free(e);
+
+	/* Two agreements: a state agency's for hits, a federal one (allowed by the default
+	 * profile, forbidden by California's). */
+	write_spec(spec, "state", "\"stolen_vehicle\"", rcpt_pub, "");
+	CHECK_MSG(run(syn, &o, &e) == 0, "agreement: %s", e);
+	free(o);
+	free(e);
+	write_spec(spec, "federal", "\"stolen_vehicle\"", rcpt_pub, "");
+	char *fed[] = {(char *)bin, "agreement", "--spec", spec, "--agency-key",
+		       agency,      "--out",     agfed,    NULL};
+	CHECK_MSG(run(fed, &o, &e) == 0, "agreement: %s", e);
+	free(o);
+	free(e);
+
+	/* A store with a hit and a non-hit read, and its log. */
+	struct policy *p;
+	char err[256];
+	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
+	struct audit *a;
+	struct audit_open_opts ao = {.device_id = "car7"};
+	CHECK_OK(audit_open(audit, &ao, &a));
+	struct store_options so = {.unit_id = "car7", .policy = p, .map_size = 64u << 20};
+	struct store *s;
+	CHECK_OK(store_open(store, &so, &s));
+	char hit_id[STORE_ID_MAX + 1], read_id[STORE_ID_MAX + 1];
+	for (int i = 0; i < 2; i++) {
+		struct store_read r = {0};
+		r.captured_at = alpr_clock_now(NULL) - ALPR_USEC_PER_HOUR;
+		alpr_strlcpy(r.camera, "front", sizeof(r.camera));
+		alpr_strlcpy(r.plate, i ? "ABC1234" : "5SOW750", sizeof(r.plate));
+		r.confidence = 0.9f;
+		r.gps.mode = STORE_FIX_NONE;
+		struct store_hit h = {0};
+		alpr_strlcpy(h.list, "state", sizeof(h.list));
+		alpr_strlcpy(h.plate, "5SOW750", sizeof(h.plate));
+		alpr_strlcpy(h.state, "CA", sizeof(h.state));
+		struct store_put_result pr;
+		CHECK_OK(store_put_read(s, &r, i ? NULL : &h, &pr));
+		alpr_strlcpy(i ? read_id : hit_id, pr.id, STORE_ID_MAX + 1);
+	}
+	store_close(s);
+	audit_close(a);
+
+	/* One disclosure: encrypted to the recipient, audited. */
+	char *ok[] = {(char *)bin,
+		      "disclose",
+		      "--store",
+		      store,
+		      "--audit",
+		      audit,
+		      "--agreement",
+		      ag,
+		      "--agency-pub",
+		      agency_pub,
+		      "--user",
+		      "det.ortiz",
+		      "--role",
+		      "investigator",
+		      "--purpose",
+		      "stolen_vehicle",
+		      "--case",
+		      "2026-000123",
+		      "--id",
+		      hit_id,
+		      "--out",
+		      out,
+		      NULL};
+	CHECK_MSG(run(ok, &o, &e) == 0, "disclose: %s", e);
+	free(o);
+	free(e);
+	char *open_[] = {(char *)bin, "open", "--in", out, "--key", rcpt, NULL};
+	CHECK_INT_EQ(run(open_, &o, &e), 0);
+	CHECK_STR_CONTAINS(o, "\"plate\": \"5SOW750\"");
+	CHECK_STR_CONTAINS(o, "\"case_number\": \"2026-000123\"");
+	free(o);
+	free(e);
+	unlink(out);
+
+	/* Every refusal: exit 3, one line, audited, nothing written. */
+	char tampered[PATH_MAX];
+	snprintf(tampered, sizeof(tampered), "%s", check_path("tampered.json"));
+	char *agtext = slurp(ag);
+	char *at = strstr(agtext, "Sacramento");
+	CHECK(at);
+	memcpy(at, "Sacramentx", 10);
+	check_write_file(tampered, agtext);
+	free(agtext);
+	check_write_file(ids, "car7-000000000001\n\ncar7-1\"; rm -rf /\n");
+	const struct {
+		const char *agreement, *role, *purpose, *case_number, *id, *ids_file, *policy,
+			*error;
+	} refusals[] = {
+		{ag, "investigator", "stolen_vehicle", "2026-000123", read_id, NULL, "default",
+		 "refused: reads: agreement AG-2026-001 does not cover non-hit read data"},
+		{ag, "officer", "stolen_vehicle", "2026-000123", hit_id, NULL, "default",
+		 "refused: role: only an investigator"},
+		{ag, "investigator", "personal_use", "2026-000123", hit_id, NULL, "default",
+		 "refused: purpose: personal_use is not an allowed purpose"},
+		{ag, "investigator", "stolen_vehicle", "123", hit_id, NULL, "default",
+		 "refused: case number"},
+		{agfed, "investigator", "stolen_vehicle", "2026-000123", hit_id, NULL, "california",
+		 "refused: recipient: profile california forbids disclosure to federal"},
+		{tampered, "investigator", "stolen_vehicle", "2026-000123", hit_id, NULL, "default",
+		 "refused: agreement: "},
+		{ag, "investigator", "stolen_vehicle", "2026-000123", NULL, ids, "default",
+		 "refused: ids: "},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(refusals); i++) {
+		char *argv[32];
+		int n = 0;
+		const char *fixed[] = {bin,
+				       "disclose",
+				       "--store",
+				       store,
+				       "--audit",
+				       audit,
+				       "--agreement",
+				       refusals[i].agreement,
+				       "--agency-pub",
+				       agency_pub,
+				       "--user",
+				       "det.ortiz",
+				       "--role",
+				       refusals[i].role,
+				       "--purpose",
+				       refusals[i].purpose,
+				       "--case",
+				       refusals[i].case_number,
+				       "--out",
+				       out,
+				       "--policy",
+				       refusals[i].policy};
+		for (size_t k = 0; k < ALPR_ARRAY_SIZE(fixed); k++) {
+			argv[n++] = (char *)fixed[k];
+		}
+		argv[n++] = refusals[i].id ? "--id" : "--ids";
+		argv[n++] = (char *)(refusals[i].id ? refusals[i].id : refusals[i].ids_file);
+		argv[n] = NULL;
+		CHECK_MSG(run(argv, &o, &e) == 3, "refusal %zu: %s", i, e);
+		CHECK_MSG(strstr(e, refusals[i].error), "refusal %zu: %s", i, e);
+		CHECK_MSG(strchr(e, '\n')[1] == '\0', "refusal %zu: not one line: %s", i, e);
+		CHECK(!exists(out));
+		free(o);
+		free(e);
+	}
+	CHECK_OK(audit_open(audit, &(struct audit_open_opts){.read_only = true}, &a));
+	struct recs *rs = read_log(a, 1);
+	audit_close(a);
+	CHECK_INT_EQ(count_action(rs, SHARING_ACTION_DISCLOSE, AUDIT_ALLOWED), 1);
+	CHECK_INT_EQ(count_action(rs, SHARING_ACTION_DISCLOSE, AUDIT_DENIED),
+		     ALPR_ARRAY_SIZE(refusals));
+	const struct rec *last = last_action(rs, SHARING_ACTION_DISCLOSE);
+	CHECK_STR_CONTAINS(last->reason, "ids.txt:3: not a read id");
+	CHECK(!strstr(last->params, "rm -rf"));
+	free(rs);
+	policy_destroy(p);
+}
+
 static const struct check_case cases[] = {
 	{"purge-counts", test_purge_counts}, {"refusals", test_refusals},
 	{"historical", test_historical},     {"commands", test_commands},
-	{"unit-run", test_unit_run},
+	{"unit-run", test_unit_run},         {"station-search", test_station_search},
+	{"share-cli", test_share_cli},
 };
 
 int main(int argc, char **argv)
