@@ -1033,6 +1033,18 @@ int search_historical_hits(struct store *s, struct audit *a, const struct policy
 			   const struct search_entry *e, const char *user, const char *role,
 			   search_result_fn fn, void *userdata, uint64_t *count)
 {
+	if (!s) {
+		return -EINVAL;
+	}
+	return search_historical_hits_source(store_source, s, a, p, e, user, role, fn, userdata,
+					     count);
+}
+
+int search_historical_hits_source(search_source_fn source_fn, void *source, struct audit *a,
+				  const struct policy *p, const struct search_entry *e,
+				  const char *user, const char *role, search_result_fn fn,
+				  void *userdata, uint64_t *count)
+{
 	struct hist_ctx c = {.e = e};
 	uint8_t hash[AUDIT_HASH_LEN];
 	const char **ids = NULL;
@@ -1040,7 +1052,7 @@ int search_historical_hits(struct store *s, struct audit *a, const struct policy
 	json_t *o;
 	int r;
 
-	if (!s || !a || !p || !e) {
+	if (!source_fn || !a || !p || !e) {
 		return -EINVAL;
 	}
 	if (count) {
@@ -1074,7 +1086,7 @@ int search_historical_hits(struct store *s, struct audit *a, const struct policy
 		free(params);
 		return r < 0 ? r : -ALPR_E_REFUSED;
 	}
-	r = store_foreach_in_window(s, INT64_MIN, INT64_MAX, hist_collect, &c);
+	r = source_fn(source, INT64_MIN, INT64_MAX, hist_collect, &c);
 	if (r < 0) {
 		goto out;
 	}

@@ -206,6 +206,13 @@ int search_historical_hits(struct store *s, struct audit *a, const struct policy
 			   const struct search_entry *e, const char *user, const char *role,
 			   search_result_fn fn, void *userdata, uint64_t *count);
 
+/* search_historical_hits() over another source of reads (search_run_source()): the station
+ * checks the reads it holds when a version is published. */
+int search_historical_hits_source(search_source_fn source_fn, void *source, struct audit *a,
+				  const struct policy *p, const struct search_entry *e,
+				  const char *user, const char *role, search_result_fn fn,
+				  void *userdata, uint64_t *count);
+
 /* ---- policy tightening ----------------------------------------------------------------- */
 
 /*

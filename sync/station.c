@@ -36,6 +36,9 @@
 #define STATION_BATCH_READS_MAX 1024
 /* A checkpoint file is about 400 bytes (docs/audit-format.md caps it at 4096). */
 #define STATION_CHECKPOINT_MAX 4096
+/* New entries of one published version checked against the held reads (historical hits);
+ * each check reads every held read. A bulk reload above this is not checked, and audited. */
+#define STATION_HISTORICAL_MAX 1000
 /* Purge no more often than this (it runs at the start of a write). */
 #define STATION_PURGE_EVERY_US (60 * ALPR_USEC_PER_SEC)
 /* Concurrent connections: a few hundred units per station (ARCHITECTURE.md). */
@@ -813,6 +816,108 @@ static enum MHD_Result get_delta(struct station *s, struct MHD_Connection *conn,
 	return mr;
 }
 
+static int station_source(void *source, int64_t from_us, int64_t to_us, search_each_fn each,
+			  void *userdata);
+
+struct new_entries {
+	struct hotlist_entry *e;
+	size_t n, cap;
+	uint64_t total;
+};
+
+static int collect_new(enum hotlist_change_op op, const struct hotlist_entry *old_e,
+		       const struct hotlist_entry *new_e, void *userdata)
+{
+	struct new_entries *ne = userdata;
+	/* Removals, and updates that keep the plate, match no past read they did not already. */
+	if (op == HOTLIST_CHANGE_REMOVE ||
+	    (op == HOTLIST_CHANGE_UPDATE && old_e && strcmp(old_e->plate, new_e->plate) == 0)) {
+		return 0;
+	}
+	ne->total++;
+	if (ne->n < ne->cap) {
+		ne->e[ne->n++] = *new_e;
+	}
+	return 0;
+}
+
+static int collect_all_new(const struct hotlist_entry *e, void *userdata)
+{
+	return collect_new(HOTLIST_CHANGE_ADD, NULL, e, userdata);
+}
+
+/* After a publish: the entries it added are checked against the reads the station holds
+ * (historical hits, search.h), each check and hit audited, by the publisher. At most
+ * STATION_HISTORICAL_MAX entries per list and version; a bigger version (a bulk reload) gets
+ * one denied check record saying it was not checked. Returns the number of past reads that
+ * matched. */
+static uint64_t publish_historical(struct station *s, const char *user,
+				   const struct hotlist_list_info *before, size_t nbefore)
+{
+	struct hotlist_list_info after[SYNC_LISTS_MAX];
+	uint64_t hits = 0;
+	int n = hotlist_lists(s->hotlist, after, SYNC_LISTS_MAX);
+
+	for (int i = 0; i < n; i++) {
+		uint64_t from = 0;
+		for (size_t k = 0; k < nbefore; k++) {
+			if (strcmp(before[k].name, after[i].name) == 0) {
+				from = before[k].version;
+			}
+		}
+		if (from >= after[i].version) {
+			continue;
+		}
+		struct new_entries ne = {.cap = STATION_HISTORICAL_MAX};
+		ne.e = alpr_xcalloc(ne.cap, sizeof(*ne.e));
+		int r = from ? hotlist_diff(s->hotlist, after[i].name, from, after[i].version,
+					    collect_new, &ne)
+			     : hotlist_foreach(s->hotlist, after[i].name, "", collect_all_new, &ne);
+		char obj[80], params[160], why[160] = "";
+		snprintf(obj, sizeof(obj), "%s:%llu", after[i].name,
+			 (unsigned long long)after[i].version);
+		snprintf(params, sizeof(params), "{\"from\":%llu,\"list\":\"%s\",\"to\":%llu}",
+			 (unsigned long long)from, after[i].name,
+			 (unsigned long long)after[i].version);
+		if (r < 0) {
+			snprintf(why, sizeof(why),
+				 "version: the changes from %llu are not kept (%s)",
+				 (unsigned long long)from, alpr_strerror(r));
+		} else if (ne.total > ne.cap) {
+			snprintf(why, sizeof(why),
+				 "entries: %llu new entries, over %d; not checked",
+				 (unsigned long long)ne.total, STATION_HISTORICAL_MAX);
+		}
+		if (why[0]) {
+			(void)record(
+				s->audit, s->policy,
+				&(struct station_audit_args){.user = user,
+							     .role = "administrator",
+							     .action = SEARCH_ACTION_HIST_CHECK,
+							     .params = params,
+							     .object_id = obj,
+							     .count = ne.total,
+							     .reason = why});
+		}
+		for (size_t k = 0; !why[0] && k < ne.n; k++) {
+			const struct hotlist_entry *e = &ne.e[k];
+			struct search_entry se = {.plate = e->plate,
+						  .state = e->state[0] ? e->state : "??",
+						  .category = e->category,
+						  .list = e->list,
+						  .record_id = e->source_record_id};
+			uint64_t c = 0;
+			if (search_historical_hits_source(station_source, s, s->audit, s->policy,
+							  &se, user, "administrator", NULL, NULL,
+							  &c) == 0) {
+				hits += c;
+			}
+		}
+		free(ne.e);
+	}
+	return hits;
+}
+
 static enum MHD_Result post_hotlist(struct station *s, struct MHD_Connection *conn,
 				    struct request *rq)
 {
@@ -828,7 +933,9 @@ static enum MHD_Result post_hotlist(struct station *s, struct MHD_Connection *co
 		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "incoming: %s",
 				     alpr_strerror(r));
 	}
+	struct hotlist_list_info before[SYNC_LISTS_MAX];
 	pthread_mutex_lock(&s->lock);
+	int nbefore = hotlist_lists(s->hotlist, before, SYNC_LISTS_MAX);
 	r = hotlist_delta_apply(s->hotlist, path, s->publisher_pub, &version, err, sizeof(err));
 	pthread_mutex_unlock(&s->lock);
 	unlink(path);
@@ -869,7 +976,10 @@ static enum MHD_Result post_hotlist(struct station *s, struct MHD_Connection *co
 						  .params = params,
 						  .object_id = ver,
 						  .count = 1});
-	return respond(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "version", ver));
+	uint64_t hist = publish_historical(s, rq->cn, before, nbefore < 0 ? 0 : (size_t)nbefore);
+	return respond(
+		conn, rq, MHD_HTTP_OK,
+		json_pack("{s:s, s:I}", "version", ver, "historical_hits", (json_int_t)hist));
 }
 
 /* ---- the station's audit log ----------------------------------------------------------- */
