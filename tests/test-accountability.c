@@ -942,7 +942,7 @@ static void test_station_search(void)
 	const char *bin = env_or_fail("ALPR_STATION_BIN");
 	char station[PATH_MAX], unitc[PATH_MAX], det[PATH_MAX], admin[PATH_MAX], bad[PATH_MAX];
 	char url[64], store[PATH_MAX], state[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
-	char *o, *e;
+	char *o, *e, *answer;
 	snprintf(station, sizeof(station), "%s", check_path("station"));
 	snprintf(unitc, sizeof(unitc), "%s", check_path("car7"));
 	snprintf(det, sizeof(det), "%s", check_path("det"));
@@ -1003,25 +1003,57 @@ static void test_station_search(void)
 	snprintf(cert, sizeof(cert), "%s/cert.pem", unitc);
 	snprintf(key, sizeof(key), "%s/key.pem", unitc);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", unitc);
+	/* The unit's audit log: its checkpoint goes up with the round. */
+	char ulog[PATH_MAX], upub[PATH_MAX], ucp[PATH_MAX];
+	snprintf(ulog, sizeof(ulog), "%s", check_path("unit-audit"));
+	snprintf(upub, sizeof(upub), "%s", check_path("unit-pub.pem"));
+	snprintf(ucp, sizeof(ucp), "%s", check_path("station-checkpoint.json"));
+	struct unit_audit *ua;
+	struct unit_audit_options uao = {.dir = ulog, .device_id = "car7", .policy = p};
+	CHECK_OK(unit_audit_create(&uao, &ua, err, sizeof(err)));
 	struct sync_client_options sco = {.station_url = url,
 					  .cert_path = cert,
 					  .key_path = key,
 					  .ca_path = ca,
 					  .state_dir = state,
-					  .store = s};
+					  .store = s,
+					  .audit = unit_audit_log(ua)};
 	struct sync_client *c;
 	CHECK_OK(sync_client_create(&sco, &c));
 	struct sync_round_result rr;
 	CHECK_OK(sync_client_run_once(c, &rr));
 	CHECK_INT_EQ(rr.uploaded, 3);
+	CHECK(rr.checkpoint_sent);
 	sync_client_destroy(c);
 	store_close(s);
+	CHECK_OK(audit_export_pubkey(unit_audit_log(ua), upub));
+	unit_audit_destroy(ua);
+	/* The station's copy of the checkpoint verifies the unit's log, with the unit's key. */
+	CHECK_INT_EQ(request(url, "/v1/stats", admin, "GET", NULL, &answer), 200);
+	json_t *stats = json_loads(answer, 0, NULL);
+	free(answer);
+	json_t *cp = json_object_get(json_object_get(json_object_get(stats, "units"), "car7"),
+				     "checkpoint");
+	CHECK_MSG(json_is_object(cp), "no checkpoint held for car7");
+	CHECK(json_dump_file(cp, ucp, JSON_COMPACT) == 0);
+	json_decref(stats);
+	char *vcp[] = {(char *)env_or_fail("ALPR_AUDIT_BIN"),
+		       "--db",
+		       ulog,
+		       "verify",
+		       "--pubkey",
+		       upub,
+		       "--checkpoint",
+		       ucp,
+		       NULL};
+	CHECK_MSG(run(vcp, &o, &e) == 0, "alpr-audit verify --checkpoint: %s%s", o, e);
+	free(o);
+	free(e);
 
 	/* An allowed search: the read, and nothing else. */
 	const char *allowed = "{\"purpose\": \"stolen_vehicle\", \"case_number\": \"2026-000123\", "
 			      "\"justification\": \"Plate reported stolen from a lot on Main St\", "
 			      "\"plate\": \"ABC1234\"}";
-	char *answer;
 	CHECK_INT_EQ(request(url, "/v1/search", det, "POST", allowed, &answer), 200);
 	json_t *ans = json_loads(answer, 0, NULL);
 	CHECK_MSG(ans, "answer: %s", answer);
@@ -1072,6 +1104,35 @@ static void test_station_search(void)
 	/* A publish that does not verify: refused and audited. */
 	CHECK(request(url, "/v1/hotlists", admin, "POST", "not a delta", &answer) >= 400);
 	free(answer);
+
+	/* A published version adds ABC1234: the station's past read of it is a historical hit,
+	 * audited for the publisher. */
+	char desk[PATH_MAX], ppriv[PATH_MAX], ppub[PATH_MAX], delta[PATH_MAX];
+	snprintf(desk, sizeof(desk), "%s", check_path("desktop-hotlist"));
+	snprintf(ppriv, sizeof(ppriv), "%s", check_path("publisher-key.pem"));
+	snprintf(ppub, sizeof(ppub), "%s/publisher-pub.pem", station);
+	snprintf(delta, sizeof(delta), "%s", check_path("stolen.delta"));
+	CHECK_OK(hotlist_keygen(ppriv, ppub));
+	struct hotlist_options ho = {.policy = p, .map_size = 64u << 20};
+	struct hotlist *h;
+	CHECK_OK(hotlist_open(desk, &ho, &h));
+	struct hotlist_entry en = {0};
+	alpr_strlcpy(en.list, "stolen", sizeof(en.list));
+	alpr_strlcpy(en.plate, "ABC1234", sizeof(en.plate));
+	alpr_strlcpy(en.state, "TX", sizeof(en.state));
+	en.category = POLICY_CAT_STOLEN_PLATE;
+	en.source = HOTLIST_SOURCE_STATE;
+	alpr_strlcpy(en.source_record_id, "V260001010", sizeof(en.source_record_id));
+	uint64_t v = 0, published = 0;
+	CHECK_OK(hotlist_add(h, &en, &v, err, sizeof(err)));
+	CHECK_OK(hotlist_delta_write(h, "stolen", 0, v, ppriv, delta));
+	hotlist_close(h);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", admin);
+	snprintf(key, sizeof(key), "%s/key.pem", admin);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", admin);
+	struct sync_tls atls = {cert, key, ca};
+	CHECK_OK(sync_publish(url, &atls, delta, &published, err, sizeof(err)));
+	CHECK_INT_EQ(published, v);
 	kill_station();
 
 	/* The station's log: every search, enrolment and publish; alpr-audit verifies it. */
@@ -1107,6 +1168,13 @@ static void test_station_search(void)
 	CHECK_INT_EQ(count_action(rs, STATION_AUDIT_ENROLL, AUDIT_DENIED), 1);
 	CHECK_STR_EQ(last_action(rs, STATION_AUDIT_ENROLL)->user, "sgt.ruiz");
 	CHECK_INT_EQ(count_action(rs, STATION_AUDIT_PUBLISH, AUDIT_DENIED), 1);
+	CHECK_INT_EQ(count_action(rs, STATION_AUDIT_PUBLISH, AUDIT_ALLOWED), 1);
+	CHECK_INT_EQ(count_action(rs, SEARCH_ACTION_HIST_CHECK, AUDIT_ALLOWED), 1);
+	CHECK_INT_EQ(count_action(rs, SEARCH_ACTION_HISTORICAL, AUDIT_ALLOWED), 1);
+	const struct rec *hh = last_action(rs, SEARCH_ACTION_HISTORICAL);
+	CHECK_STR_EQ(hh->object_id, want);
+	CHECK_STR_EQ(hh->user, "admin");
+	CHECK(!strstr(hh->params, "ABC1234"));
 	CHECK_INT_EQ(count_action(rs, STATION_AUDIT_POLICY_LOAD, AUDIT_ALLOWED), 1);
 	free(rs);
 	char *verify[] = {(char *)env_or_fail("ALPR_AUDIT_BIN"), "--db", log, "verify", NULL};
