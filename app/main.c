@@ -50,6 +50,9 @@ static void usage(FILE *f)
 		"  --policy NAME|FILE    the jurisdiction profile, data/policy/NAME.json "
 		"(default),\n"
 		"                        or a profile file (a path with a '/')\n"
+		"  --override FILE       an administrator's tightening of the profile "
+		"(alpr-search\n"
+		"                        --tighten); a missing file is none\n"
 		"  --audit DIR           the audit log (default STORE/audit with --store)\n"
 		"  --commands            read the officer's actions as JSON lines on stdin "
 		"(sign_in,\n"
@@ -126,7 +129,7 @@ static int parse_gps(const char *s, char *host, size_t hostsz, int *port, char *
 
 struct strings {
 	char hotlist[1024], store[1024], gps_host[256], policy[64], unit_id[32], state[3];
-	char station[1024], sync_dir[1024], audit[1024];
+	char station[1024], sync_dir[1024], audit[1024], override[1024];
 };
 
 static int copy_field(char *dst, size_t dstsz, const char *v, const char *what, char *err,
@@ -287,6 +290,7 @@ enum {
 	OPT_SYNC_DIR,
 	OPT_AUDIT,
 	OPT_COMMANDS,
+	OPT_OVERRIDE,
 };
 
 int main(int argc, char **argv)
@@ -312,6 +316,7 @@ int main(int argc, char **argv)
 		{"sync-dir", required_argument, NULL, OPT_SYNC_DIR},
 		{"audit", required_argument, NULL, OPT_AUDIT},
 		{"commands", no_argument, NULL, OPT_COMMANDS},
+		{"override", required_argument, NULL, OPT_OVERRIDE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -381,6 +386,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_COMMANDS:
 			commands = true;
+			break;
+		case OPT_OVERRIDE:
+			r = copy_field(cli.override, sizeof(cli.override), optarg, "--override",
+				       err, sizeof(err));
 			break;
 		case OPT_GPS:
 			r = parse_gps(optarg, cli.gps_host, sizeof(cli.gps_host), &cli_gps_port,
@@ -487,6 +496,7 @@ int main(int argc, char **argv)
 	o.sync_station_url = s.station[0] ? s.station : NULL;
 	o.sync_dir = s.sync_dir[0] ? s.sync_dir : NULL;
 	o.audit_dir = cli.audit[0] ? cli.audit : NULL;
+	o.policy_override = cli.override[0] ? cli.override : NULL;
 	if (o.sync_station_url && (!o.store_dir || !o.sync_dir)) {
 		fprintf(stderr, "alpr-unit: --station needs --store and --sync-dir\n");
 		return 2;

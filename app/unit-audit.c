@@ -5,6 +5,7 @@
  * re-derivation count what the runtime wrote.
  */
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,11 +122,27 @@ int unit_audit_create(const struct unit_audit_options *o, struct unit_audit **ou
 	if (n.found) {
 		alpr_hex_encode(n.profile_hash, AUDIT_HASH_LEN, prev);
 	}
+	/* The profile the previous start ran under, kept beside the log (records written in
+	 * between, such as a policy.tighten, carry the profile they made). A lost file falls
+	 * back to the newest record. */
+	char inforce[PATH_MAX], *text = NULL;
+	size_t tlen = 0;
+	snprintf(inforce, sizeof(inforce), "%s/%s", o->dir, UNIT_AUDIT_POLICY_FILE);
+	if (alpr_read_file(inforce, 2 * AUDIT_HASH_LEN + 1, &text, &tlen) == 0 &&
+	    tlen >= 2 * AUDIT_HASH_LEN) {
+		memcpy(prev, text, 2 * AUDIT_HASH_LEN);
+		prev[2 * AUDIT_HASH_LEN] = '\0';
+		n.found = true;
+	}
+	free(text);
 	bool changed = n.found && strcmp(prev, cur) != 0;
 	r = append(ua, "system", "system", UNIT_AUDIT_POLICY_LOAD,
 		   json_pack("{s:s, s:b, s:s?}", "profile", policy_name(o->policy), "changed",
 			     changed, "previous_hash", n.found ? prev : NULL),
 		   cur, 0, NULL);
+	if (r == 0) {
+		r = alpr_write_file_atomic(inforce, cur, 2 * AUDIT_HASH_LEN, 0644);
+	}
 	if (r < 0) {
 		snprintf(err, errsz, "audit %s: %s", o->dir, alpr_strerror(r));
 		unit_audit_destroy(ua);

@@ -6,7 +6,8 @@
  *
  * What the unit writes to its audit log (one LMDB folder, audit.h):
  *   - at start, "policy.load": the profile in force, and whether it differs from the one the
- *     log's newest record was written under (a policy change between runs);
+ *     previous start ran under (a policy change between runs: another profile, or an
+ *     administrator's tightening, itself a "policy.tighten" record of search.h);
  *   - "hotlist.load" per start and per signed version applied (report_record_hotlist_load);
  *   - "reads.captured" per camera, hourly and at shutdown (report_record_reads);
  *   - "hit" for each hit, written before the hit is shown (report_record_hit);
@@ -43,6 +44,9 @@
 #define UNIT_AUDIT_SIGN_OUT      "officer.sign-out"
 #define UNIT_AUDIT_VERIFY        "hit.verify"
 #define UNIT_AUDIT_OFFICER_ENTRY "hotlist.officer-entry"
+
+/* Beside the log: the hash of the profile the last start ran under, to tell a change. */
+#define UNIT_AUDIT_POLICY_FILE "policy-in-force"
 
 /* Cameras counted for "reads.captured" (capture.h's CAPTURE_MAX_CAMERAS at most). */
 #define UNIT_AUDIT_CAMERAS_MAX 8

@@ -806,6 +806,7 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 	u->opt.sync_state_dir = NULL;
 	u->opt.audit_dir = NULL;
 	u->opt.audit_key_path = NULL;
+	u->opt.policy_override = NULL;
 	if (u->opt.sync_final_wait_us == 0) {
 		u->opt.sync_final_wait_us = 5 * ALPR_USEC_PER_SEC;
 	}
@@ -823,6 +824,19 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 			       : policy_load_named(pname, &u->policy, perr, sizeof(perr));
 	if (r < 0) {
 		FAIL("policy %s: %s", pname, perr[0] ? perr : alpr_strerror(r));
+	}
+	if (opts->policy_override) {
+		struct policy *t = NULL;
+		r = policy_load_override(u->policy, opts->policy_override, &t, perr, sizeof(perr));
+		if (r < 0 && r != -ENOENT) {
+			FAIL("policy override %s: %s", opts->policy_override,
+			     perr[0] ? perr : alpr_strerror(r));
+		}
+		if (t) {
+			policy_destroy(u->policy);
+			u->policy = t;
+		}
+		r = 0;
 	}
 
 	r = audit_open_for(u, opts, err, errsz);

@@ -102,6 +102,10 @@ struct unit_options {
 	 * newest checkpoint is signed and sent at every sync. */
 	const char *audit_dir;
 	const char *audit_key_path; /* the device key; NULL: AUDIT_DIR/device-key.pem */
+	/* An administrator's tightening of the profile (alpr-search --tighten, audited there);
+	 * NULL or a missing file: none. The profile in force is then the tightened one, and the
+	 * log's policy.load record says it changed. */
+	const char *policy_override;
 };
 
 enum unit_event_type {
