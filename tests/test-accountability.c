@@ -494,6 +494,83 @@ static void test_commands(void)
 	unit_destroy(u);
 }
 
+/* ---- a policy change on the unit: tightened (audited), then in force (audited) ---------- */
+
+static struct unit *small_unit(const char *store, const char *override)
+{
+	struct unit_options o = {0};
+	char err[512];
+	o.store_dir = store;
+	o.unit_id = "car7";
+	o.policy_override = override;
+	o.ncameras = 1;
+	alpr_strlcpy(o.cameras[0].name, "front", sizeof(o.cameras[0].name));
+	alpr_strlcpy(o.cameras[0].uri, "test:smpte:64x48@5", sizeof(o.cameras[0].uri));
+	struct unit *u;
+	int r = unit_create(&o, &u, err, sizeof(err));
+	CHECK_MSG(r == 0, "unit_create: %s", err);
+	return u;
+}
+
+static void test_policy_change(void)
+{
+	char store[PATH_MAX], log[PATH_MAX], ovr[PATH_MAX], err[512];
+	snprintf(store, sizeof(store), "%s", check_path("store"));
+	snprintf(log, sizeof(log), "%s/audit", store);
+	snprintf(ovr, sizeof(ovr), "%s", check_path("override.json"));
+
+	/* A start under the shipped profile (the override file does not exist yet). */
+	unit_destroy(small_unit(store, ovr));
+
+	/* The administrator tightens it on the unit's own log; a looser change is refused. */
+	struct policy *base, *t = NULL;
+	CHECK_OK(policy_load_named("default", &base, err, sizeof(err)));
+	struct audit *a;
+	CHECK_OK(audit_open(log, &(struct audit_open_opts){0}, &a));
+	CHECK_INT_EQ(search_policy_tighten(a, base, "adm.kay", "administrator",
+					   "{\"retention\":{\"read\":\"30d\"}}", ovr, &t, err,
+					   sizeof(err)),
+		     -ALPR_E_REFUSED);
+	CHECK_OK(search_policy_tighten(a, base, "adm.kay", "administrator",
+				       "{\"retention\":{\"read\":\"24h\"}}", ovr, &t, err,
+				       sizeof(err)));
+	audit_close(a);
+
+	/* The next start runs under it, and its record says the profile changed. */
+	struct unit *u = small_unit(store, ovr);
+	struct recs *rs = read_log(unit_audit(u), 1);
+	unit_destroy(u);
+	CHECK_INT_EQ(count_action(rs, SEARCH_ACTION_TIGHTEN, AUDIT_DENIED), 1);
+	CHECK_INT_EQ(count_action(rs, SEARCH_ACTION_TIGHTEN, AUDIT_ALLOWED), 1);
+	CHECK_INT_EQ(count_action(rs, UNIT_AUDIT_POLICY_LOAD, AUDIT_ALLOWED), 2);
+	const struct rec *pl = last_action(rs, UNIT_AUDIT_POLICY_LOAD);
+	CHECK_STR_CONTAINS(pl->params, "\"changed\":true");
+	char hex[2 * AUDIT_HASH_LEN + 1];
+	alpr_hex_encode(policy_hash(t), AUDIT_HASH_LEN, hex);
+	CHECK_STR_EQ(pl->object_id, hex);
+	free(rs);
+	/* A third start under the same profile is no change. */
+	u = small_unit(store, ovr);
+	rs = read_log(unit_audit(u), 1);
+	unit_destroy(u);
+	CHECK_STR_CONTAINS(last_action(rs, UNIT_AUDIT_POLICY_LOAD)->params, "\"changed\":false");
+	free(rs);
+	/* A hostile override is refused at start, one line naming it. */
+	check_write_file(ovr, "{\"retention\": {\"read\": \"1000d\"}}");
+	struct unit_options o = {0};
+	o.store_dir = store;
+	o.unit_id = "car7";
+	o.policy_override = ovr;
+	o.ncameras = 1;
+	alpr_strlcpy(o.cameras[0].name, "front", sizeof(o.cameras[0].name));
+	alpr_strlcpy(o.cameras[0].uri, "test:smpte:64x48@5", sizeof(o.cameras[0].uri));
+	CHECK(unit_create(&o, &u, err, sizeof(err)) < 0);
+	CHECK_STR_CONTAINS(err, "policy override ");
+	CHECK(!strchr(err, '\n'));
+	policy_destroy(t);
+	policy_destroy(base);
+}
+
 /* ---- a real alpr-unit run --------------------------------------------------------------- */
 
 static const char *env_or_fail(const char *name)
@@ -1450,7 +1527,7 @@ static const struct check_case cases[] = {
 	{"purge-counts", test_purge_counts}, {"refusals", test_refusals},
 	{"historical", test_historical},     {"commands", test_commands},
 	{"unit-run", test_unit_run},         {"station-search", test_station_search},
-	{"share-cli", test_share_cli},
+	{"share-cli", test_share_cli},       {"policy-change", test_policy_change},
 };
 
 int main(int argc, char **argv)
