@@ -254,9 +254,12 @@ static void print_event(const struct unit_event *ev, void *userdata)
 		alpr_error("unit", "an event did not fit its line (%s)", alpr_strerror(n));
 		return;
 	}
+	/* One line at a time: the --commands answers share stdout. */
+	flockfile(stdout);
 	fputs(p->line, stdout);
 	fputc('\n', stdout);
 	fflush(stdout);
+	funlockfile(stdout);
 }
 
 static int parse_num(const char *opt, const char *v, int64_t min, int64_t max, int64_t *out)

@@ -1661,7 +1661,14 @@ void station_stop(struct station *s)
 		close(s->listen_fd);
 	}
 	hotlist_close(s->hotlist);
-	audit_close(s->audit);
+	if (s->audit) {
+		/* Every record of this run under a signed checkpoint. */
+		int r = audit_checkpoint(s->audit);
+		if (r < 0 && r != -ENODATA) {
+			alpr_warn("station", "audit checkpoint at stop: %s", alpr_strerror(r));
+		}
+		audit_close(s->audit);
+	}
 	if (s->env) {
 		mdb_env_close(s->env);
 	}
