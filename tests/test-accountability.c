@@ -1523,11 +1523,93 @@ static void test_share_cli(void)
 	policy_destroy(p);
 }
 
+/* ---- alpr-hotlist import --audit: loaded and refused per category, for the report -------- */
+
+static void test_import_audited(void)
+{
+	const char *bin = env_or_fail("ALPR_HOTLIST_BIN");
+	char db[PATH_MAX], log[PATH_MAX], csv[PATH_MAX], bad[PATH_MAX], profile[PATH_MAX];
+	char prefix[PATH_MAX], json[PATH_MAX + 8];
+	char *o, *e;
+	snprintf(db, sizeof(db), "%s", check_path("hotlist"));
+	snprintf(log, sizeof(log), "%s", check_path("audit"));
+	snprintf(csv, sizeof(csv), "%s/demo/hotlist.csv", alpr_datadir());
+	snprintf(bad, sizeof(bad), "%s", check_path("bad.csv"));
+	snprintf(profile, sizeof(profile), "%s", check_path("short.json"));
+	snprintf(prefix, sizeof(prefix), "%s", check_path("report"));
+	snprintf(json, sizeof(json), "%s.json", prefix);
+	short_profile(profile);
+	int64_t started = alpr_clock_now(NULL);
+
+	char *ok[] = {(char *)bin, "--db", db,        "import", csv,      "--list",  "state",
+		      "--source",  "ncic", "--audit", log,      "--user", "adm.kay", NULL};
+	CHECK_MSG(run(ok, &o, &e) == 0, "import: %s", e);
+	free(o);
+	free(e);
+	/* A hostile file: the import fails whole, and that is recorded too. */
+	check_write_file(bad, "LIC,LIS,MKE\nABC123,CA,EV\nTOOLONGPLATE99,CA,EV\n");
+	char *fails[] = {(char *)bin, "--db",    db,  "import", bad,       "--list",
+			 "state",     "--audit", log, "--user", "adm.kay", NULL};
+	CHECK(run(fails, &o, &e) != 0);
+	CHECK_STR_CONTAINS(e, "bad.csv:3: ");
+	free(o);
+	free(e);
+
+	struct audit *a;
+	CHECK_OK(audit_open(log, &(struct audit_open_opts){.read_only = true}, &a));
+	struct recs *rs = read_log(a, 1);
+	audit_close(a);
+	CHECK_INT_EQ(count_action(rs, "hotlist.import", AUDIT_ALLOWED), 1);
+	CHECK_INT_EQ(count_action(rs, "hotlist.import", AUDIT_DENIED), 1);
+	CHECK_STR_EQ(last_action(rs, "hotlist.import")->user, "adm.kay");
+	CHECK_INT_EQ(count_action(rs, REPORT_ACTION_HOTLIST, AUDIT_ALLOWED), 1);
+	const struct rec *hl = last_action(rs, REPORT_ACTION_HOTLIST);
+	CHECK_STR_CONTAINS(hl->params, "\"refused\":{\"immigration_violator\":1}");
+	for (size_t i = 0; i < rs->n; i++) {
+		CHECK(!strstr(rs->r[i].params, "IMM0042") && !strstr(rs->r[i].params, "5SOW750"));
+	}
+	free(rs);
+
+	/* The report counts what the import refused. */
+	char from[32], to[32];
+	alpr_time_format(started - ALPR_USEC_PER_HOUR, from, sizeof(from));
+	alpr_time_format(alpr_clock_now(NULL) + ALPR_USEC_PER_HOUR, to, sizeof(to));
+	char *gen[] = {(char *)env_or_fail("ALPR_REPORT_BIN"),
+		       "--audit",
+		       log,
+		       "--from",
+		       from,
+		       "--to",
+		       to,
+		       "--out",
+		       prefix,
+		       "--policy",
+		       profile,
+		       NULL};
+	CHECK_MSG(run(gen, &o, &e) == 0, "alpr-report: %s%s", o, e);
+	free(o);
+	free(e);
+	json_t *rep = json_load_file(json, 0, NULL);
+	CHECK(rep);
+	json_t *hot = json_object_get(rep, "hotlist");
+	CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(hot, "refused"),
+							"immigration_violator")),
+		     1);
+	CHECK(json_integer_value(
+		      json_object_get(json_object_get(hot, "loaded"), "stolen_vehicle")) >= 1);
+	json_decref(rep);
+}
+
 static const struct check_case cases[] = {
-	{"purge-counts", test_purge_counts}, {"refusals", test_refusals},
-	{"historical", test_historical},     {"commands", test_commands},
-	{"unit-run", test_unit_run},         {"station-search", test_station_search},
-	{"share-cli", test_share_cli},       {"policy-change", test_policy_change},
+	{"purge-counts", test_purge_counts},
+	{"refusals", test_refusals},
+	{"historical", test_historical},
+	{"commands", test_commands},
+	{"unit-run", test_unit_run},
+	{"station-search", test_station_search},
+	{"share-cli", test_share_cli},
+	{"policy-change", test_policy_change},
+	{"import-audited", test_import_audited},
 };
 
 int main(int argc, char **argv)
