@@ -14,6 +14,7 @@
 #include "common.h"
 #include "officers.h"
 #include "unit-window.h"
+#include "headless-commands.h"
 #include "unit.h"
 
 /* A config file is a small JSON object; anything larger is not one. */
@@ -23,9 +24,11 @@
 #define EVENT_LINE_MAX (16 * 1024)
 
 static struct unit *the_unit;
+static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
 {
+	got_signal = sig;
 	if (the_unit) {
 		unit_request_stop(the_unit);
 	}
@@ -59,8 +62,17 @@ static void usage(FILE *f)
 		"  --hotlist DIR         the hotlist database (alpr-hotlist --db DIR)\n"
 		"  --store DIR           the read store (created on first run)\n"
 		"  --gps HOST[:PORT]     gpsd to ask for fixes (default port 2947)\n"
-		"  --policy NAME         the jurisdiction profile, data/policy/NAME.json "
-		"(default)\n"
+		"  --policy NAME|FILE    the jurisdiction profile, data/policy/NAME.json "
+		"(default),\n"
+		"                        or a profile file (a path with a '/')\n"
+		"  --override FILE       an administrator's tightening of the profile "
+		"(alpr-search\n"
+		"                        --tighten); a missing file is none\n"
+		"  --audit DIR           the audit log (default STORE/audit with --store)\n"
+		"  --commands            read the officer's actions as JSON lines on stdin "
+		"(sign_in,\n"
+		"                        sign_out, verify, dispose; alpr-unit(1)); run until "
+		"stdin ends\n"
 		"  --unit-id ID          this unit's id in read ids (default unit1)\n"
 		"  --state XX            prefer this state's plate syntaxes\n"
 		"  --realtime            replay files at their own pace, skipping frames like a "
@@ -133,7 +145,7 @@ static int parse_gps(const char *s, char *host, size_t hostsz, int *port, char *
 
 struct strings {
 	char hotlist[1024], store[1024], gps_host[256], policy[64], unit_id[32], state[3];
-	char station[1024], sync_dir[1024], officers[1024];
+	char station[1024], sync_dir[1024], officers[1024], audit[1024], override[1024];
 };
 
 static int copy_field(char *dst, size_t dstsz, const char *v, const char *what, char *err,
@@ -263,9 +275,12 @@ static void print_event(const struct unit_event *ev, void *userdata)
 		alpr_error("unit", "an event did not fit its line (%s)", alpr_strerror(n));
 		return;
 	}
+	/* One line at a time: the --commands answers share stdout. */
+	flockfile(p->out);
 	fputs(p->line, p->out);
 	fputc('\n', p->out);
 	fflush(p->out);
+	funlockfile(p->out);
 }
 
 static int parse_num(const char *opt, const char *v, int64_t min, int64_t max, int64_t *out)
@@ -304,6 +319,9 @@ enum {
 	OPT_EVENTS_OUT,
 	OPT_HASH_PIN,
 	OPT_CLOSE_AT_END,
+	OPT_AUDIT,
+	OPT_COMMANDS,
+	OPT_OVERRIDE,
 };
 
 /* --hash-pin ID: the PIN on standard input (one line; never on the command line, where
@@ -358,13 +376,16 @@ int main(int argc, char **argv)
 		{"events-out", required_argument, NULL, OPT_EVENTS_OUT},
 		{"hash-pin", required_argument, NULL, OPT_HASH_PIN},
 		{"close-at-end", no_argument, NULL, OPT_CLOSE_AT_END},
+		{"audit", required_argument, NULL, OPT_AUDIT},
+		{"commands", no_argument, NULL, OPT_COMMANDS},
+		{"override", required_argument, NULL, OPT_OVERRIDE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	static struct unit_options o;
 	static struct strings s, cli;
 	char err[512] = "";
-	bool headless = false;
+	bool headless = false, commands = false;
 	struct unit_window_options wo = {0};
 	const char *events_out = NULL;
 	int64_t duration_s = 0, v;
@@ -457,6 +478,17 @@ int main(int argc, char **argv)
 		}
 		case OPT_EVENTS_OUT:
 			events_out = optarg;
+			break;
+		case OPT_AUDIT:
+			r = copy_field(cli.audit, sizeof(cli.audit), optarg, "--audit", err,
+				       sizeof(err));
+			break;
+		case OPT_COMMANDS:
+			commands = true;
+			break;
+		case OPT_OVERRIDE:
+			r = copy_field(cli.override, sizeof(cli.override), optarg, "--override",
+				       err, sizeof(err));
 			break;
 		case OPT_GPS:
 			r = parse_gps(optarg, cli.gps_host, sizeof(cli.gps_host), &cli_gps_port,
@@ -564,6 +596,8 @@ int main(int argc, char **argv)
 	o.state = s.state[0] ? s.state : NULL;
 	o.sync_station_url = s.station[0] ? s.station : NULL;
 	o.sync_dir = s.sync_dir[0] ? s.sync_dir : NULL;
+	o.audit_dir = cli.audit[0] ? cli.audit : NULL;
+	o.policy_override = cli.override[0] ? cli.override : NULL;
 	if (o.sync_station_url && (!o.store_dir || !o.sync_dir)) {
 		fprintf(stderr, "alpr-unit: --station needs --store and --sync-dir\n");
 		return 2;
@@ -642,7 +676,14 @@ int main(int argc, char **argv)
 		unit_destroy(u);
 		return 1;
 	}
+	struct headless_commands *hc = NULL;
+	if (commands && (r = headless_commands_start(u, &hc)) < 0) {
+		fprintf(stderr, "alpr-unit: --commands: %s\n", alpr_strerror(r));
+	}
 	unit_wait(u);
+	/* With --commands the run ends with stdin (or a signal), so that the officer's last
+	 * actions on the hits of the run are taken and audited. */
+	headless_commands_join(hc, got_signal != 0);
 	the_unit = NULL;
 	unit_destroy(u);
 	if (printer.out && printer.out != stdout) {

@@ -16,6 +16,7 @@
 #include "common.h"
 #include "recognize.h"
 #include "track.h"
+#include "unit-audit.h"
 #include "unit.h"
 
 #define LOG "unit"
@@ -55,6 +56,7 @@ struct unit {
 	struct tracker *tracker;
 	struct sync_client *sync;
 	bool sync_started;
+	struct unit_audit *audit; /* NULL: no audit log */
 
 	int nworkers;
 	struct worker workers[UNIT_WORKERS_MAX];
@@ -217,6 +219,28 @@ static void emit_status(struct unit *u, const char *reason, bool final)
 	free(st);
 }
 
+/* A signed version was applied (the sync client's thread): audited, and its new entries
+ * checked against past reads; historical hits reach the officer as a status event. */
+static void audit_hotlist_update(struct unit *u, const char *list, uint64_t version)
+{
+	uint64_t nhits = 0;
+	if (!u->audit) {
+		return;
+	}
+	int r = unit_audit_hotlist_updated(u->audit, u->store, u->hotlist, list, version, &nhits);
+	if (r < 0) {
+		alpr_warn(LOG, "hotlist %s: audit of version %llu: %s", list,
+			  (unsigned long long)version, alpr_strerror(r));
+	}
+	if (nhits > 0) {
+		char reason[UNIT_MESSAGE_MAX];
+		snprintf(reason, sizeof(reason),
+			 "historical hits: %llu past reads match new entries of %s",
+			 (unsigned long long)nhits, list);
+		status_poke(u, reason);
+	}
+}
+
 /* The sync client's thread: keep what the status events report, then poke the status
  * thread. Never blocks on the pipeline. */
 static void on_sync_status(const struct sync_status *ss, void *userdata)
@@ -262,6 +286,9 @@ static void on_sync_status(const struct sync_status *ss, void *userdata)
 	pthread_mutex_unlock(&u->st_lock);
 	snprintf(reason, sizeof(reason), "sync: %s: %s", sync_event_name(ss->event), ss->message);
 	status_poke(u, reason);
+	if (ss->event == SYNC_EVENT_HOTLIST_UPDATED) {
+		audit_hotlist_update(u, ss->list, ss->list_version);
+	}
 }
 
 static const char *gps_state_text(int state)
@@ -655,6 +682,13 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 	u->reads++;
 	u->hits += nm > 0;
 	pthread_mutex_unlock(&u->st_lock);
+	if (u->audit) {
+		unit_audit_read(u->audit, r->camera);
+		/* The hit's record is durable before the officer sees it. */
+		if (nm > 0) {
+			(void)unit_audit_hit(u->audit, r->id, matches[0].entry.category);
+		}
+	}
 
 	struct unit_event ev = {.type = UNIT_EVENT_READ, .read = &rd};
 	emit(u, &ev);
@@ -701,6 +735,92 @@ static void *pipeline_main(void *arg)
 	/* Tell unit_wait() the run is over (every camera ended or failed for good). */
 	(void)!write(u->wake[1], "e", 1);
 	return NULL;
+}
+
+/* ---- the audit log (unit-audit.h) ------------------------------------------------------ */
+
+/* Opens the log before the store and hotlist, so that the purge at the store's opening and
+ * the hotlist as loaded are recorded. */
+static int audit_open_for(struct unit *u, const struct unit_options *opts, char *err, size_t errsz)
+{
+	char dir[PATH_MAX];
+	if (opts->audit_dir) {
+		snprintf(dir, sizeof(dir), "%s", opts->audit_dir);
+	} else if (opts->store_dir) {
+		snprintf(dir, sizeof(dir), "%s/audit", opts->store_dir);
+	} else {
+		return 0;
+	}
+	struct unit_audit_options ao = {
+		.dir = dir,
+		.device_id = u->unit_id,
+		.key_path = opts->audit_key_path,
+		.policy = u->policy,
+		.clock = u->clock,
+	};
+	return unit_audit_create(&ao, &u->audit, err, errsz);
+}
+
+/* Every read is stored: the counts go to the log, and a checkpoint covers them for the last
+ * sync round. */
+static void audit_at_stop(struct unit *u)
+{
+	if (!u->audit) {
+		return;
+	}
+	int r = unit_audit_flush_reads(u->audit);
+	if (r == 0) {
+		r = audit_checkpoint(unit_audit_log(u->audit));
+	}
+	if (r < 0 && r != -ENODATA) {
+		alpr_warn(LOG, "audit at stop: %s", alpr_strerror(r));
+	}
+}
+
+struct audit *unit_audit(struct unit *u)
+{
+	return u ? unit_audit_log(u->audit) : NULL;
+}
+
+int unit_sign_in(struct unit *u, const char *officer, bool accepted, const char *reason)
+{
+	return u && u->audit ? unit_audit_sign_in(u->audit, officer, accepted, reason) : -ENODEV;
+}
+
+int unit_sign_out(struct unit *u, const char *officer)
+{
+	return u && u->audit ? unit_audit_sign_out(u->audit, officer) : -ENODEV;
+}
+
+int unit_verify_hit(struct unit *u, const char *read_id, const char *officer, bool match, char *err,
+		    size_t errsz)
+{
+	if (!u || !u->audit || !u->store) {
+		snprintf(err, errsz, "no audit log or no store");
+		return -ENODEV;
+	}
+	return unit_audit_verify(u->audit, u->store, read_id, officer, match, err, errsz);
+}
+
+int unit_dispose_hit(struct unit *u, const char *read_id, enum store_hit_status status,
+		     const char *officer, char *err, size_t errsz)
+{
+	if (!u || !u->audit || !u->store) {
+		snprintf(err, errsz, "no audit log or no store");
+		return -ENODEV;
+	}
+	return unit_audit_dispose(u->audit, u->store, read_id, status, officer, err, errsz);
+}
+
+int unit_officer_entry(struct unit *u, const struct hotlist_entry *e, const char *officer,
+		       uint64_t *nhits, char *err, size_t errsz)
+{
+	if (!u || !u->audit || !u->hotlist) {
+		snprintf(err, errsz, "no audit log or no hotlist");
+		return -ENODEV;
+	}
+	return unit_audit_officer_entry(u->audit, u->store, u->hotlist, e, officer, nhits, err,
+					errsz);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------ */
@@ -750,6 +870,9 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 	u->opt.sync_station_url = NULL;
 	u->opt.sync_dir = NULL;
 	u->opt.sync_state_dir = NULL;
+	u->opt.audit_dir = NULL;
+	u->opt.audit_key_path = NULL;
+	u->opt.policy_override = NULL;
 	if (u->opt.sync_final_wait_us == 0) {
 		u->opt.sync_final_wait_us = 5 * ALPR_USEC_PER_SEC;
 	}
@@ -762,9 +885,29 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 	}
 
 	const char *pname = opts->policy_name ? opts->policy_name : "default";
-	r = policy_load_named(pname, &u->policy, perr, sizeof(perr));
+	/* A name from data/policy/, or a profile file's path (as alpr-station --policy). */
+	r = strchr(pname, '/') ? policy_load(pname, &u->policy, perr, sizeof(perr))
+			       : policy_load_named(pname, &u->policy, perr, sizeof(perr));
 	if (r < 0) {
 		FAIL("policy %s: %s", pname, perr[0] ? perr : alpr_strerror(r));
+	}
+	if (opts->policy_override) {
+		struct policy *t = NULL;
+		r = policy_load_override(u->policy, opts->policy_override, &t, perr, sizeof(perr));
+		if (r < 0 && r != -ENOENT) {
+			FAIL("policy override %s: %s", opts->policy_override,
+			     perr[0] ? perr : alpr_strerror(r));
+		}
+		if (t) {
+			policy_destroy(u->policy);
+			u->policy = t;
+		}
+		r = 0;
+	}
+
+	r = audit_open_for(u, opts, err, errsz);
+	if (r < 0) {
+		goto fail;
 	}
 
 	if (opts->hotlist_dir) {
@@ -772,6 +915,9 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 		r = hotlist_open(opts->hotlist_dir, &ho, &u->hotlist);
 		if (r < 0) {
 			FAIL("hotlist %s: %s", opts->hotlist_dir, alpr_strerror(r));
+		}
+		if (u->audit && (r = unit_audit_hotlist_loaded(u->audit, u->hotlist)) < 0) {
+			FAIL("audit: hotlist load: %s", alpr_strerror(r));
 		}
 	}
 	if (opts->store_dir) {
@@ -781,6 +927,9 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 			.clock = u->clock,
 			.map_size = opts->store_map_size,
 			.purge_interval_us = 10 * ALPR_USEC_PER_MIN,
+			/* Purges at open, on the timer and on demand are audited. */
+			.on_purge = u->audit ? unit_audit_on_purge : NULL,
+			.userdata = u->audit,
 		};
 		r = store_open(opts->store_dir, &so, &u->store);
 		if (r < 0) {
@@ -813,6 +962,7 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 			.state_dir = state,
 			.store = u->store,
 			.hotlist = u->hotlist,
+			.audit = unit_audit_log(u->audit),
 			.clock = u->clock,
 			.connect_timeout_ms = opts->sync_connect_timeout_ms,
 			.backoff_min_us = opts->sync_backoff_min_us,
@@ -864,6 +1014,14 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 		if (r < 0) {
 			FAIL("camera %s=%s: %s", cam->name, cam->uri, alpr_strerror(r));
 		}
+	}
+
+	if (u->audit) {
+		const char *names[CAPTURE_MAX_CAMERAS];
+		for (size_t i = 0; i < opts->ncameras; i++) {
+			names[i] = opts->cameras[i].name;
+		}
+		unit_audit_set_cameras(u->audit, names, opts->ncameras);
 	}
 
 	struct tracker_options to = {.close_gap_us = opts->close_gap_us,
@@ -1008,6 +1166,7 @@ int unit_wait(struct unit *u)
 		pthread_join(u->pipeline_thread, NULL);
 		u->pipeline_running = false;
 	}
+	audit_at_stop(u);
 	sync_finish(u);
 	if (u->status_running) {
 		pthread_mutex_lock(&u->st_lock);
@@ -1038,6 +1197,7 @@ void unit_destroy(struct unit *u)
 	gps_destroy(u->gps);
 	sync_client_destroy(u->sync);
 	store_close(u->store);
+	unit_audit_destroy(u->audit); /* after the store: its purge thread audits */
 	hotlist_close(u->hotlist);
 	policy_destroy(u->policy);
 	free(u->q);

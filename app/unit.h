@@ -104,6 +104,15 @@ struct unit_options {
 	/* At shutdown, after the last read is stored: how long to wait for a last round
 	 * (it ends early on an error). 0: 5 s; negative: no last round. */
 	int64_t sync_final_wait_us;
+	/* The audit log (audit.h; what is recorded: app/unit-audit.h). NULL: STORE_DIR/audit
+	 * when there is a store, else no log. Its device id is unit_id. With a station, its
+	 * newest checkpoint is signed and sent at every sync. */
+	const char *audit_dir;
+	const char *audit_key_path; /* the device key; NULL: AUDIT_DIR/device-key.pem */
+	/* An administrator's tightening of the profile (alpr-search --tighten, audited there);
+	 * NULL or a missing file: none. The profile in force is then the tightened one, and the
+	 * log's policy.load record says it changed. */
+	const char *policy_override;
 };
 
 enum unit_event_type {
@@ -230,6 +239,43 @@ void unit_request_stop(struct unit *u);
 int unit_wait(struct unit *u);
 /* Frees everything; NULL is a no-op. Stops first if needed. */
 void unit_destroy(struct unit *u);
+
+/* ---- the officer's actions (audited; app/unit-audit.h) --------------------------------- *
+ * For the patrol window (its authenticate, on_disposition and New wanted hooks) and the
+ * headless command channel (unit_command). Any thread, after unit_create(). Each writes its
+ * audit record before it returns; without an audit log (no store and no audit_dir) they
+ * return -ENODEV and change nothing. A refusal is audited and returns -ALPR_E_REFUSED with
+ * one line in @err. */
+
+/* An officer's sign-in attempt, accepted or not (@reason: why not, one line). */
+int unit_sign_in(struct unit *u, const char *officer, bool accepted, const char *reason);
+int unit_sign_out(struct unit *u, const char *officer);
+/* The visual check of the hit on @read_id: @match when plate and state match the image. */
+int unit_verify_hit(struct unit *u, const char *read_id, const char *officer, bool match, char *err,
+		    size_t errsz);
+/* A disposition (store.h's state machine) of the hit on @read_id. Needs a store. */
+int unit_dispose_hit(struct unit *u, const char *read_id, enum store_hit_status status,
+		     const char *officer, char *err, size_t errsz);
+/* An officer's hotlist entry ("New wanted"): added, audited, and checked against past reads
+ * (historical hits; *nhits, may be NULL). Needs a hotlist. */
+int unit_officer_entry(struct unit *u, const struct hotlist_entry *e, const char *officer,
+		       uint64_t *nhits, char *err, size_t errsz);
+/* The unit's audit log (borrowed, valid until unit_destroy()), or NULL when it has none. */
+struct audit *unit_audit(struct unit *u);
+
+/*
+ * One line of the headless command channel (alpr-unit --commands), a JSON object:
+ *   {"command": "sign_in", "officer": ID}               (accepted: a PIN is the UI's)
+ *   {"command": "sign_out", "officer": ID}
+ *   {"command": "verify", "officer": ID, "read": READ_ID, "match": true|false}
+ *   {"command": "dispose", "officer": ID, "read": READ_ID, "status": "confirmed"|"misread"|
+ *    "wrong_state"|"not_actioned"}
+ * Unknown keys, a missing or mistyped field, or a line over UNIT_COMMAND_MAX bytes are
+ * refused before anything is done: -ALPR_E_PARSE with "field: message" in @err. 0 when done;
+ * the action's own error otherwise (its refusal is audited).
+ */
+#define UNIT_COMMAND_MAX 1024
+int unit_command(struct unit *u, const char *line, size_t len, char *err, size_t errsz);
 
 /* The JSON line for an event (no newline) into @buf; the length, or -ENOSPC. */
 int unit_event_json(const struct unit_event *ev, char *buf, size_t bufsz);

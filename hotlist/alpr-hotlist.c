@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "common.h"
 #include "hotlist.h"
 #include "policy.h"
+#include "report.h"
 #include "sync.h"
 
 #define PROG "alpr-hotlist"
@@ -44,8 +46,10 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  import FILE [--list NAME] [--merge] [--skip-invalid] [--source "
 	"ncic|state|local|officer]\n"
+	"      [--audit DIR [--user NAME]]\n"
 	"      Import a CSV file (ARCHITECTURE column names or NCIC codes). By default the\n"
-	"      file is the whole list (replace); --merge only adds and updates.\n"
+	"      file is the whole list (replace); --merge only adds and updates. --audit\n"
+	"      records the import and the entries loaded and refused per category.\n"
 	"  add --plate P --category C [--list L] [--state XX] [--reason R] [--make M] [--model M]\n"
 	"      [--color C] [--year Y] [--style S] [--vin V] [--plate-type T] [--plate-year Y]\n"
 	"      [--case N] [--record-id ID] [--agency ORI] [--source S] [--effective TIME]\n"
@@ -390,6 +394,8 @@ enum {
 	OPT_CERT,
 	OPT_TLS_KEY,
 	OPT_CA,
+	OPT_AUDIT,
+	OPT_USER,
 };
 
 #define COMMON_OPTIONS                                                                             \
@@ -585,6 +591,82 @@ static void import_report(const char *line, void *userdata)
 	}
 }
 
+/* --audit DIR: the log a desktop or station keeps of its imports. A new log's device id is
+ * "desktop"; an existing one keeps its own. */
+static int import_audit_open(struct ctx *c, const char *dir, struct audit **out)
+{
+	char probe[PATH_MAX];
+	struct stat st;
+	snprintf(probe, sizeof(probe), "%s/data.mdb", dir);
+	struct audit_open_opts ao = {.device_id = stat(probe, &st) == 0 ? NULL : "desktop"};
+	int r = audit_open(dir, &ao, out);
+	if (r < 0) {
+		return fail(c, EXIT_ERROR, "--audit %s: %s", dir, alpr_strerror(r));
+	}
+	return 0;
+}
+
+struct cat_counts {
+	uint64_t n[POLICY_CAT_COUNT];
+};
+
+static int count_category(const struct hotlist_entry *e, void *userdata)
+{
+	struct cat_counts *cc = userdata;
+	if ((unsigned)e->category < POLICY_CAT_COUNT) {
+		cc->n[e->category]++;
+	}
+	return 0;
+}
+
+/* One "hotlist.import" record by @user (allowed, or denied when the import failed), and on
+ * success the report's "hotlist.load" (entries per category loaded, and refused). Counts and
+ * names only: no entry, no plate. */
+static int import_audit(struct ctx *c, struct audit *log, const char *user, const char *list,
+			const struct hotlist_import_result *res, int import_r)
+{
+	char who[64], obj[64], reason[128];
+	if (!user) {
+		const struct passwd *pw = getpwuid(getuid());
+		snprintf(who, sizeof(who), "%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+		user = who;
+	}
+	json_t *o =
+		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "list", list, "rows",
+			  (json_int_t)res->rows, "added", (json_int_t)res->added, "updated",
+			  (json_int_t)res->updated, "removed", (json_int_t)res->removed, "refused",
+			  (json_int_t)res->refused, "rejected", (json_int_t)res->rejected);
+	char *params = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	snprintf(obj, sizeof(obj), "%s:%" PRIu64, list, res->version);
+	snprintf(reason, sizeof(reason), "import: %s", alpr_strerror(import_r));
+	struct audit_record rec = {
+		.user = user,
+		.role = "administrator",
+		.action = "hotlist.import",
+		.params = params,
+		.object_id = import_r < 0 ? NULL : obj,
+		.result_count = res->added + res->updated,
+		.outcome = import_r < 0 ? AUDIT_DENIED : AUDIT_ALLOWED,
+		.reason = import_r < 0 ? reason : NULL,
+	};
+	memcpy(rec.profile_hash, policy_hash(c->policy), sizeof(rec.profile_hash));
+	int r = audit_append(log, &rec, NULL);
+	free(params);
+	if (r == 0 && import_r == 0) {
+		struct cat_counts loaded = {{0}};
+		r = hotlist_foreach(c->h, list, "", count_category, &loaded);
+		if (r == 0) {
+			r = report_record_hotlist_load(log, c->policy, list, res->version, loaded.n,
+						       res->refused_by_category);
+		}
+	}
+	if (r == 0) {
+		r = audit_checkpoint(log);
+	}
+	return r;
+}
+
 static int cmd_import(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -592,8 +674,11 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 		{"merge", no_argument, NULL, OPT_MERGE},
 		{"skip-invalid", no_argument, NULL, OPT_SKIP_INVALID},
 		{"source", required_argument, NULL, OPT_SOURCE},
+		{"audit", required_argument, NULL, OPT_AUDIT},
+		{"user", required_argument, NULL, OPT_USER},
 		COMMON_OPTIONS,
 	};
+	const char *audit_dir = NULL, *user = NULL;
 	struct hotlist_import_options io = {.mode = HOTLIST_IMPORT_REPLACE,
 					    .default_source = HOTLIST_SOURCE_LOCAL};
 	struct hotlist_import_result res;
@@ -608,6 +693,10 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 			io.mode = HOTLIST_IMPORT_MERGE;
 		} else if (o == OPT_SKIP_INVALID) {
 			io.skip_invalid = true;
+		} else if (o == OPT_AUDIT) {
+			audit_dir = optarg;
+		} else if (o == OPT_USER) {
+			user = optarg;
 		} else if (o == OPT_SOURCE) {
 			int s = hotlist_source_from_name(optarg, strlen(optarg));
 			if (s < 0) {
@@ -628,6 +717,11 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 	if ((r = ctx_open(c, false)) != 0 || (r = resolve_list(c, list, true, &list)) != 0) {
 		return r;
 	}
+	/* The log opens first: an import it could not record is not started. */
+	struct audit *log = NULL;
+	if (audit_dir && (r = import_audit_open(c, audit_dir, &log)) != 0) {
+		return r;
+	}
 	ui.skip_invalid = io.skip_invalid;
 	ui.tty = isatty(STDERR_FILENO) == 1;
 	ui.start_us = alpr_monotonic_us();
@@ -644,6 +738,14 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 			fprintf(stderr, PROG ": %s\n", ui.held[i]);
 		}
 		free(ui.held[i]);
+	}
+	if (log) {
+		int ra = import_audit(c, log, user, list, &res, r);
+		audit_close(log);
+		if (ra < 0) {
+			return fail(c, EXIT_ERROR, "%s: %s: the import %s but is not in the log",
+				    audit_dir, alpr_strerror(ra), r < 0 ? "failed" : "is done");
+		}
 	}
 	if (r < 0) {
 		return fail(c, EXIT_ERROR, "%s", res.error[0] ? res.error : alpr_strerror(r));

@@ -659,6 +659,7 @@ int hotlist_csv_parse(struct hotlist *h, const char *path, const struct hotlist_
 		}
 		if (policy_category_refused(h->policy, e.category)) {
 			res->refused++;
+			res->refused_by_category[e.category]++;
 			continue;
 		}
 		hotlist_batch_put(b, &e);

@@ -158,8 +158,9 @@ struct hotlist_import_result {
 	uint64_t added;
 	uint64_t updated;
 	uint64_t unchanged;
-	uint64_t removed;  /* REPLACE only */
-	uint64_t refused;  /* in a category the policy refuses: counted, never stored */
+	uint64_t removed; /* REPLACE only */
+	uint64_t refused; /* in a category the policy refuses: counted, never stored */
+	uint64_t refused_by_category[POLICY_CAT_COUNT]; /* the same, per category (report) */
 	uint64_t rejected; /* invalid rows (with skip_invalid), or 1+ when the import failed */
 	uint64_t version;  /* the list's version after the import */
 	char error[512];   /* the first error, "FILE:LINE: field: message", when failed */

@@ -23,7 +23,7 @@ static const char usage_text[] =
 	"the two agree.\n"
 	"\n"
 	"Options:\n"
-	"  --policy NAME     the jurisdiction profile (default: default)\n"
+	"  --policy NAME     the jurisdiction profile (default: default), or a profile file\n"
 	"  --override FILE   the administrator's tightening of the profile, if any\n"
 	"  --store DIR       the read store, for the reads held at the end (optional)\n"
 	"  --unit-id ID      the store's unit id (default: the audit log's device id)\n"
@@ -148,7 +148,10 @@ int main(int argc, char **argv)
 			return usage_error("--from must be before --to", NULL);
 		}
 	}
-	if ((r = policy_load_named(policy, &base, err, sizeof(err))) < 0) {
+	/* A name from data/policy/, or a profile file (a path with a '/'), as alpr-unit. */
+	r = strchr(policy, '/') ? policy_load(policy, &base, err, sizeof(err))
+				: policy_load_named(policy, &base, err, sizeof(err));
+	if (r < 0) {
 		return fail(1, "%s", err);
 	}
 	if (override && (r = policy_load_override(base, override, &p, err, sizeof(err))) < 0 &&

@@ -244,7 +244,9 @@ static int figures_fn(const struct audit_record *rec, void *userdata)
 		if (c >= 0) {
 			f->hits[c]++;
 		}
-	} else if (strcmp(act, REPORT_ACTION_DISPOSITION) == 0 && json_is_object(o)) {
+	} else if (strcmp(act, REPORT_ACTION_DISPOSITION) == 0 && json_is_object(o) &&
+		   rec->outcome == AUDIT_ALLOWED) {
+		/* A refused disposition (the store's state machine said no) changed nothing. */
 		json_t *v = json_object_get(o, "status");
 		for (int s = 0; json_is_string(v) && s < STORE_HIT_STATUS_COUNT; s++) {
 			if (strcmp(json_string_value(v),

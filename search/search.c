@@ -683,9 +683,25 @@ out:
 	return r;
 }
 
+static int store_source(void *source, int64_t from_us, int64_t to_us, search_each_fn each,
+			void *userdata)
+{
+	return store_foreach_in_window(source, from_us, to_us, each, userdata);
+}
+
 int search_run(struct store *s, struct audit *a, const struct policy *p,
 	       const struct search_query *q, search_result_fn fn, void *userdata,
 	       struct search_result *res)
+{
+	if (!s) {
+		return -EINVAL;
+	}
+	return search_run_source(store_source, s, a, p, q, fn, userdata, res);
+}
+
+int search_run_source(search_source_fn source_fn, void *source, struct audit *a,
+		      const struct policy *p, const struct search_query *q, search_result_fn fn,
+		      void *userdata, struct search_result *res)
 {
 	struct search_result dummy;
 	struct run_ctx c = {.q = q};
@@ -695,7 +711,7 @@ int search_run(struct store *s, struct audit *a, const struct policy *p,
 	enum search_role role = SEARCH_ROLE_COUNT;
 	int r;
 
-	if (!s || !a || !p || !q) {
+	if (!source_fn || !a || !p || !q) {
 		return -EINVAL;
 	}
 	res = res ? res : &dummy;
@@ -717,8 +733,8 @@ int search_run(struct store *s, struct audit *a, const struct policy *p,
 	}
 	c.role = role;
 	c.unit_len = q->unit ? strlen(q->unit) : 0;
-	r = store_foreach_in_window(s, q->has_from ? q->from_us : INT64_MIN,
-				    q->has_to ? q->to_us : INT64_MAX, collect, &c);
+	r = source_fn(source, q->has_from ? q->from_us : INT64_MIN,
+		      q->has_to ? q->to_us : INT64_MAX, collect, &c);
 	if (r < 0) {
 		goto out;
 	}
@@ -1017,6 +1033,18 @@ int search_historical_hits(struct store *s, struct audit *a, const struct policy
 			   const struct search_entry *e, const char *user, const char *role,
 			   search_result_fn fn, void *userdata, uint64_t *count)
 {
+	if (!s) {
+		return -EINVAL;
+	}
+	return search_historical_hits_source(store_source, s, a, p, e, user, role, fn, userdata,
+					     count);
+}
+
+int search_historical_hits_source(search_source_fn source_fn, void *source, struct audit *a,
+				  const struct policy *p, const struct search_entry *e,
+				  const char *user, const char *role, search_result_fn fn,
+				  void *userdata, uint64_t *count)
+{
 	struct hist_ctx c = {.e = e};
 	uint8_t hash[AUDIT_HASH_LEN];
 	const char **ids = NULL;
@@ -1024,7 +1052,7 @@ int search_historical_hits(struct store *s, struct audit *a, const struct policy
 	json_t *o;
 	int r;
 
-	if (!s || !a || !p || !e) {
+	if (!source_fn || !a || !p || !e) {
 		return -EINVAL;
 	}
 	if (count) {
@@ -1058,7 +1086,7 @@ int search_historical_hits(struct store *s, struct audit *a, const struct policy
 		free(params);
 		return r < 0 ? r : -ALPR_E_REFUSED;
 	}
-	r = store_foreach_in_window(s, INT64_MIN, INT64_MAX, hist_collect, &c);
+	r = source_fn(source, INT64_MIN, INT64_MAX, hist_collect, &c);
 	if (r < 0) {
 		goto out;
 	}

@@ -133,6 +133,20 @@ int search_run(struct store *s, struct audit *a, const struct policy *p,
 	       const struct search_query *q, search_result_fn fn, void *userdata,
 	       struct search_result *res);
 
+/* Where search_run_source() finds reads: calls @each for every read captured in [@from_us,
+ * @to_us) and still within retention, with its hit or NULL, as store_foreach_in_window()
+ * does (the read and hit borrowed for the call; a non-zero return stops the walk and is
+ * returned). The station's received reads are such a source. */
+typedef int (*search_each_fn)(const struct store_read *r, const struct store_hit *hit,
+			      void *userdata);
+typedef int (*search_source_fn)(void *source, int64_t from_us, int64_t to_us, search_each_fn each,
+				void *userdata);
+/* search_run() over another source of reads than a unit's store: the same checks, audit
+ * record, flags and results. */
+int search_run_source(search_source_fn source_fn, void *source, struct audit *a,
+		      const struct policy *p, const struct search_query *q, search_result_fn fn,
+		      void *userdata, struct search_result *res);
+
 /* Audits a search refused before it could be expressed as a query (a malformed date or area
  * in a tool's options): @q's fields as far as they parsed, @q->params verbatim, @reason one
  * line. Returns -ALPR_E_REFUSED once audited, or the audit error. */
@@ -191,6 +205,13 @@ struct search_entry {
 int search_historical_hits(struct store *s, struct audit *a, const struct policy *p,
 			   const struct search_entry *e, const char *user, const char *role,
 			   search_result_fn fn, void *userdata, uint64_t *count);
+
+/* search_historical_hits() over another source of reads (search_run_source()): the station
+ * checks the reads it holds when a version is published. */
+int search_historical_hits_source(search_source_fn source_fn, void *source, struct audit *a,
+				  const struct policy *p, const struct search_entry *e,
+				  const char *user, const char *role, search_result_fn fn,
+				  void *userdata, uint64_t *count);
 
 /* ---- policy tightening ----------------------------------------------------------------- */
 

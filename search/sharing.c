@@ -674,3 +674,29 @@ out:
 	json_decref(reads);
 	return r;
 }
+
+int sharing_refuse(struct audit *a, const struct policy *p, const struct sharing_request *rq,
+		   const char *agreement_path, const char *reason)
+{
+	if (!a || !rq || !reason || !*reason) {
+		return -EINVAL;
+	}
+	json_t *pj = json_pack(
+		"{s:s?, s:I}", "agreement_file",
+		agreement_path && search_text_ok(agreement_path, 512) ? agreement_path : NULL,
+		"reads", (json_int_t)rq->nids);
+	char *params = pj ? json_dumps(pj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(pj);
+	struct search_audit_args x = {
+		.user = rq->user,
+		.role = rq->role,
+		.action = SHARING_ACTION_DISCLOSE,
+		.params = params ? params : "",
+		.purpose = rq->purpose,
+		.case_number = rq->case_number,
+		.reason = reason,
+	};
+	int r = search_audit_simple(a, p, &x, NULL);
+	free(params);
+	return r < 0 ? r : -ALPR_E_REFUSED;
+}

@@ -74,6 +74,13 @@ int sharing_disclose(struct store *s, struct audit *a, const struct policy *p,
 		     const struct sharing_agreement *ag, const struct sharing_request *rq,
 		     const char *out_path, char *reason, size_t reasonsz);
 
+/* Audits a disclosure refused before its agreement could be used (a file that does not load
+ * or verify, a malformed list of ids): one denied "disclose" record naming @agreement_path
+ * and the number of ids, with @reason (one line). -ALPR_E_REFUSED once audited, or the audit
+ * error. */
+int sharing_refuse(struct audit *a, const struct policy *p, const struct sharing_request *rq,
+		   const char *agreement_path, const char *reason);
+
 /* The recipient's side: decrypts a disclosure file with their X25519 private key into a
  * NUL-terminated JSON text the caller frees. */
 int sharing_open(const char *path, const char *recipient_key_path, char **json_out,

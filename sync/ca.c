@@ -22,7 +22,7 @@
 #define CA_DAYS     3650
 #define SERVER_DAYS 825
 
-static const char *const role_names[SYNC_ROLE_COUNT] = {"unit", "admin", "station"};
+static const char *const role_names[SYNC_ROLE_COUNT] = {"unit", "admin", "station", "investigator"};
 
 const char *sync_role_name(enum sync_role role)
 {
@@ -250,7 +250,7 @@ int sync_ca_issue(const char *ca_dir, const char *name, enum sync_role role, int
 	X509 *cacert = NULL, *cert = NULL;
 	int r;
 
-	if (!name_valid(name) || (role != SYNC_ROLE_UNIT && role != SYNC_ROLE_ADMIN) ||
+	if (!name_valid(name) || role == SYNC_ROLE_STATION || (unsigned)role >= SYNC_ROLE_COUNT ||
 	    not_after_s <= not_before_s) {
 		return -EINVAL;
 	}

@@ -4,6 +4,8 @@
  * (docs/alpr-station.8). Parses options and calls station.c, ca.c and client.c.
  */
 #include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@ static const char usage[] =
 	"                          [--ready-file FILE] [--body-max BYTES]\n"
 	"       alpr-station enroll UNIT --dir DIR --out OUTDIR [--days N]\n"
 	"       alpr-station enroll --admin NAME --dir DIR --out OUTDIR [--days N]\n"
+	"       alpr-station enroll --investigator NAME --dir DIR --out OUTDIR [--days N]\n"
 	"       alpr-station publish --station URL --creds DIR --delta FILE\n"
 	"       alpr-station --help | --version\n"
 	"\n"
@@ -27,8 +30,10 @@ static const char usage[] =
 	"           127.0.0.1) and hotlist signing key, if missing\n"
 	"  serve    serve HTTPS until SIGTERM (init runs first when DIR is new); --port 0 picks\n"
 	"           a free port, written to --ready-file once listening\n"
-	"  enroll   issue a unit's (or with --admin an administrator's) key and certificate\n"
-	"           from DIR's CA into OUTDIR: key.pem cert.pem ca.pem (and hotlist-pub.pem)\n"
+	"  enroll   issue a unit's (or with --admin an administrator's, with --investigator\n"
+	"           an investigator's) key and certificate from DIR's CA into OUTDIR: key.pem\n"
+	"           cert.pem ca.pem (and hotlist-pub.pem); recorded in DIR/audit, by\n"
+	"           --operator NAME (default: the login name)\n"
 	"  publish  upload a signed delta (alpr-hotlist delta) with an administrator's\n"
 	"           certificate (DIR/cert.pem, key.pem, ca.pem); units take it at their next\n"
 	"           sync. The station checks it with DIR/publisher-pub.pem.\n"
@@ -63,6 +68,96 @@ static int parse_u64(const char *opt, const char *s, int64_t min, int64_t max, i
 	return 0;
 }
 
+/* Who runs the tool: --operator, else the login name, else the uid. */
+static const char *operator_name(const char *given, char *buf, size_t bufsz)
+{
+	if (given) {
+		return given;
+	}
+	const struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name) {
+		snprintf(buf, bufsz, "%s", pw->pw_name);
+	} else {
+		snprintf(buf, bufsz, "uid:%u", (unsigned)getuid());
+	}
+	return buf;
+}
+
+/* Issues a certificate and records it in DIR/audit: an enrolment the log cannot hold is
+ * undone (its key and certificate removed), and a refused one is recorded too. */
+static int enroll(const char *dir, const char *admin, const char *investigator, const char *unit,
+		  bool no_extra, const char *out, int64_t days, const char *operator_given,
+		  const char *policy_name)
+{
+	char tls[4096], src[4096], dst[4096], who[64], params[96], reason[256];
+	struct policy *policy = NULL;
+	int given = !!admin + !!investigator + !!unit, r;
+
+	if (given != 1 || !out || !no_extra) {
+		fprintf(stderr, "alpr-station: enroll: one of UNIT, --admin NAME or --investigator "
+				"NAME, and --out, are required\n");
+		return 2;
+	}
+	if (policy_name && load_policy(policy_name, &policy) < 0) {
+		return 1;
+	}
+	enum sync_role role = admin          ? SYNC_ROLE_ADMIN
+			      : investigator ? SYNC_ROLE_INVESTIGATOR
+					     : SYNC_ROLE_UNIT;
+	const char *name = admin ? admin : investigator ? investigator : unit;
+	const char *op = operator_name(operator_given, who, sizeof(who));
+	snprintf(params, sizeof(params), "{\"days\":%lld,\"role\":\"%s\"}", (long long)days,
+		 sync_role_name(role));
+	struct station_audit_args x = {.user = op,
+				       .role = "administrator",
+				       .action = STATION_AUDIT_ENROLL,
+				       .params = params,
+				       .object_id = name,
+				       .count = 1};
+	snprintf(tls, sizeof(tls), "%s/tls", dir);
+	r = sync_ca_issue(tls, name, role, -60, days * 86400, out);
+	if (r == 0 && role == SYNC_ROLE_UNIT) {
+		_autofree_ char *pem = NULL;
+		size_t len;
+		snprintf(src, sizeof(src), "%s/hotlist-pub.pem", dir);
+		snprintf(dst, sizeof(dst), "%s/hotlist-pub.pem", out);
+		if ((r = alpr_read_file(src, 16 * 1024, &pem, &len)) < 0 ||
+		    (r = alpr_write_file_atomic(dst, pem, len, 0644)) < 0) {
+			fprintf(stderr, "alpr-station: enroll: %s: %s\n", src, alpr_strerror(r));
+		}
+	}
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "enroll: %s%s", alpr_strerror(r),
+			 r == -EINVAL ? " (names are [A-Za-z0-9_.-], at most 31)" : "");
+		/* A name that is not one is recorded as such, not as given. */
+		if (r == -EINVAL) {
+			x.object_id = NULL;
+		}
+		x.reason = reason;
+		x.count = 0;
+		if (station_audit_record(dir, policy, &x) < 0) {
+			fprintf(stderr, "alpr-station: enroll: the refusal could not be audited\n");
+		}
+		fprintf(stderr, "alpr-station: enroll: %s: %s\n", name, reason + 8);
+		policy_destroy(policy);
+		return 1;
+	}
+	r = station_audit_record(dir, policy, &x);
+	policy_destroy(policy);
+	if (r < 0) {
+		snprintf(dst, sizeof(dst), "%s/key.pem", out);
+		unlink(dst);
+		snprintf(dst, sizeof(dst), "%s/cert.pem", out);
+		unlink(dst);
+		fprintf(stderr, "alpr-station: enroll: %s/audit: %s; not enrolled\n", dir,
+			alpr_strerror(r));
+		return 1;
+	}
+	printf("enrolled %s %s: %s/cert.pem\n",
+	       role == SYNC_ROLE_ADMIN ? "administrator" : sync_role_name(role), name, out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -76,6 +171,8 @@ int main(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"days", required_argument, NULL, 'D'},
 		{"admin", required_argument, NULL, 'a'},
+		{"investigator", required_argument, NULL, 'i'},
+		{"operator", required_argument, NULL, 'O'},
 		{"station", required_argument, NULL, 's'},
 		{"creds", required_argument, NULL, 'c'},
 		{"delta", required_argument, NULL, 'f'},
@@ -85,6 +182,8 @@ int main(int argc, char **argv)
 	};
 	const char *dir = NULL, *listen = "127.0.0.1", *policy_name = "default", *ready = NULL;
 	const char *out = NULL, *admin = NULL, *url = NULL, *creds = NULL, *delta = NULL;
+	const char *investigator = NULL, *operator= NULL;
+	bool policy_given = false;
 	const char *hosts[16];
 	size_t nhosts = 0;
 	int64_t port = 8443, body_max = 0, days = 825;
@@ -113,6 +212,13 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			policy_name = optarg;
+			policy_given = true;
+			break;
+		case 'i':
+			investigator = optarg;
+			break;
+		case 'O':
+			operator= optarg;
 			break;
 		case 'r':
 			ready = optarg;
@@ -194,37 +300,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "enroll") == 0) {
-		char tls[4096], src[4096], dst[4096];
-		const char *name = admin ? admin : optind < argc ? argv[optind++] : NULL;
-		if (!name || !out || optind != argc) {
-			fprintf(stderr,
-				"alpr-station: enroll: UNIT (or --admin NAME) and --out are "
-				"required\n");
-			return 2;
-		}
-		snprintf(tls, sizeof(tls), "%s/tls", dir);
-		r = sync_ca_issue(tls, name, admin ? SYNC_ROLE_ADMIN : SYNC_ROLE_UNIT, -60,
-				  days * 86400, out);
-		if (r < 0) {
-			fprintf(stderr, "alpr-station: enroll: %s: %s%s\n", name, alpr_strerror(r),
-				r == -EINVAL ? " (names are [A-Za-z0-9_.-], at most 31)" : "");
-			return 1;
-		}
-		if (!admin) {
-			_autofree_ char *pem = NULL;
-			size_t len;
-			snprintf(src, sizeof(src), "%s/hotlist-pub.pem", dir);
-			snprintf(dst, sizeof(dst), "%s/hotlist-pub.pem", out);
-			if ((r = alpr_read_file(src, 16 * 1024, &pem, &len)) < 0 ||
-			    (r = alpr_write_file_atomic(dst, pem, len, 0644)) < 0) {
-				fprintf(stderr, "alpr-station: enroll: %s: %s\n", src,
-					alpr_strerror(r));
-				return 1;
-			}
-		}
-		printf("enrolled %s %s: %s/cert.pem\n", admin ? "administrator" : "unit", name,
-		       out);
-		return 0;
+		const char *unit = optind < argc ? argv[optind++] : NULL;
+		return enroll(dir, admin, investigator, unit, optind == argc, out, days, operator,
+			      policy_given ? policy_name : NULL);
 	}
 	if (strcmp(cmd, "serve") != 0 || optind != argc) {
 		fputs(usage, stderr);

@@ -24,7 +24,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "audit.h"
 #include "hotlist.h"
+#include "search.h"
 #include "station.h"
 #include "sync-private.h"
 
@@ -34,6 +36,9 @@
 #define STATION_BATCH_READS_MAX 1024
 /* A checkpoint file is about 400 bytes (docs/audit-format.md caps it at 4096). */
 #define STATION_CHECKPOINT_MAX 4096
+/* New entries of one published version checked against the held reads (historical hits);
+ * each check reads every held read. A bulk reload above this is not checked, and audited. */
+#define STATION_HISTORICAL_MAX 1000
 /* Purge no more often than this (it runs at the start of a write). */
 #define STATION_PURGE_EVERY_US (60 * ALPR_USEC_PER_SEC)
 /* Concurrent connections: a few hundred units per station (ARCHITECTURE.md). */
@@ -54,6 +59,7 @@ struct station {
 	MDB_env *env;
 	MDB_dbi reads, crops, expiry, units;
 	struct hotlist *hotlist;
+	struct audit *audit;  /* DIR/audit: searches, publishes, the profile in force */
 	pthread_mutex_t lock; /* delta cache generation, publishing, purge timing */
 	int64_t last_purge;
 	char hotlist_priv[PATH_MAX_LEN], publisher_pub[PATH_MAX_LEN];
@@ -62,7 +68,15 @@ struct station {
 enum role_mask {
 	ALLOW_UNIT = 1,
 	ALLOW_ADMIN = 2,
+	ALLOW_INVESTIGATOR = 4,
 };
+
+static unsigned role_mask(enum sync_role r)
+{
+	return r == SYNC_ROLE_UNIT    ? ALLOW_UNIT
+	       : r == SYNC_ROLE_ADMIN ? ALLOW_ADMIN
+				      : ALLOW_INVESTIGATOR;
+}
 
 struct request {
 	bool started;
@@ -75,6 +89,9 @@ struct request {
 };
 
 /* ---- helpers --------------------------------------------------------------------------- */
+
+static int path_join(char *buf, size_t sz, const char *dir, const char *name);
+static int record(struct audit *a, const struct policy *p, const struct station_audit_args *x);
 
 static int mdb_err(int rc, const char *what)
 {
@@ -175,8 +192,10 @@ static unsigned authenticate(struct MHD_Connection *conn, struct request *rq, ch
 		rq->role = SYNC_ROLE_UNIT;
 	} else if (strcmp(ou, "admin") == 0) {
 		rq->role = SYNC_ROLE_ADMIN;
+	} else if (strcmp(ou, "investigator") == 0) {
+		rq->role = SYNC_ROLE_INVESTIGATOR;
 	} else {
-		snprintf(why, whysz, "client certificate: OU is neither unit nor admin");
+		snprintf(why, whysz, "client certificate: OU is not unit, admin or investigator");
 		return MHD_HTTP_FORBIDDEN;
 	}
 	return 0;
@@ -797,6 +816,108 @@ static enum MHD_Result get_delta(struct station *s, struct MHD_Connection *conn,
 	return mr;
 }
 
+static int station_source(void *source, int64_t from_us, int64_t to_us, search_each_fn each,
+			  void *userdata);
+
+struct new_entries {
+	struct hotlist_entry *e;
+	size_t n, cap;
+	uint64_t total;
+};
+
+static int collect_new(enum hotlist_change_op op, const struct hotlist_entry *old_e,
+		       const struct hotlist_entry *new_e, void *userdata)
+{
+	struct new_entries *ne = userdata;
+	/* Removals, and updates that keep the plate, match no past read they did not already. */
+	if (op == HOTLIST_CHANGE_REMOVE ||
+	    (op == HOTLIST_CHANGE_UPDATE && old_e && strcmp(old_e->plate, new_e->plate) == 0)) {
+		return 0;
+	}
+	ne->total++;
+	if (ne->n < ne->cap) {
+		ne->e[ne->n++] = *new_e;
+	}
+	return 0;
+}
+
+static int collect_all_new(const struct hotlist_entry *e, void *userdata)
+{
+	return collect_new(HOTLIST_CHANGE_ADD, NULL, e, userdata);
+}
+
+/* After a publish: the entries it added are checked against the reads the station holds
+ * (historical hits, search.h), each check and hit audited, by the publisher. At most
+ * STATION_HISTORICAL_MAX entries per list and version; a bigger version (a bulk reload) gets
+ * one denied check record saying it was not checked. Returns the number of past reads that
+ * matched. */
+static uint64_t publish_historical(struct station *s, const char *user,
+				   const struct hotlist_list_info *before, size_t nbefore)
+{
+	struct hotlist_list_info after[SYNC_LISTS_MAX];
+	uint64_t hits = 0;
+	int n = hotlist_lists(s->hotlist, after, SYNC_LISTS_MAX);
+
+	for (int i = 0; i < n; i++) {
+		uint64_t from = 0;
+		for (size_t k = 0; k < nbefore; k++) {
+			if (strcmp(before[k].name, after[i].name) == 0) {
+				from = before[k].version;
+			}
+		}
+		if (from >= after[i].version) {
+			continue;
+		}
+		struct new_entries ne = {.cap = STATION_HISTORICAL_MAX};
+		ne.e = alpr_xcalloc(ne.cap, sizeof(*ne.e));
+		int r = from ? hotlist_diff(s->hotlist, after[i].name, from, after[i].version,
+					    collect_new, &ne)
+			     : hotlist_foreach(s->hotlist, after[i].name, "", collect_all_new, &ne);
+		char obj[80], params[160], why[160] = "";
+		snprintf(obj, sizeof(obj), "%s:%llu", after[i].name,
+			 (unsigned long long)after[i].version);
+		snprintf(params, sizeof(params), "{\"from\":%llu,\"list\":\"%s\",\"to\":%llu}",
+			 (unsigned long long)from, after[i].name,
+			 (unsigned long long)after[i].version);
+		if (r < 0) {
+			snprintf(why, sizeof(why),
+				 "version: the changes from %llu are not kept (%s)",
+				 (unsigned long long)from, alpr_strerror(r));
+		} else if (ne.total > ne.cap) {
+			snprintf(why, sizeof(why),
+				 "entries: %llu new entries, over %d; not checked",
+				 (unsigned long long)ne.total, STATION_HISTORICAL_MAX);
+		}
+		if (why[0]) {
+			(void)record(
+				s->audit, s->policy,
+				&(struct station_audit_args){.user = user,
+							     .role = "administrator",
+							     .action = SEARCH_ACTION_HIST_CHECK,
+							     .params = params,
+							     .object_id = obj,
+							     .count = ne.total,
+							     .reason = why});
+		}
+		for (size_t k = 0; !why[0] && k < ne.n; k++) {
+			const struct hotlist_entry *e = &ne.e[k];
+			struct search_entry se = {.plate = e->plate,
+						  .state = e->state[0] ? e->state : "??",
+						  .category = e->category,
+						  .list = e->list,
+						  .record_id = e->source_record_id};
+			uint64_t c = 0;
+			if (search_historical_hits_source(station_source, s, s->audit, s->policy,
+							  &se, user, "administrator", NULL, NULL,
+							  &c) == 0) {
+				hits += c;
+			}
+		}
+		free(ne.e);
+	}
+	return hits;
+}
+
 static enum MHD_Result post_hotlist(struct station *s, struct MHD_Connection *conn,
 				    struct request *rq)
 {
@@ -812,15 +933,31 @@ static enum MHD_Result post_hotlist(struct station *s, struct MHD_Connection *co
 		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "incoming: %s",
 				     alpr_strerror(r));
 	}
+	struct hotlist_list_info before[SYNC_LISTS_MAX];
 	pthread_mutex_lock(&s->lock);
+	int nbefore = hotlist_lists(s->hotlist, before, SYNC_LISTS_MAX);
 	r = hotlist_delta_apply(s->hotlist, path, s->publisher_pub, &version, err, sizeof(err));
 	pthread_mutex_unlock(&s->lock);
 	unlink(path);
+	char params[64], ver[24];
+	snprintf(params, sizeof(params), "{\"bytes\":%zu}", rq->len);
+	snprintf(ver, sizeof(ver), "%llu", (unsigned long long)version);
 	if (r < 0) {
 		/* Name the upload, not our temporary file. */
 		const char *why = strstr(err, ".delta");
 		why = why ? why + 6 : err;
 		why += strspn(why, ": ");
+		char reason[SYNC_MESSAGE_MAX];
+		snprintf(reason, sizeof(reason), "delta: %s", why[0] ? why : alpr_strerror(r));
+		if (record(s->audit, s->policy,
+			   &(struct station_audit_args){.user = rq->cn,
+							.role = "administrator",
+							.action = STATION_AUDIT_PUBLISH,
+							.params = params,
+							.reason = reason}) < 0) {
+			return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+					     "audit: the refusal could not be recorded");
+		}
 		unsigned status = r == -ALPR_E_PARSE       ? MHD_HTTP_BAD_REQUEST
 				  : r == -ALPR_E_BASE      ? MHD_HTTP_CONFLICT
 				  : r == -ALPR_E_SIGNATURE ? MHD_HTTP_UNPROCESSABLE_CONTENT
@@ -830,9 +967,302 @@ static enum MHD_Result post_hotlist(struct station *s, struct MHD_Connection *co
 				     why[0] ? why : alpr_strerror(r));
 	}
 	alpr_info("station", "%s published version %llu", rq->cn, (unsigned long long)version);
-	char ver[24];
-	snprintf(ver, sizeof(ver), "%llu", (unsigned long long)version);
-	return respond(conn, rq, MHD_HTTP_OK, json_pack("{s:s}", "version", ver));
+	/* Applied and served from now on: a publish the log cannot hold is still answered as
+	 * done (the version exists), and logged loudly. */
+	(void)record(s->audit, s->policy,
+		     &(struct station_audit_args){.user = rq->cn,
+						  .role = "administrator",
+						  .action = STATION_AUDIT_PUBLISH,
+						  .params = params,
+						  .object_id = ver,
+						  .count = 1});
+	uint64_t hist = publish_historical(s, rq->cn, before, nbefore < 0 ? 0 : (size_t)nbefore);
+	return respond(
+		conn, rq, MHD_HTTP_OK,
+		json_pack("{s:s, s:I}", "version", ver, "historical_hits", (json_int_t)hist));
+}
+
+/* ---- the station's audit log ----------------------------------------------------------- */
+
+/* One record; @params may be NULL. Called with the log open (serving) or from
+ * station_audit_record() (the enrolment tool). */
+static int record(struct audit *a, const struct policy *p, const struct station_audit_args *x)
+{
+	struct audit_record rec = {
+		.user = x->user && *x->user ? x->user : "(none)",
+		.role = x->role,
+		.action = x->action,
+		.params = x->params,
+		.purpose = x->purpose,
+		.case_number = x->case_number,
+		.object_id = x->object_id,
+		.result_count = x->count,
+		.outcome = x->reason ? AUDIT_DENIED : AUDIT_ALLOWED,
+		.reason = x->reason,
+	};
+	if (p) {
+		memcpy(rec.profile_hash, policy_hash(p), AUDIT_HASH_LEN);
+	}
+	int r = audit_append(a, &rec, NULL);
+	if (r < 0) {
+		alpr_error("station", "audit record %s: %s", x->action, alpr_strerror(r));
+	}
+	return r;
+}
+
+static int open_log(const char *dir, struct audit **out)
+{
+	char p[PATH_MAX_LEN];
+	int r = path_join(p, sizeof(p), dir, "audit");
+	if (r < 0) {
+		return r;
+	}
+	struct audit_open_opts ao = {.device_id = STATION_AUDIT_DEVICE};
+	r = audit_open(p, &ao, out);
+	if (r < 0) {
+		alpr_error("station", "audit log %s: %s", p, alpr_strerror(r));
+	}
+	return r;
+}
+
+struct newest_rec {
+	uint8_t hash[AUDIT_HASH_LEN];
+	bool found;
+};
+
+static int keep_newest(const struct audit_record *rec, void *userdata)
+{
+	struct newest_rec *n = userdata;
+	memcpy(n->hash, rec->profile_hash, AUDIT_HASH_LEN);
+	n->found = true;
+	return 0;
+}
+
+/* Opens DIR/audit and records the profile in force, and whether it differs from the one the
+ * newest record was written under: a profile change at the station is a restart with
+ * another --policy. */
+static int station_audit_open(struct station *s)
+{
+	uint64_t last = 0;
+	struct newest_rec n = {{0}, false};
+	char cur[2 * AUDIT_HASH_LEN + 1], prev[2 * AUDIT_HASH_LEN + 1] = "";
+	int r = open_log(s->dir, &s->audit);
+	if (r < 0) {
+		return r;
+	}
+	if ((r = audit_last_seq(s->audit, &last)) < 0 ||
+	    (last > 0 && (r = audit_foreach(s->audit, last, keep_newest, &n)) < 0)) {
+		return r;
+	}
+	alpr_hex_encode(policy_hash(s->policy), AUDIT_HASH_LEN, cur);
+	if (n.found) {
+		alpr_hex_encode(n.hash, AUDIT_HASH_LEN, prev);
+	}
+	json_t *o = json_pack("{s:s, s:b, s:s?}", "profile", policy_name(s->policy), "changed",
+			      n.found && strcmp(prev, cur) != 0, "previous_hash",
+			      n.found ? prev : NULL);
+	char *params = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	r = record(s->audit, s->policy,
+		   &(struct station_audit_args){.user = "system",
+						.role = "system",
+						.action = STATION_AUDIT_POLICY_LOAD,
+						.params = params,
+						.object_id = cur});
+	free(params);
+	return r;
+}
+
+int station_audit_record(const char *dir, const struct policy *p,
+			 const struct station_audit_args *x)
+{
+	struct audit *a = NULL;
+	if (!dir || !x || !x->action) {
+		return -EINVAL;
+	}
+	int r = open_log(dir, &a);
+	if (r == 0) {
+		r = record(a, p, x);
+		if (r == 0) {
+			r = audit_checkpoint(a);
+		}
+	}
+	audit_close(a);
+	return r;
+}
+
+/* ---- POST /v1/search (investigators): purpose-bound, audited ---------------------------- */
+
+/* search.h's source over the received reads: each retained read in the window, decoded. */
+static int station_source(void *source, int64_t from_us, int64_t to_us, search_each_fn each,
+			  void *userdata)
+{
+	struct station *s = source;
+	int64_t now = alpr_clock_now(s->clock);
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int r = mdb_err(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "search");
+	if (r < 0) {
+		return r;
+	}
+	r = mdb_err(mdb_cursor_open(txn, s->reads, &cur), "search cursor");
+	for (int rc = r ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && r == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *h = v.mv_data;
+		if (v.mv_size < READ_HDR || (int64_t)get_be64(h) <= now) {
+			continue; /* past its deadline: gone for every reader */
+		}
+		json_t *o = json_loadb((const char *)h + READ_HDR, v.mv_size - READ_HDR, 0, NULL);
+		struct store_read rd;
+		struct store_hit hit;
+		bool has_hit = false;
+		char err[SYNC_MESSAGE_MAX];
+		if (!o || sync_read_from_json(o, &rd, &hit, &has_hit, err, sizeof(err)) < 0) {
+			alpr_warn("station", "search: read %.*s does not decode; skipped",
+				  (int)ALPR_MIN(k.mv_size, 64), (const char *)k.mv_data);
+			json_decref(o);
+			continue;
+		}
+		json_decref(o);
+		if (rd.captured_at >= from_us && rd.captured_at < to_us) {
+			r = each(&rd, has_hit ? &hit : NULL, userdata);
+		}
+		store_read_finish(&rd);
+	}
+	if (cur) {
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
+	return r;
+}
+
+static int add_result(const struct store_read *r, const struct store_hit *hit, void *userdata)
+{
+	json_array_append_new(userdata, sync_read_to_json(r, hit, false));
+	return 0;
+}
+
+static const char *search_role_of(enum sync_role r)
+{
+	/* search.h's names; a unit's certificate is no person and names no search role. */
+	return r == SYNC_ROLE_INVESTIGATOR ? "investigator"
+	       : r == SYNC_ROLE_ADMIN      ? "administrator"
+					   : "unit";
+}
+
+/* Fills @q from the body (strict: known fields, each of its type). "" or "field: message". */
+static void parse_search(json_t *o, struct search_query *q, char *why, size_t whysz)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach (o, key, v) {
+		const char **dst = strcmp(key, "purpose") == 0         ? &q->purpose
+				   : strcmp(key, "case_number") == 0   ? &q->case_number
+				   : strcmp(key, "justification") == 0 ? &q->justification
+				   : strcmp(key, "plate") == 0         ? &q->plate
+				   : strcmp(key, "partial") == 0       ? &q->partial
+								       : NULL;
+		if (dst) {
+			if (!json_is_string(v)) {
+				snprintf(why, whysz, "%s: not a string", key);
+				return;
+			}
+			*dst = json_string_value(v);
+		} else if (strcmp(key, "from") == 0 || strcmp(key, "to") == 0) {
+			bool from = key[0] == 'f';
+			if (!json_is_string(v) ||
+			    alpr_time_parse(json_string_value(v), json_string_length(v),
+					    from ? &q->from_us : &q->to_us) < 0) {
+				snprintf(why, whysz, "%s: not an ISO 8601 date or time", key);
+				return;
+			}
+			*(from ? &q->has_from : &q->has_to) = true;
+		} else if (strcmp(key, "near") == 0) {
+			double lat, lon, rad;
+			if (!json_is_object(v) || json_object_size(v) != 3 ||
+			    json_unpack(v, "{s:F, s:F, s:F}", "lat", &lat, "lon", &lon, "radius_m",
+					&rad) != 0) {
+				snprintf(why, whysz, "near: an object of lat, lon and radius_m");
+				return;
+			}
+			if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) {
+				snprintf(why, whysz, "near: lat or lon out of range");
+				return;
+			}
+			q->has_near = true;
+			q->lat = lat;
+			q->lon = lon;
+			q->radius_m = rad;
+		} else {
+			snprintf(why, whysz, "%.64s: not a search field", key);
+			return;
+		}
+	}
+}
+
+static enum MHD_Result post_search(struct station *s, struct MHD_Connection *conn,
+				   struct request *rq)
+{
+	struct search_query q = {.user = rq->cn, .role = search_role_of(rq->role)};
+	struct search_result res;
+	char why[SEARCH_REASON_MAX] = "";
+	json_error_t je;
+	json_t *o = NULL;
+	int r;
+
+	/* The body is the query's parameters, recorded verbatim when it is recordable text. */
+	if (rq->len > AUDIT_PARAMS_MAX) {
+		q.params = "(body over 4096 bytes)";
+		snprintf(why, sizeof(why), "body: over %d bytes", AUDIT_PARAMS_MAX);
+	} else if (!(o = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES,
+				    &je))) {
+		q.params = "(not JSON)";
+		snprintf(why, sizeof(why), "body: line %d: %s", je.line, je.text);
+	} else if (!json_is_object(o)) {
+		q.params = "(not a JSON object)";
+		snprintf(why, sizeof(why), "body: not a JSON object");
+	} else {
+		q.params = rq->body;
+		parse_search(o, &q, why, sizeof(why));
+	}
+	if (why[0]) {
+		r = search_refuse(s->audit, s->policy, &q, why);
+		json_decref(o);
+		if (r != -ALPR_E_REFUSED) {
+			return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "audit: %s",
+					     alpr_strerror(r));
+		}
+		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "%s", why);
+	}
+	json_t *reads = json_array();
+	r = search_run_source(station_source, s, s->audit, s->policy, &q, add_result, reads, &res);
+	json_decref(o);
+	if (r == -ALPR_E_REFUSED) {
+		json_decref(reads);
+		return respond_error(conn, rq, MHD_HTTP_FORBIDDEN, "refused: %s", res.reason);
+	}
+	if (r < 0) {
+		json_decref(reads);
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "search: %s",
+				     alpr_strerror(r));
+	}
+	char hex[2 * AUDIT_HASH_LEN + 1];
+	alpr_hex_encode(res.results_hash, AUDIT_HASH_LEN, hex);
+	json_t *flags = json_array();
+	for (int i = 0; i < SEARCH_FLAG_COUNT; i++) {
+		if (res.flags & (1u << i)) {
+			json_array_append_new(
+				flags, json_string(search_flag_name((enum search_flag)(1u << i))));
+		}
+	}
+	alpr_info("station", "%s searched: %llu reads (audit %llu)", rq->cn,
+		  (unsigned long long)res.count, (unsigned long long)res.audit_seq);
+	return respond(conn, rq, MHD_HTTP_OK,
+		       json_pack("{s:s, s:I, s:I, s:s, s:o, s:o}", "format", "alpr-search/1",
+				 "count", (json_int_t)res.count, "audit_seq",
+				 (json_int_t)res.audit_seq, "results_hash", hex, "flags", flags,
+				 "reads", reads));
 }
 
 /* ---- GET /v1/stats (administrators): counts only, never plates ------------------------- */
@@ -905,6 +1335,9 @@ static const struct route routes[] = {
 	{"GET", "/v1/hotlists/", ALLOW_UNIT | ALLOW_ADMIN, false},
 	{"POST", "/v1/hotlists", ALLOW_ADMIN, true},
 	{"GET", "/v1/stats", ALLOW_ADMIN, false},
+	/* Every certificate may ask, so that a search by a role that may not search is refused
+	 * and audited like any other refusal. */
+	{"POST", "/v1/search", ALLOW_UNIT | ALLOW_ADMIN | ALLOW_INVESTIGATOR, true},
 };
 
 static const struct route *route_find(const char *method, const char *url, bool *path_known)
@@ -948,11 +1381,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 				conn, rq, known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND,
 				"%s %s: no such resource", method, url);
 		}
-		if (!(rt->allow & (rq->role == SYNC_ROLE_UNIT ? ALLOW_UNIT : ALLOW_ADMIN))) {
-			return respond_error(conn, rq, MHD_HTTP_FORBIDDEN,
-					     "%s %s: not allowed for a%s %s certificate", method,
-					     url, rq->role == SYNC_ROLE_ADMIN ? "n" : "",
-					     sync_role_name(rq->role));
+		if (!(rt->allow & role_mask(rq->role))) {
+			return respond_error(
+				conn, rq, MHD_HTTP_FORBIDDEN,
+				"%s %s: not allowed for a%s %s certificate", method, url,
+				rq->role == SYNC_ROLE_ADMIN || rq->role == SYNC_ROLE_INVESTIGATOR
+					? "n"
+					: "",
+				sync_role_name(rq->role));
 		}
 		size_t max =
 			strcmp(rt->prefix, "/v1/hotlists") == 0 ? SYNC_PUBLISH_MAX : s->body_max;
@@ -1015,6 +1451,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return post_hotlist(s, conn, rq);
 	} else if (strncmp(url, "/v1/hotlists/", 13) == 0) {
 		return get_delta(s, conn, rq, url + 13);
+	} else if (strcmp(url, "/v1/search") == 0) {
+		return post_search(s, conn, rq);
 	}
 	return get_stats(s, conn, rq);
 }
@@ -1168,6 +1606,9 @@ int station_start(const struct station_options *opts, struct station **out)
 	if ((r = station_purge(s, NULL)) < 0) {
 		goto fail;
 	}
+	if ((r = station_audit_open(s)) < 0) {
+		goto fail;
+	}
 	/* The hotlists. */
 	struct hotlist_options ho = {.policy = s->policy, .clock = s->clock};
 	if ((r = path_join(p, sizeof(p), s->dir, "hotlist")) < 0 ||
@@ -1220,6 +1661,14 @@ void station_stop(struct station *s)
 		close(s->listen_fd);
 	}
 	hotlist_close(s->hotlist);
+	if (s->audit) {
+		/* Every record of this run under a signed checkpoint. */
+		int r = audit_checkpoint(s->audit);
+		if (r < 0 && r != -ENODATA) {
+			alpr_warn("station", "audit checkpoint at stop: %s", alpr_strerror(r));
+		}
+		audit_close(s->audit);
+	}
 	if (s->env) {
 		mdb_env_close(s->env);
 	}

@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "policy.h"
@@ -41,5 +42,27 @@ int station_start(const struct station_options *opts, struct station **out);
 uint16_t station_port(const struct station *s);
 /* Stops serving and closes; NULL is a no-op. */
 void station_stop(struct station *s);
+/* ---- the station's audit log (audit.h; docs/sync-protocol.md, "Audit") ------------------
+ * DIR/audit, device id STATION_AUDIT_DEVICE, key DIR/audit/device-key.pem. The server records
+ * the profile in force at each start (policy.load), every search (POST /v1/search, search.h's
+ * "search" records, refusals included) and every publish, applied or refused; the enrolment
+ * tool records every enrolment through station_audit_record(). */
+#define STATION_AUDIT_DEVICE      "station"
+#define STATION_AUDIT_POLICY_LOAD "policy.load"
+#define STATION_AUDIT_PUBLISH     "hotlist.publish"
+#define STATION_AUDIT_ENROLL      "enroll"
+
+struct station_audit_args {
+	const char *user, *role, *action;
+	const char *params, *purpose, *case_number, *object_id; /* may be NULL */
+	uint64_t count;
+	const char *reason; /* NULL: allowed; else denied, one line */
+};
+/* Opens DIR/audit (creating it), appends one record under profile @p (may be NULL), signs a
+ * checkpoint over it and closes. For the tools beside a running server (LMDB allows one
+ * writer at a time across processes). 0 or audit.h's errors. */
+int station_audit_record(const char *dir, const struct policy *p,
+			 const struct station_audit_args *x);
+
 /* Removes stored reads and crops past their deadline; *purged (may be NULL) counts reads. */
 int station_purge(struct station *s, uint64_t *purged);

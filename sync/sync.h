@@ -189,9 +189,12 @@ enum sync_role {
 	SYNC_ROLE_UNIT = 0, /* a patrol unit: uploads reads, downloads hotlists */
 	SYNC_ROLE_ADMIN,    /* a hotlist administrator: publishes */
 	SYNC_ROLE_STATION,  /* the station's own TLS server certificate */
+	/* A person who searches the station's reads (POST /v1/search): purpose-bound and
+	 * audited, search.h's investigator role. */
+	SYNC_ROLE_INVESTIGATOR,
 	SYNC_ROLE_COUNT,
 };
-/* "unit", "admin", "station": the certificate's OU. */
+/* "unit", "admin", "station", "investigator": the certificate's OU. */
 const char *sync_role_name(enum sync_role role);
 
 /*
