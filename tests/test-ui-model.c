@@ -85,6 +85,32 @@ static void test_disposition_statuses(void)
 	}
 }
 
+/* A retry after a half-saved two-step disposition asks only for the missing step: the store
+ * and the audit log see each step once (a repeated step would be refused and audited). */
+static void test_steps_todo(void)
+{
+	struct alpr_ui_hit *h = mk_hit("unit1-000000000002");
+	enum store_hit_status st[2];
+
+	CHECK_INT_EQ(alpr_ui_hit_steps_todo(h, ALPR_UI_DISP_COUNT, st), -EINVAL);
+	CHECK_INT_EQ(alpr_ui_hit_steps_todo(h, ALPR_UI_DISP_CONFIRMED_NOT_STOPPED, st), 2);
+	CHECK_INT_EQ(st[0], STORE_HIT_CONFIRMED);
+	CHECK_INT_EQ(st[1], STORE_HIT_NOT_ACTIONED);
+	/* The first step went through, the second failed: the retry has one step left. */
+	alpr_ui_hit_step_recorded(h, STORE_HIT_CONFIRMED);
+	CHECK_INT_EQ(alpr_ui_hit_steps_todo(h, ALPR_UI_DISP_CONFIRMED_NOT_STOPPED, st), 1);
+	CHECK_INT_EQ(st[0], STORE_HIT_NOT_ACTIONED);
+	/* Changing the mind to "stopped": the store already holds it, nothing to ask. */
+	CHECK_INT_EQ(alpr_ui_hit_steps_todo(h, ALPR_UI_DISP_CONFIRMED_STOPPED, st), 0);
+	/* Another disposition is still asked for (the store decides whether it may follow). */
+	CHECK_INT_EQ(alpr_ui_hit_steps_todo(h, ALPR_UI_DISP_MISREAD, st), 1);
+	CHECK_INT_EQ(st[0], STORE_HIT_MISREAD);
+	alpr_ui_hit_step_recorded(h, STORE_HIT_STATUS_COUNT); /* ignored */
+	alpr_ui_hit_step_recorded(h, STORE_HIT_NOT_ACTIONED);
+	CHECK_INT_EQ(alpr_ui_hit_steps_todo(h, ALPR_UI_DISP_CONFIRMED_NOT_STOPPED, st), 0);
+	alpr_ui_hit_destroy(h);
+}
+
 /* Newest first; a verified hit stays on screen; only disposed hits leave; none is lost. */
 static void test_queue(void)
 {
@@ -345,6 +371,7 @@ int main(int argc, char **argv)
 	static const struct check_case cases[] = {
 		{"state-machine", test_state_machine},
 		{"disposition-statuses", test_disposition_statuses},
+		{"steps-todo", test_steps_todo},
 		{"queue", test_queue},
 		{"diff", test_diff},
 		{"words", test_words},

@@ -121,6 +121,31 @@ int alpr_ui_hit_dispose(struct alpr_ui_hit *h, enum alpr_ui_disposition d, const
 	return 0;
 }
 
+int alpr_ui_hit_steps_todo(const struct alpr_ui_hit *h, enum alpr_ui_disposition d,
+			   enum store_hit_status out[2])
+{
+	enum store_hit_status all[2];
+	size_t n = alpr_ui_disposition_statuses(d, all);
+	int k = 0;
+
+	if (n == 0) {
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!(h->recorded & (1u << all[i]))) {
+			out[k++] = all[i];
+		}
+	}
+	return k;
+}
+
+void alpr_ui_hit_step_recorded(struct alpr_ui_hit *h, enum store_hit_status st)
+{
+	if ((unsigned)st < STORE_HIT_STATUS_COUNT) {
+		h->recorded |= 1u << st;
+	}
+}
+
 /* ---- the queue ------------------------------------------------------------------------- */
 
 void alpr_ui_hit_queue_init(struct alpr_ui_hit_queue *q)

@@ -71,6 +71,8 @@ struct alpr_ui_hit {
 	enum alpr_ui_disposition disposition; /* valid when DISPOSED */
 	char officer[ALPR_UI_OFFICER_MAX + 1];
 	int64_t disposed_at;
+	unsigned recorded;       /* bit 1u << status: store statuses already recorded for this
+				    hit (alpr_ui_hit_steps_todo) */
 	unsigned sound_requests; /* times the alert sound was asked for this hit */
 };
 
@@ -86,6 +88,16 @@ int alpr_ui_hit_verify(struct alpr_ui_hit *h, int64_t now);
  * -EPERM when unverified or already disposed, -EINVAL for a bad @d or officer. */
 int alpr_ui_hit_dispose(struct alpr_ui_hit *h, enum alpr_ui_disposition d, const char *officer,
 			int64_t now);
+
+/* The store statuses of @d still to record for @h, in order, into @out: those of
+ * alpr_ui_disposition_statuses() not yet marked with alpr_ui_hit_step_recorded(). A retry
+ * after a half-saved two-step path (confirmed recorded, not-actioned failed) asks only for
+ * what is missing, so the store and the audit log see each step once. Returns the count (0:
+ * nothing left), or -EINVAL for a bad @d. */
+int alpr_ui_hit_steps_todo(const struct alpr_ui_hit *h, enum alpr_ui_disposition d,
+			   enum store_hit_status out[2]);
+/* Marks @st as recorded for @h (the store or the runtime took it). */
+void alpr_ui_hit_step_recorded(struct alpr_ui_hit *h, enum store_hit_status st);
 
 /* ---- the queue ------------------------------------------------------------------------- */
 
