@@ -622,6 +622,274 @@ static void test_new_wanted(void)
 	teardown(&f);
 }
 
+/* ---- the officer-action hooks, faked: what the window calls, and what it shows ---------- */
+
+/* Each call as one line ("verify READ 4471 1"); a refusal armed for the next call of a kind. */
+struct fake_hooks {
+	GPtrArray *calls;
+	int refuse_verify;          /* refusals left */
+	int refuse_status;          /* refuse this disposition step once; -1: none */
+	int refuse_entry;           /* refusals left */
+	struct hotlist_entry entry; /* the last entry passed */
+};
+
+static int fake_refuse(char *err, size_t errsz, const char *why)
+{
+	alpr_strlcpy(err, why, errsz);
+	return -ALPR_E_REFUSED;
+}
+
+static int fake_sign_in(const char *officer, bool accepted, const char *reason, void *userdata)
+{
+	struct fake_hooks *h = userdata;
+
+	CHECK(accepted == (reason == NULL));
+	g_ptr_array_add(h->calls,
+			g_strdup_printf("sign-in %s %s %s", officer,
+					accepted ? "accepted" : "refused", reason ? reason : ""));
+	return 0;
+}
+
+static int fake_sign_out(const char *officer, void *userdata)
+{
+	struct fake_hooks *h = userdata;
+
+	g_ptr_array_add(h->calls, g_strdup_printf("sign-out %s", officer));
+	return 0;
+}
+
+static int fake_verify(const char *read_id, const char *officer, bool match, char *err,
+		       size_t errsz, void *userdata)
+{
+	struct fake_hooks *h = userdata;
+
+	g_ptr_array_add(h->calls, g_strdup_printf("verify %s %s %d", read_id, officer, match));
+	if (h->refuse_verify > 0) {
+		h->refuse_verify--;
+		return fake_refuse(err, errsz, "read: no such hit (or past its retention)");
+	}
+	return 0;
+}
+
+static int fake_dispose(const char *read_id, enum store_hit_status st, const char *officer,
+			char *err, size_t errsz, void *userdata)
+{
+	struct fake_hooks *h = userdata;
+
+	g_ptr_array_add(h->calls, g_strdup_printf("dispose %s %s %s", read_id,
+						  store_hit_status_name(st), officer));
+	if ((int)st == h->refuse_status) {
+		h->refuse_status = -1;
+		return fake_refuse(err, errsz, "status: not allowed from confirmed");
+	}
+	return 0;
+}
+
+static int fake_entry(const struct hotlist_entry *e, const char *officer, char *err, size_t errsz,
+		      void *userdata)
+{
+	struct fake_hooks *h = userdata;
+
+	g_ptr_array_add(h->calls, g_strdup_printf("entry %s %s %s", e->list, e->plate, officer));
+	h->entry = *e;
+	if (h->refuse_entry > 0) {
+		h->refuse_entry--;
+		return fake_refuse(err, errsz, "category: gang is refused by profile test");
+	}
+	return 0;
+}
+
+/* Calls that start with @prefix. */
+static size_t fake_calls(struct fake_hooks *h, const char *prefix)
+{
+	size_t n = 0;
+
+	for (guint i = 0; i < h->calls->len; i++) {
+		n += g_str_has_prefix(h->calls->pdata[i], prefix);
+	}
+	return n;
+}
+
+static void fake_window(struct fixture *f, struct fake_hooks *h, int64_t idle_lock_us)
+{
+	f->opts.idle_lock_us = idle_lock_us;
+	f->opts.on_sign_in = fake_sign_in;
+	f->opts.on_sign_out = fake_sign_out;
+	f->opts.on_verify = fake_verify;
+	f->opts.on_disposition = fake_dispose;
+	f->opts.on_officer_entry = fake_entry;
+	f->opts.userdata = h;
+	f->win = alpr_patrol_window_new(NULL, &f->opts);
+	f->w = GTK_WIDGET(f->win);
+	gtk_window_present(GTK_WINDOW(f->win));
+	alpr_ui_demo_wait_frames(f->w, 2);
+}
+
+static void keypad_sign_in(struct fixture *f, const char *officer, const char *pin)
+{
+	gtk_editable_set_text(GTK_EDITABLE(find(f, "signin-officer")), officer);
+	gtk_editable_set_text(GTK_EDITABLE(find(f, "signin-pin")), pin);
+	tap(f, "signin-ok");
+}
+
+/* The window with every hook set: each sign-in attempt (refused, accepted, empty, during a
+ * lockout) and each sign-out (lock, idle, closing) reaches its hook once; verification,
+ * each disposition step and the New wanted entry go through theirs (not the store or the
+ * hotlist); a refusal shows its one line and applies nothing, and a retry of a half-saved
+ * two-step disposition asks only for the missing step. */
+static void test_audit_hooks(void)
+{
+	struct fixture f;
+	struct fake_hooks h = {.calls = g_ptr_array_new_with_free_func(g_free),
+			       .refuse_status = -1};
+	struct hotlist_entry found[4];
+	const struct alpr_ui_hit_queue *q;
+	struct alpr_ui_hit *cur;
+	char id[STORE_ID_MAX + 1];
+	size_t left;
+
+	setup(&f, 1280, 800, false, false);
+	gtk_window_destroy(GTK_WINDOW(f.win));
+	fake_window(&f, &h, -1);
+
+	/* Sign-in: an empty id, a wrong PIN, then the right one. */
+	keypad_sign_in(&f, "", "2580");
+	CHECK_INT_EQ(fake_calls(&h, "sign-in (invalid) refused officer:"), 1);
+	keypad_sign_in(&f, "4471", "1111");
+	CHECK_STR_EQ(label_text(&f, "signin-error"), "Officer id or PIN not accepted");
+	CHECK_INT_EQ(fake_calls(&h, "sign-in 4471 refused pin: officer id or PIN not accepted"), 1);
+	CHECK_INT_EQ(fake_calls(&h, "sign-in 4471 accepted"), 0);
+	keypad_sign_in(&f, "4471", "2580");
+	CHECK_STR_EQ(page(&f), "patrol");
+	CHECK_INT_EQ(fake_calls(&h, "sign-in 4471 accepted"), 1);
+	for (guint i = 0; i < h.calls->len; i++) {
+		CHECK_MSG(!strstr(h.calls->pdata[i], "2580") && !strstr(h.calls->pdata[i], "1111"),
+			  "a PIN reached a hook: %s", (char *)h.calls->pdata[i]);
+	}
+
+	/* New wanted: refused once (the form keeps its fields and says why), then added through
+	 * the hook, not straight into the hotlist. */
+	h.refuse_entry = 1;
+	tap(&f, "patrol-new-wanted");
+	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-plate")), "7HOK123");
+	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-state")), "CA");
+	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-case")), "2026-009002");
+	tap(&f, "wanted-save");
+	CHECK_STR_EQ(page(&f), "wanted");
+	CHECK_STR_EQ(label_text(&f, "wanted-error"),
+		     "Not added: category: gang is refused by profile test");
+	CHECK_STR_EQ(gtk_editable_get_text(GTK_EDITABLE(find(&f, "wanted-plate"))), "7HOK123");
+	tap(&f, "wanted-save");
+	CHECK_STR_EQ(page(&f), "patrol");
+	CHECK_INT_EQ(fake_calls(&h, "entry officer 7HOK123 4471"), 2);
+	CHECK_STR_EQ(h.entry.entered_by, "4471");
+	CHECK_STR_EQ(h.entry.case_number, "2026-009002");
+	CHECK_INT_EQ(hotlist_lookup(f.opts.hotlist, "7HOK123", found, 4), 0);
+
+	/* The first hit: verification refused once, then accepted. */
+	alpr_ui_demo_push_reads(f.demo, f.win, true, NULL);
+	alpr_patrol_window_flush(f.win);
+	alpr_ui_demo_wait_frames(f.w, 2);
+	CHECK_STR_EQ(page(&f), "hit");
+	q = alpr_patrol_window_get_queue(f.win);
+	cur = alpr_ui_hit_queue_current(q);
+	alpr_strlcpy(id, cur->read_id, sizeof(id));
+	h.refuse_verify = 1;
+	tap(&f, "hitcard-verify");
+	cur = alpr_ui_hit_queue_current(q);
+	CHECK_STR_EQ(cur->read_id, id);
+	CHECK_INT_EQ(cur->state, ALPR_UI_HIT_UNVERIFIED);
+	check_shown(&f, "hitcard-error");
+	CHECK_STR_EQ(label_text(&f, "hitcard-error"),
+		     "Not verified: read: no such hit (or past its retention)");
+	CHECK(!shown(find(&f, "hitcard-dispositions")));
+	tap(&f, "hitcard-verify");
+	CHECK_INT_EQ(cur->state, ALPR_UI_HIT_VERIFIED);
+	CHECK(!shown(find(&f, "hitcard-error")));
+	check_shown(&f, "disp-confirmed-not-stopped");
+	{
+		g_autofree char *want = g_strdup_printf("verify %s 4471 1", id);
+		CHECK_INT_EQ(fake_calls(&h, want), 2);
+	}
+
+	/* Confirmed, not stopped: the second step refused; the card stays verified with the
+	 * reason; the retry asks for the second step only. */
+	h.refuse_status = STORE_HIT_NOT_ACTIONED;
+	tap(&f, "disp-confirmed-not-stopped");
+	CHECK(alpr_ui_hit_queue_current(q) == cur);
+	CHECK_INT_EQ(cur->state, ALPR_UI_HIT_VERIFIED);
+	CHECK_STR_EQ(label_text(&f, "hitcard-error"),
+		     "Not saved: status: not allowed from confirmed");
+	check_shown(&f, "hitcard-dispositions");
+	left = alpr_ui_hit_queue_len(q);
+	tap(&f, "disp-confirmed-not-stopped");
+	CHECK_INT_EQ(alpr_ui_hit_queue_len(q), left - 1);
+	{
+		g_autofree char *c = g_strdup_printf("dispose %s confirmed 4471", id);
+		g_autofree char *n = g_strdup_printf("dispose %s not_actioned 4471", id);
+		CHECK_INT_EQ(fake_calls(&h, c), 1);
+		CHECK_INT_EQ(fake_calls(&h, n), 2);
+	}
+	/* Nothing went around the hook into the demo's store. */
+	{
+		struct store_hit sh;
+		CHECK_OK(store_get_hit(f.opts.store, id, &sh));
+		CHECK_INT_EQ(sh.status, STORE_HIT_UNVERIFIED);
+	}
+
+	/* The other hits, then the Lock button: one sign-out, however often it is locked. */
+	while ((cur = alpr_ui_hit_queue_current(q))) {
+		tap(&f, "hitcard-verify");
+		tap(&f, "disp-not-actioned");
+	}
+	CHECK_STR_EQ(page(&f), "patrol");
+	CHECK_INT_EQ(fake_calls(&h, "verify "), 2 + left - 1);
+	tap(&f, "patrol-lock");
+	CHECK_STR_EQ(page(&f), "signin");
+	alpr_patrol_window_lock(f.win);
+	CHECK_INT_EQ(fake_calls(&h, "sign-out 4471"), 1);
+
+	/* Five wrong PINs lock sign-in; an attempt during the lockout is recorded too. */
+	for (int i = 0; i < ALPR_UI_PIN_TRIES_MAX; i++) {
+		keypad_sign_in(&f, "4471", "1111");
+	}
+	CHECK_INT_EQ(fake_calls(&h, "sign-in 4471 refused pin: not accepted; too many wrong"), 1);
+	keypad_sign_in(&f, "4471", "2580");
+	CHECK_STR_EQ(page(&f), "signin");
+	CHECK_INT_EQ(fake_calls(&h, "sign-in 4471 refused pin: sign-in locked"), 1);
+	CHECK_INT_EQ(fake_calls(&h, "sign-in 4471 accepted"), 1);
+	gtk_window_destroy(GTK_WINDOW(f.win));
+	CHECK_INT_EQ(fake_calls(&h, "sign-out"), 1); /* it was locked: nobody to sign out */
+
+	/* The idle lock signs the officer out; closing the window while signed in too. */
+	g_ptr_array_set_size(h.calls, 0);
+	fake_window(&f, &h, ALPR_USEC_PER_SEC);
+	CHECK(alpr_patrol_window_sign_in(f.win, "5120", "1357", NULL));
+	for (int i = 0; i < 100 && strcmp(page(&f), "signin") != 0; i++) {
+		alpr_ui_demo_wait_frames(f.w, 1);
+		g_usleep(100000);
+	}
+	CHECK_STR_EQ(page(&f), "signin");
+	CHECK_INT_EQ(fake_calls(&h, "sign-out 5120"), 1);
+	CHECK(alpr_patrol_window_sign_in(f.win, "5120", "1357", NULL));
+	/* Another officer over a signed-in one: the first leaves. */
+	gtk_window_destroy(GTK_WINDOW(f.win));
+	f.opts.idle_lock_us = -1;
+	fake_window(&f, &h, -1);
+	CHECK(alpr_patrol_window_sign_in(f.win, "5120", "1357", NULL));
+	CHECK(alpr_patrol_window_sign_in(f.win, "4471", "2580", NULL));
+	CHECK_INT_EQ(fake_calls(&h, "sign-out 5120"), 3);
+	gtk_window_destroy(GTK_WINDOW(f.win));
+	while (g_main_context_pending(NULL)) {
+		g_main_context_iteration(NULL, FALSE);
+	}
+	CHECK_INT_EQ(fake_calls(&h, "sign-out 4471"), 1);
+	CHECK_INT_EQ(fake_calls(&h, "sign-in 5120 accepted"), 3);
+	CHECK_INT_EQ(fake_calls(&h, "sign-in 4471 accepted"), 1);
+	alpr_ui_demo_close(f.demo);
+	g_ptr_array_unref(h.calls);
+}
+
 /* The runtime pushes from its own threads: everything arrives, in order. */
 struct pusher {
 	AlprPatrolWindow *win;
@@ -1167,6 +1435,7 @@ int main(int argc, char **argv)
 		{"sound-fallback", test_sound_fallback},
 		{"live-window", test_live_window},
 		{"live-cli", test_live_cli},
+		{"audit-hooks", test_audit_hooks},
 	};
 	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));
 }

@@ -4,8 +4,10 @@
  * and the screen lock, and the officer's "New wanted" form.
  *
  * The runtime creates one AlprPatrolWindow and feeds it from its event bus with the
- * alpr_ui_push_*() calls; dispositions go back through the store (store_set_disposition) or
- * a callback the runtime supplies. Officer entries go into the hotlist's "officer" list.
+ * alpr_ui_push_*() calls. The officer's actions (sign-in and out, verification,
+ * dispositions, "New wanted" entries) go back through hooks the runtime supplies, which
+ * audit them (struct alpr_ui_options); without hooks, dispositions go to the store
+ * (store_set_disposition) and officer entries to the hotlist's "officer" list directly.
  *
  * Threads: alpr_patrol_window_new() and every alpr_patrol_window_*() function run on the GTK
  * main thread. The alpr_ui_push_*() calls may be made from any thread: each copies what it
@@ -52,13 +54,49 @@ struct alpr_ui_options {
 	struct store *store;            /* dispositions go here unless on_disposition is set */
 	const struct policy *policy;    /* maximum hotlist age; may be NULL */
 	const struct alpr_clock *clock; /* NULL: real time */
-	/* Records one step of a disposition (a status of the store's state machine). Returns 0
-	 * or a negative errno (the officer sees it and can retry). NULL: store_set_disposition. */
-	int (*on_disposition)(const char *read_id, enum store_hit_status status,
-			      const char *officer, void *userdata);
 	/* Checks an officer id and PIN at sign-in and unlock: 0 to accept. Required. */
 	int (*authenticate)(const char *officer, const char *pin, void *userdata);
-	void *userdata;
+
+	/* The officer's actions, for the runtime's audit log (app/unit.h: unit_sign_in() and
+	 * the others). Every hook is optional: NULL keeps the standalone behaviour noted with
+	 * it (alpr-ui-demo sets none but authenticate).
+	 * Threads: each is called on the GTK main thread, at the moment the officer acts, and
+	 * must return promptly (an audit append, a store write).
+	 * Ownership: the strings and the entry are borrowed for the call; @userdata must outlive
+	 * the window (on_sign_out runs when the window is disposed).
+	 * Errors: 0 or a negative errno. A hook with @err writes one line there; the window
+	 * shows it to the officer ("Not verified: ...", "Not saved: ...", "Not added: ...") and
+	 * applies nothing: the hit keeps its state and stays on the card, the form keeps its
+	 * fields, and the officer can tap again. Without a line, the errno's text is shown. */
+
+	/* Every sign-in attempt (the keypad, unlock, alpr_patrol_window_sign_in()), accepted or
+	 * refused: a wrong PIN, an empty field, an attempt during a PIN lockout. @officer is
+	 * the id as entered when it is a valid id, else "(invalid)"; @reason (NULL when
+	 * accepted) says why not, one line, never the PIN. An error is logged and shown on the
+	 * patrol page but never refuses the sign-in: a failing log must not keep an officer
+	 * from hits waiting behind the lock. NULL: nothing. */
+	int (*on_sign_in)(const char *officer, bool accepted, const char *reason, void *userdata);
+	/* The signed-in officer leaves: the Lock button, the idle lock, another officer signing
+	 * in over them, or the window closing (disposed) while signed in. Once per sign-in; an
+	 * error is logged. NULL: nothing. */
+	int (*on_sign_out)(const char *officer, void *userdata);
+	/* The officer's visual check of the hit on @read_id: the card's "Plate and state match
+	 * the image" (@match true). 0: the hit becomes VERIFIED and the dispositions appear.
+	 * NULL: the check is kept in the window only. */
+	int (*on_verify)(const char *read_id, const char *officer, bool match, char *err,
+			 size_t errsz, void *userdata);
+	/* Records one step of a disposition (a status of the store's state machine); a two-step
+	 * disposition retried after a failure asks again only for the missing step. NULL:
+	 * store_set_disposition() on @store (unaudited); with no store either, nothing is kept
+	 * (logged) and the hit leaves. */
+	int (*on_disposition)(const char *read_id, enum store_hit_status status,
+			      const char *officer, char *err, size_t errsz, void *userdata);
+	/* A "New wanted" entry (list "officer", source officer, entered_by the officer), added
+	 * in place of hotlist_add() on @hotlist; the window creates the officer list there
+	 * first when it is missing. 0: added. NULL: hotlist_add(). */
+	int (*on_officer_entry)(const struct hotlist_entry *e, const char *officer, char *err,
+				size_t errsz, void *userdata);
+	void *userdata;          /* for every hook above */
 	const char *unit_name;   /* shown in the status bar; NULL: "unit" */
 	const char *sound_path;  /* the alert WAV; NULL: the one the build made */
 	const char *audio_sink;  /* GStreamer sink for the alert; NULL: $ALPR_UI_AUDIO_SINK or

@@ -41,7 +41,8 @@ struct _AlprPatrolWindow {
 	GtkWidget *notice, *night_button;
 	/* hit */
 	AlprHitCard *card;
-	char *hit_error;
+	char *hit_error; /* shown on the card of the hit below only */
+	char hit_error_id[STORE_ID_MAX + 1];
 	/* new wanted */
 	GtkWidget *w_plate, *w_state, *w_category, *w_reason, *w_case, *w_expiry, *w_error;
 	GtkStringList *w_categories;
@@ -156,24 +157,79 @@ static void show_current(AlprPatrolWindow *w)
 	info.max_age_us = w->opts.policy ? policy_max_hotlist_age_us(w->opts.policy) : 0;
 	info.guard_us = w->opts.verify_guard_us;
 	info.night = w->night;
-	info.error = w->hit_error;
+	info.error =
+		w->hit_error && strcmp(w->hit_error_id, cur->read_id) == 0 ? w->hit_error : NULL;
 	alpr_hit_card_show(w->card, cur, &info);
 	gtk_stack_set_visible_child_name(GTK_STACK(w->stack), "hit");
 }
 
 /* ---- sign-in and lock ------------------------------------------------------------------ */
 
+static void show_notice(AlprPatrolWindow *w, const char *text)
+{
+	gtk_label_set_text(GTK_LABEL(w->notice), text);
+	gtk_widget_set_visible(w->notice, TRUE);
+}
+
+static bool officer_id_valid(const char *officer)
+{
+	return officer && *officer && strlen(officer) <= ALPR_UI_OFFICER_MAX &&
+	       g_regex_match_simple("^[A-Za-z0-9_.:/-]+$", officer, 0, 0);
+}
+
+/* The attempt, for the audit hook; @reason NULL when accepted. */
+static void report_sign_in(AlprPatrolWindow *w, const char *officer, const char *reason)
+{
+	const char *who = officer_id_valid(officer) ? officer : "(invalid)";
+	int r;
+
+	if (!w->opts.on_sign_in) {
+		return;
+	}
+	r = w->opts.on_sign_in(who, reason == NULL, reason, w->opts.userdata);
+	if (r < 0) {
+		/* Never refuses the sign-in: hits may be waiting behind the lock. */
+		g_autofree char *msg = g_strdup_printf("Sign-in not recorded in the audit log (%s)",
+						       alpr_strerror(r));
+
+		alpr_warn("ui", "officer %s: sign-in not recorded: %s", who, alpr_strerror(r));
+		if (!reason) {
+			show_notice(w, msg);
+		}
+	}
+}
+
+/* The signed-in officer leaves (lock, idle lock, another officer, the window closing). */
+static void sign_out(AlprPatrolWindow *w, const char *why)
+{
+	int r;
+
+	if (!w->officer[0] || w->locked) {
+		return;
+	}
+	w->locked = true;
+	alpr_info("ui", "officer %s signed out (%s)", w->officer, why);
+	if (w->opts.on_sign_out) {
+		r = w->opts.on_sign_out(w->officer, w->opts.userdata);
+		if (r < 0) {
+			alpr_warn("ui", "officer %s: sign-out not recorded: %s", w->officer,
+				  alpr_strerror(r));
+		}
+	}
+}
+
 gboolean alpr_patrol_window_sign_in(AlprPatrolWindow *w, const char *officer, const char *pin,
 				    GError **error)
 {
 	int r;
 
-	if (!officer || !*officer || strlen(officer) > ALPR_UI_OFFICER_MAX ||
-	    !g_regex_match_simple("^[A-Za-z0-9_.:/-]+$", officer, 0, 0)) {
+	if (!officer_id_valid(officer)) {
+		report_sign_in(w, officer, "officer: not a valid officer id");
 		g_set_error(error, ALPR_UI_ERROR, -EINVAL, "Enter your officer id");
 		return FALSE;
 	}
 	if (!pin || !*pin) {
+		report_sign_in(w, officer, "pin: empty");
 		g_set_error(error, ALPR_UI_ERROR, -EINVAL, "Enter your PIN");
 		return FALSE;
 	}
@@ -181,6 +237,7 @@ gboolean alpr_patrol_window_sign_in(AlprPatrolWindow *w, const char *officer, co
 	int64_t mono = alpr_monotonic_us();
 	int64_t wait = alpr_ui_pin_guard_wait_us(&w->pin_guard, mono);
 	if (wait > 0) {
+		report_sign_in(w, officer, "pin: sign-in locked after too many wrong PINs");
 		g_set_error(error, ALPR_UI_ERROR, -EBUSY, "Too many wrong PINs: wait %lld s",
 			    (long long)((wait + ALPR_USEC_PER_SEC - 1) / ALPR_USEC_PER_SEC));
 		return FALSE;
@@ -191,6 +248,9 @@ gboolean alpr_patrol_window_sign_in(AlprPatrolWindow *w, const char *officer, co
 
 		alpr_warn("ui", "sign-in refused for officer %s%s", officer,
 			  locked ? ": too many wrong PINs, sign-in locked" : "");
+		report_sign_in(w, officer,
+			       locked ? "pin: not accepted; too many wrong PINs, sign-in locked"
+				      : "pin: officer id or PIN not accepted");
 		if (locked) {
 			g_set_error(error, ALPR_UI_ERROR, -EBUSY,
 				    "Too many wrong PINs: sign-in locked for %lld s",
@@ -201,6 +261,10 @@ gboolean alpr_patrol_window_sign_in(AlprPatrolWindow *w, const char *officer, co
 		return FALSE;
 	}
 	alpr_ui_pin_guard_record(&w->pin_guard, true, mono);
+	if (strcmp(w->officer, officer) != 0) {
+		sign_out(w, "another officer signed in"); /* no-op when locked or nobody */
+	}
+	report_sign_in(w, officer, NULL);
 	if (strcmp(w->officer, officer) != 0 || !w->signed_in_at) {
 		w->signed_in_at = now_us(w);
 		w->w_expires_at = 0;
@@ -224,7 +288,7 @@ void alpr_patrol_window_lock(AlprPatrolWindow *w)
 	if (!w->officer[0]) {
 		return;
 	}
-	w->locked = true;
+	sign_out(w, "locked");
 	title = g_strdup_printf("Locked. Officer %s, enter your PIN", w->officer);
 	gtk_label_set_text(GTK_LABEL(w->signin_title), title);
 	gtk_editable_set_text(GTK_EDITABLE(w->signin_officer), w->officer);
@@ -520,12 +584,29 @@ static void add_read(AlprPatrolWindow *w, const struct store_read *r)
 
 /* ---- hits ------------------------------------------------------------------------------ */
 
-static int record_step(AlprPatrolWindow *w, const char *read_id, enum store_hit_status st)
+/* A message for the card of the hit on @read_id (NULL: none); the card of any other hit does
+ * not show it. */
+static void set_hit_error(AlprPatrolWindow *w, const char *read_id, char *msg)
+{
+	g_free(w->hit_error);
+	w->hit_error = msg;
+	alpr_strlcpy(w->hit_error_id, read_id ? read_id : "", sizeof(w->hit_error_id));
+}
+
+/* The officer's one line for a hook's failure: its own reason, else the errno's text. */
+static const char *hook_reason(int r, const char *err)
+{
+	return err[0] ? err : alpr_strerror(r);
+}
+
+static int record_step(AlprPatrolWindow *w, const char *read_id, enum store_hit_status st,
+		       char *err, size_t errsz)
 {
 	int r;
 
 	if (w->opts.on_disposition) {
-		r = w->opts.on_disposition(read_id, st, w->officer, w->opts.userdata);
+		return w->opts.on_disposition(read_id, st, w->officer, err, errsz,
+					      w->opts.userdata);
 	} else if (w->opts.store) {
 		r = store_set_disposition(w->opts.store, read_id, st, w->officer);
 	} else {
@@ -535,20 +616,37 @@ static int record_step(AlprPatrolWindow *w, const char *read_id, enum store_hit_
 			  store_hit_status_name(st), read_id);
 		r = 0;
 	}
-	return r == -EALREADY ? 0 : r; /* a retry after a half-saved two-step path */
+	/* The store has it already (a step recorded before this window knew): not an error. */
+	return r == -EALREADY ? 0 : r;
 }
 
 static void on_card_verify(AlprHitCard *card, gpointer data)
 {
 	AlprPatrolWindow *w = data;
 	struct alpr_ui_hit *cur = alpr_ui_hit_queue_current(&w->queue);
+	char err[256] = "";
+	int r;
 
-	if (!cur || !alpr_patrol_window_get_officer(w)) {
+	if (!cur || !alpr_patrol_window_get_officer(w) || cur->state != ALPR_UI_HIT_UNVERIFIED) {
 		return;
+	}
+	if (w->opts.on_verify) {
+		r = w->opts.on_verify(cur->read_id, w->officer, true, err, sizeof(err),
+				      w->opts.userdata);
+		if (r < 0) {
+			/* Still unverified, with the reason: the officer taps again. */
+			alpr_warn("ui", "verification of %s not recorded: %s", cur->read_id,
+				  hook_reason(r, err));
+			set_hit_error(w, cur->read_id,
+				      g_strdup_printf("Not verified: %s", hook_reason(r, err)));
+			show_current(w);
+			return;
+		}
 	}
 	if (alpr_ui_hit_verify(cur, now_us(w)) == 0) {
 		alpr_info("ui", "hit %s verified by officer %s", cur->read_id, w->officer);
 	}
+	set_hit_error(w, NULL, NULL);
 	show_current(w);
 }
 
@@ -557,26 +655,38 @@ static void on_card_dispose(AlprHitCard *card, int d, gpointer data)
 	AlprPatrolWindow *w = data;
 	struct alpr_ui_hit *cur = alpr_ui_hit_queue_current(&w->queue);
 	enum store_hit_status steps[2];
-	size_t n;
-	int r = 0;
+	char err[256] = "";
+	int n, r = 0;
 
 	if (!cur || cur->state != ALPR_UI_HIT_VERIFIED || !alpr_patrol_window_get_officer(w)) {
 		return;
 	}
-	n = alpr_ui_disposition_statuses(d, steps);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		r = record_step(w, cur->read_id, steps[i]);
+	/* Only the steps not yet recorded: after a half-saved two-step path, a retry must not
+	 * ask the store (and the audit log) for the first step again. */
+	n = alpr_ui_hit_steps_todo(cur, d, steps);
+	r = n < 0 ? n : 0;
+	for (int i = 0; i < n && r == 0; i++) {
+		r = record_step(w, cur->read_id, steps[i], err, sizeof(err));
+		if (r == 0) {
+			alpr_ui_hit_step_recorded(cur, steps[i]);
+		}
 	}
-	g_clear_pointer(&w->hit_error, g_free);
-	if (r < 0 || n == 0) {
+	if (r < 0) {
 		/* The hit stays, verified, with the reason: the officer taps again. */
-		w->hit_error = g_strdup_printf("Not saved (%s). Tap the disposition again.",
-					       alpr_strerror(n == 0 ? -EINVAL : r));
+		if (r == -ALPR_E_REFUSED) {
+			set_hit_error(w, cur->read_id,
+				      g_strdup_printf("Not saved: %s", hook_reason(r, err)));
+		} else {
+			set_hit_error(w, cur->read_id,
+				      g_strdup_printf("Not saved (%s). Tap the disposition again.",
+						      hook_reason(r, err)));
+		}
 		alpr_warn("ui", "disposition of %s not saved: %s", cur->read_id,
-			  alpr_strerror(n == 0 ? -EINVAL : r));
+			  hook_reason(r, err));
 		show_current(w);
 		return;
 	}
+	set_hit_error(w, NULL, NULL);
 	alpr_ui_hit_dispose(cur, d, w->officer, now_us(w));
 	alpr_info("ui", "hit %s: %s by officer %s", cur->read_id, alpr_ui_disposition_label(d),
 		  w->officer);
@@ -728,23 +838,35 @@ static void on_wanted_save(GtkButton *b, gpointer data)
 	if (r == -ENOENT) {
 		r = hotlist_list_set(w->opts.hotlist, OFFICER_LIST, OFFICER_LIST_PRIORITY, 2);
 	}
-	if (r == 0) {
+	if (r == 0 && w->opts.on_officer_entry) {
+		r = w->opts.on_officer_entry(&e, w->officer, err, sizeof(err), w->opts.userdata);
+	} else if (r == 0) {
 		r = hotlist_add(w->opts.hotlist, &e, &version, err, sizeof(err));
+		if (r != -ALPR_E_PARSE) {
+			err[0] = '\0'; /* hotlist_add() writes a line only for a parse error */
+		}
 	}
 	if (r < 0) {
-		g_autofree char *msg = g_strdup_printf(
-			"Not added: %s", r == -ALPR_E_PARSE && err[0] ? err : alpr_strerror(r));
+		/* The form keeps its fields: the officer corrects one and saves again. */
+		g_autofree char *msg = g_strdup_printf("Not added: %s", hook_reason(r, err));
 		gtk_label_set_text(GTK_LABEL(w->w_error), msg);
+		alpr_warn("ui", "officer %s: entry not added: %s", w->officer, hook_reason(r, err));
 		return;
 	}
-	alpr_info("ui", "officer %s added %s %s (%s) to list %s, version %" G_GUINT64_FORMAT,
-		  w->officer, e.plate, e.state, cat, OFFICER_LIST, version);
+	if (w->opts.on_officer_entry) {
+		/* The new version is the runtime's to log, and audit. */
+		alpr_info("ui", "officer %s added %s %s (%s) to list %s", w->officer, e.plate,
+			  e.state, cat, OFFICER_LIST);
+	} else {
+		alpr_info("ui",
+			  "officer %s added %s %s (%s) to list %s, version %" G_GUINT64_FORMAT,
+			  w->officer, e.plate, e.state, cat, OFFICER_LIST, version);
+	}
 	{
 		g_autofree char *msg =
 			g_strdup_printf("Added %s %s to the officer list: it matches from now on",
 					e.plate, e.state);
-		gtk_label_set_text(GTK_LABEL(w->notice), msg);
-		gtk_widget_set_visible(w->notice, TRUE);
+		show_notice(w, msg);
 	}
 	clear_wanted(w);
 	gtk_stack_set_visible_child_name(GTK_STACK(w->stack), "patrol");
@@ -956,6 +1078,8 @@ static void window_dispose(GObject *o)
 {
 	AlprPatrolWindow *w = ALPR_PATROL_WINDOW(o);
 
+	/* The window closing while an officer is signed in: they leave with it. */
+	sign_out(w, "window closed");
 	w->disposed = true;
 	if (w->tick_source) {
 		g_source_remove(w->tick_source);
