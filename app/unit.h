@@ -224,8 +224,8 @@ int unit_subscribe(struct unit *u, unit_event_fn fn, void *userdata);
 int unit_set_frame_tap(struct unit *u, unit_frame_fn fn, void *userdata);
 /* The modules the unit opened, borrowed: valid from unit_create() until unit_destroy(). NULL
  * when not configured (no --hotlist, no --store). Each documents its own thread rules (the
- * hotlist and the store take calls from any thread: the patrol window writes officer entries
- * and dispositions through them while the pipeline reads and stores). */
+ * hotlist and the store take calls from any thread: the officer's actions below write
+ * through them from the patrol window's main thread while the pipeline reads and stores). */
 struct hotlist *unit_get_hotlist(struct unit *u);
 struct store *unit_get_store(struct unit *u);
 const struct policy *unit_get_policy(struct unit *u);

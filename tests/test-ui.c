@@ -16,10 +16,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "audit.h"
 #include "check.h"
 #include "demo-data.h"
 #include "officers.h"
+#include "report.h"
 #include "ui-private.h"
+#include "unit-audit.h"
+#include "unit-window-private.h"
 #include "unit-window.h"
 
 /* Displays tried for our own Xvfb: far from the usual :0 and :99 of CI tools. */
@@ -1076,6 +1080,229 @@ static void write_officers(const char *path)
 	check_write_file(path, text);
 }
 
+/* ---- the unit's audit log, read back ---------------------------------------------------- */
+
+struct audit_seen {
+	char action[64], user[64], object_id[128], reason[256], params[512];
+	enum audit_outcome outcome;
+};
+
+static int copy_seen(const struct audit_record *rec, void *userdata)
+{
+	GArray *a = userdata;
+	struct audit_seen r;
+
+	memset(&r, 0, sizeof(r));
+	alpr_strlcpy(r.action, rec->action ? rec->action : "", sizeof(r.action));
+	alpr_strlcpy(r.user, rec->user ? rec->user : "", sizeof(r.user));
+	alpr_strlcpy(r.object_id, rec->object_id ? rec->object_id : "", sizeof(r.object_id));
+	alpr_strlcpy(r.reason, rec->reason ? rec->reason : "", sizeof(r.reason));
+	alpr_strlcpy(r.params, rec->params ? rec->params : "", sizeof(r.params));
+	r.outcome = rec->outcome;
+	g_array_append_val(a, r);
+	return 0;
+}
+
+/* Every record of an open log. */
+static GArray *audit_copy(struct audit *log)
+{
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(struct audit_seen));
+
+	CHECK_OK(audit_foreach(log, 1, copy_seen, a));
+	return a;
+}
+
+/* Records of @action with @outcome (-1: any) by @user and on @object (NULL: any). */
+static size_t audit_count(GArray *a, const char *action, int outcome, const char *user,
+			  const char *object)
+{
+	size_t n = 0;
+
+	for (guint i = 0; i < a->len; i++) {
+		const struct audit_seen *r = &g_array_index(a, struct audit_seen, i);
+
+		n += strcmp(r->action, action) == 0 &&
+		     (outcome < 0 || (int)r->outcome == outcome) &&
+		     (!user || strcmp(r->user, user) == 0) &&
+		     (!object || strcmp(r->object_id, object) == 0);
+	}
+	return n;
+}
+
+/* The closed log at @dir, read back; `alpr-audit verify` must accept it against the device's
+ * public key (as a station holds it). */
+static GArray *audit_read_verified(const char *dir)
+{
+	const char *bin = getenv("ALPR_AUDIT_BIN");
+	struct audit *log;
+	struct audit_open_opts ro = {.read_only = true};
+	char pub[PATH_MAX], out[PATH_MAX], errp[PATH_MAX];
+	GArray *a;
+
+	CHECK_MSG(bin && *bin, "ALPR_AUDIT_BIN is not set (meson test sets it)");
+	snprintf(pub, sizeof(pub), "%s", check_path("device-pub.pem"));
+	snprintf(out, sizeof(out), "%s", check_path("audit-verify.out"));
+	snprintf(errp, sizeof(errp), "%s", check_path("audit-verify.err"));
+	CHECK_OK(audit_open(dir, &ro, &log));
+	a = audit_copy(log);
+	CHECK_OK(audit_export_pubkey(log, pub));
+	audit_close(log);
+	{
+		char *argv[] = {(char *)bin, "--db", (char *)dir, "verify", "--pubkey", pub, NULL};
+		int st = wait_exit(spawn_to(argv, out, errp));
+		char *text = NULL;
+		size_t len;
+
+		if (st != 0 && alpr_read_file(errp, 1u << 20, &text, &len) == 0) {
+			fprintf(stderr, "alpr-audit verify: %s\n", text);
+			free(text);
+		}
+		CHECK_MSG(st == 0, "alpr-audit verify refused the unit's log (exit %d)", st);
+	}
+	return a;
+}
+
+/* ---- the glue's hooks, without a display ------------------------------------------------ */
+
+static struct unit *hooks_unit(const char *store, const char *hotlist)
+{
+	struct unit_options o = {0};
+	struct unit *u;
+	char err[512] = "";
+
+	o.unit_id = "car7";
+	o.store_dir = store;
+	o.hotlist_dir = hotlist;
+	o.ncameras = 1;
+	alpr_strlcpy(o.cameras[0].name, "front", sizeof(o.cameras[0].name));
+	alpr_strlcpy(o.cameras[0].uri, "test:smpte:64x48@5", sizeof(o.cameras[0].uri));
+	CHECK_MSG(unit_create(&o, &u, err, sizeof(err)) == 0, "unit_create: %s", err);
+	return u;
+}
+
+/* A stored read with a hit on the state list, as the pipeline stores one; its id in @id. */
+static void hooks_put_hit(struct store *s, const char *plate, char *id)
+{
+	struct store_read r = {0};
+	struct store_hit h = {0};
+	struct store_put_result pr;
+
+	r.captured_at = alpr_clock_now(NULL);
+	alpr_strlcpy(r.camera, "front", sizeof(r.camera));
+	alpr_strlcpy(r.plate, plate, sizeof(r.plate));
+	r.confidence = 0.9f;
+	alpr_strlcpy(r.candidates[0].plate, plate, sizeof(r.candidates[0].plate));
+	r.candidates[0].confidence = 0.9f;
+	r.ncandidates = 1;
+	r.gps.mode = STORE_FIX_NONE;
+	alpr_strlcpy(h.list, "state", sizeof(h.list));
+	h.list_version = 1;
+	alpr_strlcpy(h.plate, plate, sizeof(h.plate));
+	alpr_strlcpy(h.state, "CA", sizeof(h.state));
+	h.category = POLICY_CAT_STOLEN_VEHICLE;
+	CHECK_OK(store_put_read(s, &r, &h, &pr));
+	alpr_strlcpy(id, pr.id, STORE_ID_MAX + 1);
+}
+
+/* Which hooks alpr-unit's glue gives the window, by what the unit opened, and that each goes
+ * to the runtime's audited action: the records carry the officer and the read, a refusal is
+ * audited and comes back as one line for the officer. No display: none is needed. */
+static void test_window_hooks(void)
+{
+	struct officers *officers;
+	struct unit *u;
+	struct unit_window_actions a;
+	struct alpr_ui_options o;
+	struct hotlist_entry e, found[4];
+	char err[256], id[STORE_ID_MAX + 1], hl[PATH_MAX], st[PATH_MAX], audit_dir[PATH_MAX];
+	GArray *log;
+
+	write_officers(check_path("officers"));
+	CHECK_OK(officers_load(check_path("officers"), &officers, err, sizeof(err)));
+
+	/* No store: no log; the window keeps its standalone paths (nothing half-audited). */
+	u = hooks_unit(NULL, NULL);
+	memset(&o, 0, sizeof(o));
+	a = (struct unit_window_actions){.unit = u, .officers = officers};
+	unit_window_set_actions(&a, &o);
+	CHECK(o.userdata == &a);
+	CHECK(o.authenticate != NULL);
+	CHECK(!o.on_sign_in && !o.on_sign_out && !o.on_verify && !o.on_disposition &&
+	      !o.on_officer_entry);
+	CHECK_OK(o.authenticate(ALPR_UI_DEMO_OFFICER, ALPR_UI_DEMO_PIN, o.userdata));
+	CHECK_INT_EQ(o.authenticate(ALPR_UI_DEMO_OFFICER, "1111", o.userdata), -EACCES);
+	unit_destroy(u);
+
+	/* A store (so a log) and a hotlist: every action is the runtime's. */
+	snprintf(hl, sizeof(hl), "%s", check_path("hotlist"));
+	snprintf(st, sizeof(st), "%s", check_path("store"));
+	snprintf(audit_dir, sizeof(audit_dir), "%s/audit", st);
+	import_hotlist(hl);
+	u = hooks_unit(st, hl);
+	memset(&o, 0, sizeof(o));
+	a = (struct unit_window_actions){.unit = u, .officers = officers};
+	unit_window_set_actions(&a, &o);
+	CHECK(o.authenticate && o.on_sign_in && o.on_sign_out && o.on_verify && o.on_disposition &&
+	      o.on_officer_entry);
+	hooks_put_hit(unit_get_store(u), "7XYZ001", id);
+
+	CHECK_OK(o.on_sign_in("4471", false, "pin: officer id or PIN not accepted", o.userdata));
+	CHECK_OK(o.on_sign_in("4471", true, NULL, o.userdata));
+	err[0] = '\0';
+	CHECK_OK(o.on_verify(id, "4471", true, err, sizeof(err), o.userdata));
+	CHECK_OK(o.on_disposition(id, STORE_HIT_MISREAD, "4471", err, sizeof(err), o.userdata));
+	/* The store refuses "confirmed" after "misread": refused, one line, audited. */
+	CHECK_INT_EQ(
+		o.on_disposition(id, STORE_HIT_CONFIRMED, "4471", err, sizeof(err), o.userdata),
+		-ALPR_E_REFUSED);
+	CHECK_STR_CONTAINS(err, "not allowed from misread");
+	CHECK(!strchr(err, '\n'));
+	err[0] = '\0';
+	CHECK_INT_EQ(o.on_verify("car7-999999999999", "4471", true, err, sizeof(err), o.userdata),
+		     -ALPR_E_REFUSED);
+	CHECK_STR_CONTAINS(err, "no such hit");
+
+	memset(&e, 0, sizeof(e));
+	alpr_strlcpy(e.list, "officer", sizeof(e.list));
+	alpr_strlcpy(e.plate, "9HOOK99", sizeof(e.plate));
+	alpr_strlcpy(e.plate_raw, "9HOOK99", sizeof(e.plate_raw));
+	alpr_strlcpy(e.state, "CA", sizeof(e.state));
+	e.category = POLICY_CAT_STOLEN_VEHICLE;
+	alpr_strlcpy(e.reason, "hooks test", sizeof(e.reason));
+	alpr_strlcpy(e.case_number, "2026-000123", sizeof(e.case_number));
+	e.source = HOTLIST_SOURCE_OFFICER;
+	e.entered_at = alpr_clock_now(NULL);
+	e.expires_at = e.entered_at + ALPR_USEC_PER_HOUR;
+	alpr_strlcpy(e.entered_by, "4471", sizeof(e.entered_by));
+	/* As the window does before its first entry. */
+	CHECK_OK(hotlist_list_set(unit_get_hotlist(u), "officer", 20, 2));
+	CHECK_OK(o.on_officer_entry(&e, "4471", err, sizeof(err), o.userdata));
+	CHECK_INT_EQ(hotlist_lookup(unit_get_hotlist(u), "9HOOK99", found, 4), 1);
+	CHECK_STR_EQ(found[0].entered_by, "4471");
+	CHECK_OK(o.on_sign_out("4471", o.userdata));
+	unit_destroy(u);
+
+	log = audit_read_verified(audit_dir);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_SIGN_IN, AUDIT_DENIED, "4471", NULL), 1);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_SIGN_IN, AUDIT_ALLOWED, "4471", NULL), 1);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_VERIFY, AUDIT_ALLOWED, "4471", id), 1);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_VERIFY, AUDIT_DENIED, "4471", NULL), 1);
+	CHECK_INT_EQ(audit_count(log, REPORT_ACTION_DISPOSITION, AUDIT_ALLOWED, "4471", id), 1);
+	CHECK_INT_EQ(audit_count(log, REPORT_ACTION_DISPOSITION, AUDIT_DENIED, "4471", id), 1);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_OFFICER_ENTRY, AUDIT_ALLOWED, "4471", NULL), 1);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_SIGN_OUT, AUDIT_ALLOWED, "4471", NULL), 1);
+	/* No plate in any record: entries and reads are named by id. */
+	for (guint i = 0; i < log->len; i++) {
+		const struct audit_seen *r = &g_array_index(log, struct audit_seen, i);
+
+		CHECK_MSG(!strstr(r->params, "9HOOK99") && !strstr(r->params, "7XYZ001") &&
+				  !strstr(r->object_id, "9HOOK99"),
+			  "%s names a plate: %s %s", r->action, r->params, r->object_id);
+	}
+	g_array_unref(log);
+	officers_destroy(officers);
+}
+
 /* Where the live screenshots also go when ALPR_SCREENSHOTS_DIR is set
  * (scripts/screenshots.sh: docs/screenshots/). */
 static void keep_screenshot(GdkTexture *t, const char *name)
@@ -1097,6 +1324,8 @@ struct live {
 	size_t hits_seen; /* hits disposed */
 	size_t reads_max; /* reads in the strip, at most */
 	char misread_id[STORE_ID_MAX + 1];
+	char disposed[32][STORE_ID_MAX + 1]; /* the hits the officer disposed, in order */
+	bool relocked;                       /* locked and signed in again after the drive */
 	guint poll;
 	const char *failure; /* set when the case must stop */
 };
@@ -1229,6 +1458,9 @@ static gboolean live_poll(gpointer data)
 			if (strcmp(cur->match.entry.list, "officer") == 0) {
 				l->officer_hit = true;
 			}
+			CHECK(l->hits_seen < ALPR_ARRAY_SIZE(l->disposed));
+			alpr_strlcpy(l->disposed[l->hits_seen], cur->read_id,
+				     sizeof(l->disposed[l->hits_seen]));
 			l->hits_seen++;
 			if (!l->misread_done) {
 				alpr_strlcpy(l->misread_id, cur->read_id, sizeof(l->misread_id));
@@ -1249,6 +1481,14 @@ static gboolean live_poll(gpointer data)
 		l->patrol_day = l->patrol_day || shoot(l, "live-patrol-day.png", false, "patrol");
 		l->patrol_night =
 			l->patrol_night || shoot(l, "live-patrol-night.png", true, "patrol");
+		/* The officer locks the screen (a sign-out), signs in again, and closes the
+		 * window while signed in (the second sign-out). */
+		tap(f, "patrol-lock");
+		CHECK_STR_EQ(page(f), "signin");
+		CHECK(alpr_patrol_window_sign_in(f->win, ALPR_UI_DEMO_OFFICER, ALPR_UI_DEMO_PIN,
+						 NULL));
+		CHECK_STR_EQ(page(f), "patrol");
+		l->relocked = true;
 		l->poll = 0;
 		unit_window_quit(f->win);
 		return G_SOURCE_REMOVE;
@@ -1266,6 +1506,15 @@ static void live_on_window(void *window, void *userdata)
 
 	f->win = window;
 	f->w = GTK_WIDGET(window);
+	alpr_ui_demo_wait_frames(f->w, 2); /* shown: the keypad can be tapped */
+	/* A wrong PIN on the keypad first: refused, and audited as refused. */
+	gtk_editable_set_text(GTK_EDITABLE(find(f, "signin-officer")), ALPR_UI_DEMO_OFFICER);
+	gtk_widget_grab_focus(find(f, "signin-pin"));
+	tap(f, "key-1");
+	tap(f, "key-1");
+	tap(f, "signin-ok");
+	CHECK_STR_EQ(page(f), "signin");
+	CHECK_STR_EQ(label_text(f, "signin-error"), "Officer id or PIN not accepted");
 	CHECK_MSG(
 		alpr_patrol_window_sign_in(f->win, ALPR_UI_DEMO_OFFICER, ALPR_UI_DEMO_PIN, &error),
 		"sign-in: %s", error ? error->message : "?");
@@ -1285,7 +1534,11 @@ static void live_on_window(void *window, void *userdata)
  * demo hotlist, a real store): reads fill the strip, tiles show frames with plate boxes,
  * each hit takes the screen UNVERIFIED with no disposition, the officer's dispositions land
  * in the unit's store with the officer's id, and a New wanted entry made at sign-in matches
- * a vehicle later in the same drive. Screenshots: live-patrol-*.png, live-hitcard-*.png. */
+ * a vehicle later in the same drive. The unit's audit log holds what the officer did in the
+ * window, as headless mode records it (issue 7): the refused PIN and the sign-ins, each
+ * verification and disposition by read id, the officer entry, the sign-outs (Lock, and the
+ * window closing), all with the officer's id; `alpr-audit verify` accepts the log.
+ * Screenshots: live-patrol-*.png, live-hitcard-*.png. */
 static void test_live_window(void)
 {
 	struct live l;
@@ -1295,7 +1548,9 @@ static void test_live_window(void)
 	struct unit *u;
 	struct store_hit sh;
 	char err[512] = "", front[PATH_MAX], rear[PATH_MAX], hl[PATH_MAX], st[PATH_MAX];
+	char audit_dir[PATH_MAX];
 	int port = free_port();
+	GArray *log;
 
 	memset(&l, 0, sizeof(l));
 	start_display(1280, 800);
@@ -1344,9 +1599,49 @@ static void test_live_window(void)
 	CHECK_INT_EQ(sh.ndispositions, 1);
 	CHECK_STR_EQ(sh.dispositions[0].officer, ALPR_UI_DEMO_OFFICER);
 	CHECK(sh.dispositions[0].at > 0);
-	unit_destroy(u);
+	CHECK(l.relocked);
+	unit_destroy(u); /* closes the log with a signed checkpoint */
 	officers_destroy(officers);
 	kill_fake();
+
+	/* The window's officer actions, in the unit's log (STORE/audit), with the officer. */
+	snprintf(audit_dir, sizeof(audit_dir), "%s/audit", st);
+	log = audit_read_verified(audit_dir);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_SIGN_IN, AUDIT_DENIED, ALPR_UI_DEMO_OFFICER, NULL),
+		     1);
+	CHECK_INT_EQ(
+		audit_count(log, UNIT_AUDIT_SIGN_IN, AUDIT_ALLOWED, ALPR_UI_DEMO_OFFICER, NULL), 2);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_SIGN_IN, -1, NULL, NULL), 3);
+	CHECK_INT_EQ(
+		audit_count(log, UNIT_AUDIT_SIGN_OUT, AUDIT_ALLOWED, ALPR_UI_DEMO_OFFICER, NULL),
+		2);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_OFFICER_ENTRY, AUDIT_ALLOWED, ALPR_UI_DEMO_OFFICER,
+				 NULL),
+		     1);
+	CHECK_INT_EQ(audit_count(log, UNIT_AUDIT_VERIFY, -1, NULL, NULL), l.hits_seen);
+	CHECK_INT_EQ(audit_count(log, REPORT_ACTION_DISPOSITION, -1, NULL, NULL), l.hits_seen);
+	for (size_t i = 0; i < l.hits_seen; i++) {
+		const char *id = l.disposed[i];
+
+		CHECK_MSG(audit_count(log, REPORT_ACTION_HIT, AUDIT_ALLOWED, NULL, id) == 1,
+			  "no hit record for %s", id);
+		CHECK_MSG(audit_count(log, UNIT_AUDIT_VERIFY, AUDIT_ALLOWED, ALPR_UI_DEMO_OFFICER,
+				      id) == 1,
+			  "no verification record for %s", id);
+		CHECK_MSG(audit_count(log, REPORT_ACTION_DISPOSITION, AUDIT_ALLOWED,
+				      ALPR_UI_DEMO_OFFICER, id) == 1,
+			  "no disposition record for %s", id);
+	}
+	/* The misread, as the officer chose it. */
+	for (guint i = 0; i < log->len; i++) {
+		const struct audit_seen *r = &g_array_index(log, struct audit_seen, i);
+
+		if (strcmp(r->action, REPORT_ACTION_DISPOSITION) == 0 &&
+		    strcmp(r->object_id, l.misread_id) == 0) {
+			CHECK_STR_CONTAINS(r->params, "\"misread\"");
+		}
+	}
+	g_array_unref(log);
 }
 
 /* The built alpr-unit: without --headless it opens the window on the display it is given
@@ -1435,6 +1730,7 @@ int main(int argc, char **argv)
 		{"sound-fallback", test_sound_fallback},
 		{"live-window", test_live_window},
 		{"live-cli", test_live_cli},
+		{"window-hooks", test_window_hooks},
 		{"audit-hooks", test_audit_hooks},
 	};
 	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ui-private.h"
+#include "unit-window-private.h"
 #include "unit-window.h"
 
 /* Plate crops kept per camera. A read arrives when its track closes: up to a few seconds of
@@ -37,6 +38,7 @@ struct crop_ring {
 struct glue {
 	struct unit *unit;
 	const struct unit_window_options *opts;
+	struct unit_window_actions actions; /* the window's hooks' userdata */
 	AlprPatrolWindow *win; /* a reference, set before the unit starts, dropped after join */
 	GMainLoop *loop;       /* no GtkApplication: a kiosk needs no D-Bus session or uniqueness */
 	GThread *runtime;
@@ -346,14 +348,74 @@ static gpointer runtime_main(gpointer data)
 	return NULL;
 }
 
-/* ---- the application ------------------------------------------------------------------- */
+/* ---- the officer's actions (GTK main thread; unit-window-private.h) --------------------- */
 
 static int authenticate(const char *officer, const char *pin, void *userdata)
 {
-	struct glue *g = userdata;
+	struct unit_window_actions *a = userdata;
 
-	return officers_check(g->opts->officers, officer, pin);
+	return officers_check(a->officers, officer, pin);
 }
+
+static int act_sign_in(const char *officer, bool accepted, const char *reason, void *userdata)
+{
+	struct unit_window_actions *a = userdata;
+
+	return unit_sign_in(a->unit, officer, accepted, reason);
+}
+
+static int act_sign_out(const char *officer, void *userdata)
+{
+	struct unit_window_actions *a = userdata;
+
+	return unit_sign_out(a->unit, officer);
+}
+
+static int act_verify(const char *read_id, const char *officer, bool match, char *err, size_t errsz,
+		      void *userdata)
+{
+	struct unit_window_actions *a = userdata;
+
+	return unit_verify_hit(a->unit, read_id, officer, match, err, errsz);
+}
+
+static int act_dispose(const char *read_id, enum store_hit_status status, const char *officer,
+		       char *err, size_t errsz, void *userdata)
+{
+	struct unit_window_actions *a = userdata;
+
+	return unit_dispose_hit(a->unit, read_id, status, officer, err, errsz);
+}
+
+static int act_officer_entry(const struct hotlist_entry *e, const char *officer, char *err,
+			     size_t errsz, void *userdata)
+{
+	struct unit_window_actions *a = userdata;
+	uint64_t nhits = 0;
+	int r = unit_officer_entry(a->unit, e, officer, &nhits, err, errsz);
+
+	if (r == 0 && nhits > 0) {
+		/* Historical hits are an investigator's (audited as such), not the officer's. */
+		alpr_info("ui", "officer entry by %s: %" G_GUINT64_FORMAT " past reads match",
+			  officer, nhits);
+	}
+	return r;
+}
+
+void unit_window_set_actions(struct unit_window_actions *a, struct alpr_ui_options *o)
+{
+	bool audited = unit_audit(a->unit) != NULL;
+
+	o->authenticate = authenticate;
+	o->on_sign_in = audited ? act_sign_in : NULL;
+	o->on_sign_out = audited ? act_sign_out : NULL;
+	o->on_verify = audited && unit_get_store(a->unit) ? act_verify : NULL;
+	o->on_disposition = audited && unit_get_store(a->unit) ? act_dispose : NULL;
+	o->on_officer_entry = audited && unit_get_hotlist(a->unit) ? act_officer_entry : NULL;
+	o->userdata = a;
+}
+
+/* ---- the application ------------------------------------------------------------------- */
 
 static gboolean on_quit_signal(gpointer data)
 {
@@ -389,8 +451,7 @@ static gboolean on_start(gpointer data)
 	o.store = unit_get_store(g->unit);
 	o.policy = unit_get_policy(g->unit);
 	o.clock = unit_get_clock(g->unit);
-	o.authenticate = authenticate;
-	o.userdata = g;
+	unit_window_set_actions(&g->actions, &o);
 	o.unit_name = g->opts->unit_name;
 	o.night = g->opts->night;
 	o.fullscreen = g->opts->fullscreen;
@@ -448,6 +509,8 @@ int unit_window_run(struct unit *u, const struct unit_window_options *opts, char
 			 "WAYLAND_DISPLAY); use --headless");
 		return -ENXIO;
 	}
+	g.actions.unit = u;
+	g.actions.officers = opts->officers;
 	g_mutex_init(&g.crop_lock);
 	r = unit_subscribe(u, on_event, &g);
 	if (r == 0) {

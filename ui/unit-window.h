@@ -14,9 +14,13 @@
  *   the last CROP_RING plate crops (small grey copies, allocated once) so that a read, which
  *   the tracker emits a second or more after its best frame, gets that frame's crop: the
  *   image the officer checks the plate against on the hit card.
- * - the officer's dispositions go to the unit's store (store_set_disposition(), with the
- *   signed-in officer; the store stamps the time), and "New wanted" entries to the unit's
- *   hotlist ("officer" list), which the pipeline matches from the next read on.
+ * - the officer's actions go through the runtime's audited entry points (unit.h), from the
+ *   window's hooks on the GTK main thread (unit-window-private.h): each sign-in attempt and
+ *   sign-out (lock, idle lock, closing), each verification, each disposition step (to the
+ *   unit's store, with the signed-in officer; the store stamps the time), and "New wanted"
+ *   entries (to the unit's hotlist, "officer" list, matched from the next read on). A
+ *   refusal is audited by the runtime and its one line shown to the officer; the hit or
+ *   the form stays as it was.
  *
  * Life cycle: unit_window_run() takes a created, not yet started unit, subscribes to it,
  * opens the window, starts the unit on a runtime thread (which then waits for it: the
