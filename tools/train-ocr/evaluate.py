@@ -145,6 +145,8 @@ def main():
     ap.add_argument("--test", action="append",
                     help="synthetic test folder(s) of .png + .gt.txt (default: work/test and work/mildtest)")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-crop runs on plates-dev")
+    ap.add_argument("--no-eng", action="store_true", help="skip stock eng (its figures do not change)")
+    ap.add_argument("--psm", type=int, action="append", help="page segmentation mode(s) for our model (default 13 and 7)")
     ap.add_argument("--plates", default=os.path.join(ROOT, "..", "shared/eval/plates-dev"))
     ap.add_argument("--report", default=os.path.join(HERE, "work/eval"), help="per-image reads go here")
     a = ap.parse_args()
@@ -159,6 +161,10 @@ def main():
 
     def run(name, images, truths, lang, tessdata, psm, wl, ids):
         if lang == model and not have_model:
+            return
+        if lang == "eng" and a.no_eng:
+            return
+        if lang == model and a.psm and psm not in a.psm:
             return
         reads = ocr_batch(images, lang, tessdata, psm, wl)
         ex, cer, conf = score(truths, reads)
