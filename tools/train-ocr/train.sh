@@ -16,7 +16,7 @@
 #
 # Knobs (environment): SEED (1), N_PLAIN (3000), N_ALLPLAIN (3000), N_EASY (2000),
 # N_MILD (6000), N_TRAIN (3000, heavy), N_TEST (400), STAGE0_BCER (20), ITER0 (5000),
-# ITER1 (1200), ITER2 (4000), ITER3 (see TRAINING.md), JOBS (2, for generation and .lstmf only;
+# ITER1 (1200), ITER2 (4000), ITER3 (30000), JOBS (2, for generation and .lstmf only;
 # training is always one process). Work files go to tools/train-ocr/work/ (git-ignored).
 # Reproducible from SEED: every data set is a pure function of SEED (+ a fixed offset per
 # set); the stage-3 list is shuffled with a fixed random source; lstmtraining is
@@ -37,7 +37,7 @@ STAGE0_BCER=${STAGE0_BCER:-20}
 ITER0=${ITER0:-5000}
 ITER1=${ITER1:-1200}
 ITER2=${ITER2:-4000}
-ITER3=${ITER3:-12000}
+ITER3=${ITER3:-30000}
 JOBS=${JOBS:-2}
 PY=/usr/bin/python3
 # A shallow net: one conv layer, a y-summarising LSTM and ONE bidirectional LSTM. Tesseract's
