@@ -123,9 +123,15 @@ stage 2 "$work/mildtest.list" "$ITER2" "$work/allplain.list" "$work/easy.list"
 stage 3 "$work/mildtest.list" "$ITER3" -shuffle "$work/allplain.list" "$work/easy.list" "$work/mild.list" "$work/train.list"
 t2=$(date +%s)
 
-# 4. final model: the last checkpoint -> traineddata (float, so it can be fine-tuned later)
+# 4. final model: the last checkpoint -> traineddata. The integer conversion reads the
+#    plates-dev band crops the same as the float model (0.491 vs 0.488 exact) in ~25% less
+#    CPU (9 vs 12 ms a crop) and is 170 kB instead of 1.25 MB, so it is the committed one;
+#    the float model (the one to fine-tune from) stays in work/.
 mkdir -p "$root/data/ocr"
 lstmtraining --stop_training --continue_from "$prev" \
+	--traineddata "$work/lang/plate/plate.traineddata" \
+	--model_output "$work/plate-float.traineddata"
+lstmtraining --stop_training --convert_to_int --continue_from "$prev" \
 	--traineddata "$work/lang/plate/plate.traineddata" \
 	--model_output "$root/data/ocr/plate.traineddata"
 log "data+lstmf $((t1 - t0)) s, training $((t2 - t1)) s, model $(stat -c %s "$root/data/ocr/plate.traineddata") bytes"
