@@ -142,7 +142,11 @@ def score(truths, reads):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(ROOT, "data/ocr/plate.traineddata"))
-    ap.add_argument("--test", default=os.path.join(HERE, "work/test"))
+    ap.add_argument("--test", action="append",
+                    help="synthetic test folder(s) of .png + .gt.txt (default: work/test and work/mildtest)")
+    ap.add_argument("--no-whole", action="store_true", help="skip the whole-crop runs on plates-dev")
+    ap.add_argument("--no-eng", action="store_true", help="skip stock eng (its figures do not change)")
+    ap.add_argument("--psm", type=int, action="append", help="page segmentation mode(s) for our model (default 13 and 7)")
     ap.add_argument("--plates", default=os.path.join(ROOT, "..", "shared/eval/plates-dev"))
     ap.add_argument("--report", default=os.path.join(HERE, "work/eval"), help="per-image reads go here")
     a = ap.parse_args()
@@ -158,6 +162,10 @@ def main():
     def run(name, images, truths, lang, tessdata, psm, wl, ids):
         if lang == model and not have_model:
             return
+        if lang == "eng" and a.no_eng:
+            return
+        if lang == model and a.psm and psm not in a.psm:
+            return
         reads = ocr_batch(images, lang, tessdata, psm, wl)
         ex, cer, conf = score(truths, reads)
         rows.append((name, len(images), ex, cer, conf))
@@ -167,14 +175,17 @@ def main():
                 f.write(f"{i}\t{t}\t{r}\n")
         print(f"{name:45s} n={len(images):4d} exact={ex:.3f} CER={cer:.3f}", flush=True)
 
-    # synthetic held-out test set
-    if os.path.isdir(a.test):
-        pngs = sorted(p for p in os.listdir(a.test) if p.endswith(".png"))
-        imgs = [os.path.join(a.test, p) for p in pngs]
+    # synthetic held-out test sets
+    for test in a.test or [os.path.join(HERE, "work/test"), os.path.join(HERE, "work/mildtest")]:
+        if not os.path.isdir(test):
+            continue
+        tag = "synthetic " + os.path.basename(os.path.normpath(test))
+        pngs = sorted(p for p in os.listdir(test) if p.endswith(".png"))
+        imgs = [os.path.join(test, p) for p in pngs]
         truths = [norm(open(p[:-4] + ".gt.txt").read()) for p in imgs]
-        run("synthetic test: plate psm13", imgs, truths, model, model_dir, 13, False, pngs)
-        run("synthetic test: plate psm7", imgs, truths, model, model_dir, 7, False, pngs)
-        run("synthetic test: eng psm7 whitelist", imgs, truths, "eng", None, 7, True, pngs)
+        run(f"{tag}: plate psm13", imgs, truths, model, model_dir, 13, False, pngs)
+        run(f"{tag}: plate psm7", imgs, truths, model, model_dir, 7, False, pngs)
+        run(f"{tag}: eng psm7 whitelist", imgs, truths, "eng", None, 7, True, pngs)
 
     # real plates: whole crops and cut-out text lines
     gt_csv = os.path.join(a.plates, "groundtruth.csv")
@@ -199,8 +210,9 @@ def main():
             run("plates-dev lines: plate psm7", lines, truths, model, model_dir, 7, False, ids)
             run("plates-dev lines: eng psm7 whitelist", lines, truths, "eng", None, 7, True, ids)
             run("plates-dev lines: eng psm13 whitelist", lines, truths, "eng", None, 13, True, ids)
-            run("plates-dev whole: plate psm7", whole, truths, model, model_dir, 7, False, ids)
-            run("plates-dev whole: eng psm7 whitelist", whole, truths, "eng", None, 7, True, ids)
+            if not a.no_whole:
+                run("plates-dev whole: plate psm7", whole, truths, model, model_dir, 7, False, ids)
+                run("plates-dev whole: eng psm7 whitelist", whole, truths, "eng", None, 7, True, ids)
         finally:
             shutil.rmtree(tmp)
 

@@ -462,6 +462,66 @@ def warp(rng, img, box):
     return img, (min(xs), min(ys), max(xs), max(ys))
 
 
+def degrade_mild(rng, img, box):
+    """The band as find_text_band() cuts it from a daytime plate crop, with camera effects of
+    the strength seen in ../shared/eval/plates-dev: mostly sharp, 20-70 px characters, little
+    noise, some IR-like contrast, rare glare or shadow. The full degrade() mix is harder than
+    the real crops (stock eng reads 0.17 of it against 0.42 of the real bands)."""
+    x0, y0, x1, y1 = box
+    ch = y1 - y0
+    top = ch * rng.choice([rng.uniform(0.05, 0.2), rng.uniform(0.1, 0.3), rng.uniform(-0.02, 0.06)])
+    bot = ch * rng.choice([rng.uniform(0.05, 0.2), rng.uniform(0.1, 0.3), rng.uniform(-0.02, 0.06)])
+    left = ch * rng.choice([rng.uniform(0.1, 0.5), rng.uniform(0.5, 1.0), rng.uniform(0.8, 1.3)])
+    right = ch * rng.choice([rng.uniform(0.1, 0.5), rng.uniform(0.5, 1.0), rng.uniform(0.8, 1.3)])
+    img = img.crop((int(x0 - left), int(y0 - top), int(x1 + right), int(y1 + bot)))
+    a = np.asarray(img, dtype=np.float32)
+    if rng.random() < 0.8:
+        wts = np.array([0.299, 0.587, 0.114]) + np.array([rng.gauss(0, 0.05) for _ in range(3)])
+        wts = np.clip(wts, 0.02, None)
+        g = (a * (wts / wts.sum())).sum(axis=2)
+    else:
+        g = a.max(axis=2) * 0.6 + a.mean(axis=2) * 0.4
+        lo, hi = np.percentile(g, 3), np.percentile(g, 97)
+        g = np.clip((g - lo) / max(1.0, hi - lo), 0, 1) ** rng.uniform(0.6, 1.4)
+        g = g * rng.uniform(170, 255) + rng.uniform(0, 30)
+    h, w = g.shape
+    if rng.random() < 0.1:
+        xx = np.linspace(-1, 1, w)[None, :] * math.cos(rng.uniform(0, math.pi))
+        yy = np.linspace(-1, 1, h)[:, None] * math.sin(rng.uniform(0, math.pi))
+        g = g * np.where(xx + yy > rng.uniform(-0.5, 0.5), rng.uniform(0.55, 0.85), 1.0)
+    if rng.random() < 0.1:
+        gx, gy = rng.uniform(0, w), rng.uniform(0, h)
+        sx, sy = rng.uniform(0.1, 0.5) * w, rng.uniform(0.2, 1.0) * h
+        yy, xx = np.mgrid[0:h, 0:w]
+        g = g + rng.uniform(40, 120) * np.exp(-(((xx - gx) / sx) ** 2 + ((yy - gy) / sy) ** 2))
+    g = np.clip((g - 128) * rng.uniform(0.7, 1.2) + 128 + rng.uniform(-25, 25), 0, 255)
+    im = Image.fromarray(g.astype(np.uint8), "L")
+    target_ch = rng.choice([rng.uniform(18, 30), rng.uniform(28, 50), rng.uniform(40, 70)])
+    f = target_ch / ch
+    im = im.resize((max(8, int(im.size[0] * f)), max(8, int(im.size[1] * f))),
+                   Image.BILINEAR if rng.random() < 0.5 else Image.LANCZOS)
+    if rng.random() < 0.5:
+        im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.2, 1.0) * max(1.0, target_ch / 40)))
+    if rng.random() < 0.1:
+        k = rng.randint(2, max(3, int(target_ch / 12)))
+        a = np.asarray(im, dtype=np.float32)
+        c = np.cumsum(np.pad(a, ((0, 0), (k, 0)), mode="edge"), axis=1)
+        im = Image.fromarray(np.clip((c[:, k:] - c[:, :-k]) / k, 0, 255).astype(np.uint8), "L")
+    a = np.asarray(im, dtype=np.float32)
+    sigma = rng.choice([rng.uniform(0, 3), rng.uniform(2, 6)])
+    a = a + np.random.default_rng(rng.getrandbits(32)).normal(0, sigma, a.shape)
+    im = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "L")
+    if rng.random() < 0.5:
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=rng.randint(40, 95))
+        buf.seek(0)
+        im = Image.open(buf).convert("L")
+    if im.size[1] < 32:
+        f = 32 / im.size[1]
+        im = im.resize((int(im.size[0] * f), 32), Image.BILINEAR)
+    return im
+
+
 def degrade(rng, img, box):
     """Crop the text band like a crude line finder would, then camera/night effects."""
     x0, y0, x1, y1 = box
@@ -548,15 +608,50 @@ def easy_line(rng, img, box):
     return im.resize((max(8, int(im.size[0] * f)), max(8, int(im.size[1] * f))), Image.LANCZOS)
 
 
+# Curriculum stage 0 (--plain): the glyphs alone. From scratch on decorated plates the net
+# stayed in CTC's blank phase (~98% error, see data/ocr/TRAINING.md); on plain renders of a
+# few bold fonts it leaves it after a few thousand iterations.
+PLAIN_FONTS = "DejaVuSansCondensed-Bold,NimbusSansNarrow-Bold,RobotoCondensed-Bold"
+
+
+def render_plain(rng):
+    """Dark characters on a light, flat background, tight crop, no warp or degradation."""
+    groups, gt = plate_text(rng)
+    fpath, sq_lo, sq_hi = rng.choice(FONTS)
+    cap_h = rng.uniform(30, 50)
+    squeeze = rng.uniform(sq_lo, sq_hi)
+    fg = rng.randint(0, 70)
+    bg = rng.randint(175, 255)
+    track = rng.uniform(0.04, 0.15) * cap_h
+    gap = rng.uniform(0.25, 0.7) * cap_h
+    glyphs = [[render_glyph(rng, c, fpath, cap_h, squeeze, (fg, fg, fg), 0) for c in grp] for grp in groups]
+    w = sum(g.size[0] for grp in glyphs for g in grp) + track * (len(gt) - 1) + gap * (len(groups) - 1)
+    m = [cap_h * rng.uniform(0.05, 0.15) for _ in range(4)]  # left, top, right, bottom
+    img = Image.new("RGB", (int(w + m[0] + m[2]) + 1, int(cap_h + m[1] + m[3]) + 1), (bg, bg, bg))
+    x = m[0]
+    for gi, grp in enumerate(glyphs):
+        for g in grp:
+            img.paste(g, (int(x), int(m[1] + (cap_h - g.size[1]) / 2)), g)
+            x += g.size[0] + track
+        if gi < len(glyphs) - 1:
+            x += gap
+    return img.convert("L"), gt
+
+
 def make_sample(args):
-    seed, i, outdir, easy = args
+    seed, i, outdir, easy, plain, mild = args
     rng = random.Random(f"{seed}:{i}")
-    img, box, gt = render_plate(rng)
-    if easy:
+    if plain:
+        im, gt = render_plain(rng)
+    else:
+        img, box, gt = render_plate(rng)
+    if plain:
+        pass
+    elif easy:
         im = easy_line(rng, img, box)
     else:
         img, box = warp(rng, img, box)
-        im = degrade(rng, img, box)
+        im = degrade_mild(rng, img, box) if mild else degrade(rng, img, box)
     base = os.path.join(outdir, f"plate_{i:06d}")
     im.save(base + ".png")
     with open(base + ".gt.txt", "w") as f:
@@ -577,7 +672,19 @@ def main():
     ap.add_argument("--start", type=int, default=0, help="first sample index")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--easy", action="store_true", help="undegraded lines (curriculum stage 1)")
+    ap.add_argument("--plain", action="store_true",
+                    help="glyphs only: dark on light, no decorations, tight crop, no warp (stage 0); "
+                         f"fonts default to {PLAIN_FONTS}")
+    ap.add_argument("--mild", action="store_true",
+                    help="warp and degradation of the strength seen in real plate crops (not night/heavy)")
+    ap.add_argument("--fonts", help="comma-separated substrings of font file names to use, or 'all' "
+                                    "(default: all; with --plain, PLAIN_FONTS)")
     a = ap.parse_args()
+    if a.plain and not a.fonts:
+        a.fonts = PLAIN_FONTS
+    if a.fonts and a.fonts != "all":
+        want = [w.strip().lower() for w in a.fonts.split(",") if w.strip()]
+        FONTS[:] = [t for t in FONTS if any(w in os.path.basename(t[0]).lower() for w in want)]
     missing = [p for p, _, _ in FONTS if not os.path.exists(p)] + [p for p in DECOR_FONTS if not os.path.exists(p)]
     for p in missing:
         print(f"generate.py: warning: font missing, skipped: {p}", file=sys.stderr)
@@ -586,7 +693,7 @@ def main():
     if not FONTS:
         sys.exit("generate.py: no fonts found (run scripts/install-deps.sh)")
     os.makedirs(a.out, exist_ok=True)
-    jobs = [(a.seed, i, a.out, a.easy) for i in range(a.start, a.start + a.count)]
+    jobs = [(a.seed, i, a.out, a.easy, a.plain, a.mild) for i in range(a.start, a.start + a.count)]
     if a.jobs > 1:
         with Pool(a.jobs) as p:
             for _ in p.imap_unordered(make_sample, jobs, chunksize=16):
