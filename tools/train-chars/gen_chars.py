@@ -75,9 +75,14 @@ def font(path, size):
     return _fonts[key]
 
 
+WIDE = False  # --wide: the fonts at their natural width and wider (set by main)
+
+
 def glyph(rng, ch, spec):
     """The character as a tight ink crop (L, 0 = ink, 255 = paper), squeezed and weighted."""
     path, lo, hi = spec
+    if WIDE:  # some states' lettering is as wide as the font's own, or wider
+        lo, hi = hi / 0.55, hi * 1.3
     f = font(path, BIG)
     img = Image.new("L", (BIG * 2, BIG * 2), 255)
     ImageDraw.Draw(img).text((BIG // 3, BIG // 4), ch, font=f, fill=0)
@@ -308,7 +313,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--preview", help="also write the first 400 patches as one PNG here")
+    ap.add_argument("--wide", action="store_true",
+                    help="lettering at the font's natural width and wider, not condensed")
     a = ap.parse_args()
+    global WIDE
+    WIDE = a.wide
     work = [(a.seed, i) for i in range(a.count)]
     if a.jobs > 1:
         with multiprocessing.Pool(a.jobs) as pool:
