@@ -326,7 +326,7 @@ static int row_runs(const uint8_t *m, int w, struct run *runs)
 static bool char_shaped(const struct rec_blob *b, int hmin, int hmax)
 {
 	int bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
-	if (bh < hmin || bh > hmax || bw > bh * 11 / 10 || bh > bw * 12 || b->area < 10) {
+	if (bh < hmin || bh > hmax || bw > bh * 15 / 10 || bh > bw * 12 || b->area < 10) {
 		return false;
 	}
 	float fill = (float)b->area / ((float)bw * bh);

@@ -366,16 +366,20 @@ static void cut_patch(struct recognizer *r, const uint8_t *g, int w, int h, size
 	float dx = 1 / norm, dy = reg->slope / norm;
 	float xc = 0.5f * (bx0 + bx1), yc = reg->cy + reg->slope * (xc - reg->cx);
 	float m = REC_PATCH_MARGIN * ch;
+	/* A character wider than the patch (lettering at a wide font's natural width) is
+	 * squeezed horizontally to fit, rather than clipped: a squeezed W is a condensed W,
+	 * which the classifier knows; a clipped one is a V or an H. */
+	float sx = fmaxf(s, (bx1 - bx0 + 2 * m) / REC_PATCH_W);
 	bool keep[REC_PATCH_W];
 	int hist[256] = {0}, total = 0;
 	for (int u = 0; u < REC_PATCH_W; u++) {
-		float t = (u + 0.5f - REC_PATCH_W * 0.5f) * s;
+		float t = (u + 0.5f - REC_PATCH_W * 0.5f) * sx;
 		keep[u] = xc + t >= bx0 - m && xc + t <= bx1 + m;
 	}
 	for (int v = 0; v < REC_PATCH_H; v++) {
 		float q = (v + 0.5f - REC_PATCH_H * 0.5f) * s;
 		for (int u = 0; u < REC_PATCH_W; u++) {
-			float t = (u + 0.5f - REC_PATCH_W * 0.5f) * s;
+			float t = (u + 0.5f - REC_PATCH_W * 0.5f) * sx;
 			float x = xc + t * dx - q * dy, y = yc + t * dy + q * dx;
 			uint8_t p = (uint8_t)(sample(g, w, h, stride, x - 0.5f, y - 0.5f) + 0.5f);
 			r->patch[v * REC_PATCH_W + u] = p;
@@ -468,12 +472,8 @@ static int cmp_float_asc(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * The character pieces of a row, left to right, as [x0[i], x1[i]) in frame pixels: each blob,
- * except that a blob much wider than its neighbours is two or three touching characters and
- * is split evenly. Returns the number of pieces (at most @max; more is max + 1).
- */
-static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int max)
+/* The median blob width of a row. */
+static float row_median_width(const struct rec_region *reg)
 {
 	float widths[REC_MAX_ROW];
 	int nb = reg->nchars;
@@ -481,15 +481,33 @@ static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int ma
 		widths[k] = reg->cx1[k] - reg->cx0[k];
 	}
 	qsort(widths, (size_t)nb, sizeof(float), cmp_float_asc);
-	float medw = widths[nb / 2];
+	return widths[nb / 2];
+}
+
+/* How many characters blob @k may be: a blob much wider than its neighbours may be two or
+ * three touching characters (or one wide W or M: read_chars() lets the classifier decide). */
+static int blob_parts(const struct rec_region *reg, int k, float medw)
+{
+	float bw = reg->cx1[k] - reg->cx0[k];
+	if (bw > 1.6f * medw && bw > 0.75f * reg->char_h) {
+		int parts = (int)lrintf(bw / medw);
+		return parts < 2 ? 2 : parts > 3 ? 3 : parts;
+	}
+	return 1;
+}
+
+/*
+ * The character pieces of a row, left to right, as [x0[i], x1[i]) in frame pixels: each blob,
+ * wide blobs split evenly (training data: every split is taken). Returns the number of
+ * pieces (at most @max; more is max + 1).
+ */
+static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int max)
+{
+	float medw = row_median_width(reg);
 	int n = 0;
-	for (int k = 0; k < nb; k++) {
+	for (int k = 0; k < reg->nchars; k++) {
 		float a = reg->cx0[k], bw = reg->cx1[k] - a;
-		int parts = 1;
-		if (bw > 1.6f * medw && bw > 0.75f * reg->char_h) {
-			parts = (int)lrintf(bw / medw);
-			parts = parts < 2 ? 2 : parts > 3 ? 3 : parts;
-		}
+		int parts = blob_parts(reg, k, medw);
 		for (int j = 0; j < parts; j++) {
 			if (n >= max) {
 				return max + 1;
@@ -497,6 +515,59 @@ static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int ma
 			x0[n] = a + bw * j / parts;
 			x1[n] = a + bw * (j + 1) / parts;
 			n++;
+		}
+	}
+	return n;
+}
+
+struct piece {
+	float x0, x1;
+	bool is_char;
+	struct rec_position pos;
+};
+
+/* Cuts and classifies [x0, x1) into @pc. */
+static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		       const struct rec_region *reg, float x0, float x1, struct piece *pc)
+{
+	pc->x0 = x0;
+	pc->x1 = x1;
+	cut_patch(r, g, w, h, stride, reg, x0, x1);
+	pc->is_char = classify_position(r, &pc->pos);
+}
+
+/* The row's pieces, classified: a wide blob is read whole and split, and the reading the
+ * classifier is surer of is kept (the geometric mean of the parts' best probabilities
+ * against the whole's). Returns the number of pieces, or more than @max. */
+static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+			const struct rec_region *reg, struct piece *pcs, int max)
+{
+	float medw = row_median_width(reg);
+	int n = 0;
+	for (int k = 0; k < reg->nchars; k++) {
+		float a = reg->cx0[k], bw = reg->cx1[k] - a;
+		int parts = blob_parts(reg, k, medw);
+		if (n + parts > max) {
+			return max + 1;
+		}
+		if (parts == 1) {
+			read_piece(r, g, w, h, stride, reg, a, a + bw, &pcs[n++]);
+			continue;
+		}
+		struct piece whole;
+		read_piece(r, g, w, h, stride, reg, a, a + bw, &whole);
+		float gm = 1;
+		for (int j = 0; j < parts; j++) {
+			struct piece *pc = &pcs[n + j];
+			read_piece(r, g, w, h, stride, reg, a + bw * j / parts,
+				   a + bw * (j + 1) / parts, pc);
+			gm *= pc->is_char ? pc->pos.p[0] : 0.01f;
+		}
+		gm = powf(gm, 1.0f / parts);
+		if (whole.is_char && whole.pos.p[0] >= gm) {
+			pcs[n++] = whole;
+		} else {
+			n += parts;
 		}
 	}
 	return n;
@@ -515,8 +586,8 @@ static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int ma
 static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
 		      const struct rec_region *reg, struct rec_position *pos)
 {
-	float x0[RECOGNIZE_MAX_CHARS], x1[RECOGNIZE_MAX_CHARS];
-	int np = row_pieces(reg, x0, x1, RECOGNIZE_MAX_CHARS);
+	struct piece pcs[RECOGNIZE_MAX_CHARS];
+	int np = classify_row(r, g, w, h, stride, reg, pcs, RECOGNIZE_MAX_CHARS);
 	if (np > RECOGNIZE_MAX_CHARS) {
 		return np;
 	}
@@ -524,12 +595,12 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	float pitch = 0, cw = 0, tmp[RECOGNIZE_MAX_CHARS];
 	if (np >= 3) {
 		for (int k = 0; k + 1 < np; k++) {
-			tmp[k] = 0.5f * (x0[k + 1] + x1[k + 1] - x0[k] - x1[k]);
+			tmp[k] = 0.5f * (pcs[k + 1].x0 + pcs[k + 1].x1 - pcs[k].x0 - pcs[k].x1);
 		}
 		qsort(tmp, (size_t)np - 1, sizeof(float), cmp_float_asc);
 		pitch = tmp[(np - 1) / 2];
 		for (int k = 0; k < np; k++) {
-			tmp[k] = x1[k] - x0[k];
+			tmp[k] = pcs[k].x1 - pcs[k].x0;
 		}
 		qsort(tmp, (size_t)np, sizeof(float), cmp_float_asc);
 		cw = tmp[np / 2];
@@ -537,43 +608,36 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	bool guesses = np >= 3 && pitch > 0.3f * reg->char_h && pitch < 1.2f * reg->char_h;
 	int n = 0;
 	for (int k = -1; k < np; k++) {
-		if (k >= 0) {
+		if (k >= 0 && pcs[k].is_char) {
 			if (n >= RECOGNIZE_MAX_CHARS) {
 				return n + 1;
 			}
-			cut_patch(r, g, w, h, stride, reg, x0[k], x1[k]);
-			if (classify_position(r, &pos[n])) {
-				n++;
-			}
+			pos[n++] = pcs[k].pos;
 		}
 		if (!guesses) {
 			continue;
 		}
 		/* guesses after piece k (k = -1: before the first piece; k = np - 1: after the
-		 * last): centres between this piece's and the next's, or one pitch out */
-		float ca = k >= 0 ? 0.5f * (x0[k] + x1[k]) : 0.5f * (x0[0] + x1[0]) - 2 * pitch;
-		float cb = k + 1 < np ? 0.5f * (x0[k + 1] + x1[k + 1])
-				      : 0.5f * (x0[np - 1] + x1[np - 1]) + 2 * pitch;
-		int missing = (int)lrintf((cb - ca) / pitch) - 1;
-		if (k < 0 || k == np - 1) {
-			missing = 1;
-			ca = k < 0 ? ca : ca;
-		}
+		 * last): one pitch out at the ends, or evenly in a gap wide enough */
+		float ca = k >= 0 ? 0.5f * (pcs[k].x0 + pcs[k].x1)
+				  : 0.5f * (pcs[0].x0 + pcs[0].x1) - 2 * pitch;
+		float cb = k + 1 < np ? 0.5f * (pcs[k + 1].x0 + pcs[k + 1].x1)
+				      : 0.5f * (pcs[np - 1].x0 + pcs[np - 1].x1) + 2 * pitch;
+		bool end = k < 0 || k == np - 1;
+		int missing = end ? 1 : (int)lrintf((cb - ca) / pitch) - 1;
 		if (missing < 1 || missing > 2) {
 			continue;
 		}
 		for (int j = 1; j <= missing; j++) {
-			float c = k < 0         ? ca + pitch
-				  : k == np - 1 ? ca + pitch
-						: ca + j * (cb - ca) / (missing + 1);
+			float c = end ? ca + pitch : ca + j * (cb - ca) / (missing + 1);
 			if (c - 0.5f * cw < 0 || c + 0.5f * cw > (float)w ||
 			    n >= RECOGNIZE_MAX_CHARS) {
 				continue;
 			}
-			cut_patch(r, g, w, h, stride, reg, c - 0.5f * cw, c + 0.5f * cw);
-			struct rec_position p;
-			if (classify_position(r, &p) && p.p[0] >= GUESS_MIN_P) {
-				pos[n++] = p;
+			struct piece pc;
+			read_piece(r, g, w, h, stride, reg, c - 0.5f * cw, c + 0.5f * cw, &pc);
+			if (pc.is_char && pc.pos.p[0] >= GUESS_MIN_P) {
+				pos[n++] = pc.pos;
 			}
 		}
 	}
