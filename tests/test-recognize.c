@@ -566,6 +566,51 @@ static void test_classifier_file(void)
 	CHECK_STR_CONTAINS(err, "none.cnn");
 }
 
+static void test_state_names(void)
+{
+	static struct rec_states st;
+	char path[PATH_MAX], err[PATH_MAX + 64] = "";
+	snprintf(path, sizeof(path), "%s/plates/us-state-names.tsv", getenv("ALPR_DATADIR"));
+	CHECK_OK(rec_states_load(&st, path, err, sizeof(err)));
+	CHECK(st.n >= 51);
+	float score;
+	/* whole names, a misread letter allowed, slogans, and the part of a long name a row
+	 * can hold */
+	const char *const cases[][2] = {
+		{"COLORADO", "CO"}, {"COLORRDO", "CO"},     {"HAWAII", "HI"},
+		{"NEWYORK", "NY"},  {"PENNSYLVAN", "PA"},   {"SUNSHINESTATE", "FL"},
+		{"VIRGINIA", "VA"}, {"WESTVIRGINIA", "WV"}, {"LIVEFREEORDIE", "NH"},
+		{"TEXAS", "TX"},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(cases); i++) {
+		const char *got = rec_state_match(&st, cases[i][0], &score);
+		CHECK_MSG(got && strcmp(got, cases[i][1]) == 0, "%s: %s, not %s", cases[i][0],
+			  got ? got : "nothing", cases[i][1]);
+		CHECK(score > 0.5f && score <= 1.0f);
+	}
+	/* registrations and noise name no state */
+	const char *const none[] = {"ABC1234", "7XYZ890", "IIII", "JLJL", "OHIO2", "STATE"};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(none); i++) {
+		const char *got = rec_state_match(&st, none[i], &score);
+		CHECK_MSG(!got || strcmp(none[i], "OHIO2") == 0, "%s named %s", none[i], got);
+	}
+	/* hostile files: the line and what is wrong, nothing kept */
+	const char *bad[][2] = {
+		{"TEXAS TX\n", "expected TEXT<TAB>STATE"}, {"texas\tTX\n", "not A-Z0-9"},
+		{"TEXAS\tTexas\n", "two-letter"},          {"TEX\tTX\n", "4 to 23"},
+		{"# ok\nTEXAS\tTX\nUTAH\tU\n", ":3:"},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(bad); i++) {
+		const char *f = check_path("names.tsv");
+		check_write_file(f, bad[i][0]);
+		CHECK_INT_EQ(rec_states_load(&st, f, err, sizeof(err)), -ALPR_E_PARSE);
+		CHECK_STR_CONTAINS(err, f);
+		CHECK_STR_CONTAINS(err, bad[i][1]);
+		CHECK_INT_EQ(st.n, 0);
+	}
+	CHECK_INT_EQ(rec_states_load(&st, check_path("none.tsv"), err, sizeof(err)), -ENOENT);
+}
+
 static void test_frame_api(void)
 {
 	struct recognizer *a = new_recognizer(5), *b = new_recognizer(1);
@@ -806,6 +851,7 @@ int main(int argc, char **argv)
 		{"locate-hard", test_locate_hard},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
+		{"state-names", test_state_names},
 		{"frame-api", test_frame_api},
 		{"syntax", test_syntax},
 		{"candidates", test_candidates},

@@ -2,8 +2,9 @@
 /*
  * recognize.h: find and read licence plates in one frame.
  *
- * A recognizer is a context: a Tesseract engine, the plate syntax table and every working
- * buffer the pipeline needs. Create one per thread (a context is not thread-safe; two contexts
+ * A recognizer is a context: a reader (the character classifier or a Tesseract engine), the
+ * plate syntax and state-name tables and every working buffer the pipeline needs. Create one
+ * per thread (a context is not thread-safe; two contexts
  * share nothing and may run side by side in one process). Buffers grow to fit the largest
  * frame seen, up to RECOGNIZE_MAX_PIXELS, and are reused for every later frame: after the
  * first frame of a given size, recognition allocates only inside Tesseract and Leptonica.
@@ -13,10 +14,16 @@
  *      (dark on light and light on dark) at full and half scale give character-shaped blobs,
  *      which are grouped into straight rows of 3 to 9 similar blobs; each row is a plate
  *      hypothesis, ranked by how plate-like it is;
- *   2. reading: the best few hypotheses are cropped from the frame, deskewed along the row,
- *      normalised to dark on light and read by Tesseract (one text line, A-Z0-9);
- *   3. candidates: Tesseract's per-character alternatives (its choice iterator) and the usual
- *      look-alikes (0/O/D, 1/I, 8/B, 5/S, 2/Z ...) are combined into strings ranked by the
+ *   2. reading: the best few hypotheses are read character by character: each blob of the
+ *      row (a wide blob whole or split, whichever the classifier is surer of) is cut out as
+ *      a normalised patch and classified by the project's small convolutional net
+ *      (DATADIR/ocr/chars.cnn, classify.c); gaps in the row's rhythm and one pitch past
+ *      each end are tried for characters the locator missed. With --reader tesseract, or
+ *      when chars.cnn is missing, the row is cropped, deskewed and read by Tesseract
+ *      instead (the project's plate.traineddata, else eng). Rows of smaller lettering
+ *      above or below a registration give the issuing state (state.c);
+ *   3. candidates: the per-character alternatives (the classifier's probabilities, or
+ *      Tesseract's choice iterator) and the usual look-alikes (0/O/D, 1/I, 8/B, 5/S, 2/Z ...) are combined into strings ranked by the
  *      product of the character confidences; strings that fit a US plate syntax
  *      (data/plates/us-syntax.tsv) are boosted. The best string is the plate's text.
  *
