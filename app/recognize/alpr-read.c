@@ -87,10 +87,10 @@ static void print_json(const char *path, const struct recognize_result *res, dou
 							"confidence",
 							(double)p->candidates[k].confidence));
 		}
-		json_t *o = json_pack("{s:s,s:f,s:[iiii],s:o,s:o,s:o}", "plate", p->text,
-				      "confidence", (double)p->confidence, "box", p->x, p->y, p->w,
-				      p->h, "corners", corners, "char_confidences", cc,
-				      "candidates", cands);
+		json_t *o =
+			json_pack("{s:s,s:f,s:[iiii],s:o,s:o,s:o}", "plate", p->text, "confidence",
+				  (double)p->confidence, "box", p->x, p->y, p->w, p->h, "corners",
+				  corners, "char_confidences", cc, "candidates", cands);
 		/* the state as printed on the plate, when read */
 		if (o && p->state[0]) {
 			json_object_set_new(o, "state", json_string(p->state));

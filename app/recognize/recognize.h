@@ -23,9 +23,9 @@
  *      instead (the project's plate.traineddata, else eng). Rows of smaller lettering
  *      above or below a registration give the issuing state (state.c);
  *   3. candidates: the per-character alternatives (the classifier's probabilities, or
- *      Tesseract's choice iterator) and the usual look-alikes (0/O/D, 1/I, 8/B, 5/S, 2/Z ...) are combined into strings ranked by the
- *      product of the character confidences; strings that fit a US plate syntax
- *      (data/plates/us-syntax.tsv) are boosted. The best string is the plate's text.
+ *      Tesseract's choice iterator) and the usual look-alikes (0/O/D, 1/I, 8/B, 5/S, 2/Z ...) are
+ * combined into strings ranked by the product of the character confidences; strings that fit a US
+ * plate syntax (data/plates/us-syntax.tsv) are boosted. The best string is the plate's text.
  *
  * Errors: functions return 0 or a negative errno; recognize_strerror() is alpr_strerror().
  * Nothing here writes to stdout or stderr except through alpr_log() ("recognize").
