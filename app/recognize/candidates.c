@@ -118,6 +118,12 @@ static void add_alt(struct rec_position *pos, char c, float p)
 int rec_candidates(const struct rec_position *in, int n, const struct rec_syntax *syn,
 		   const char *state, int topn, struct recognize_candidate *out)
 {
+	return rec_candidates_ex(in, n, syn, state, false, topn, out);
+}
+
+int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syntax *syn,
+		      const char *state, bool state_read, int topn, struct recognize_candidate *out)
+{
 	if (n <= 0 || topn <= 0) {
 		return 0;
 	}
@@ -169,7 +175,8 @@ int rec_candidates(const struct rec_position *in, int n, const struct rec_syntax
 		if (syn && have_state && rec_syntax_match(syn, beam[b].text, state)) {
 			continue;
 		}
-		if (syn && rec_syntax_match(syn, beam[b].text, NULL)) {
+		if (syn && !(have_state && state_read) &&
+		    rec_syntax_match(syn, beam[b].text, NULL)) {
 			beam[b].logp += have_state ? logf(OTHER_STATE_FACTOR) : 0;
 		} else {
 			beam[b].logp += logf(NO_SYNTAX_FACTOR);

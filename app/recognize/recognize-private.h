@@ -114,6 +114,11 @@ struct rec_position {
  * syntax of @state (any state when NULL/""). Returns how many were written. */
 int rec_candidates(const struct rec_position *pos, int n, const struct rec_syntax *syn,
 		   const char *state, int topn, struct recognize_candidate *out);
+/* The same; with @state_read (the state was read from the plate itself), strings that fit
+ * only another state's syntaxes are priced like strings that fit none. */
+int rec_candidates_ex(const struct rec_position *pos, int n, const struct rec_syntax *syn,
+		      const char *state, bool state_read, int topn,
+		      struct recognize_candidate *out);
 
 /* ---- the character classifier (classify.c) --------------------------------------------- */
 

@@ -605,6 +605,12 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		qsort(tmp, (size_t)np, sizeof(float), cmp_float_asc);
 		cw = tmp[np / 2];
 	}
+	/* A row of thin bars (posts, railings, a grille) is not a plate, whatever the
+	 * classifier makes of each bar: plate characters are mostly a third of their height
+	 * wide or more ('1' and 'I' are the exceptions, never a whole plate). */
+	if (np >= 3 && cw < 0.25f * reg->char_h) {
+		return 0;
+	}
 	bool guesses = np >= 3 && pitch > 0.3f * reg->char_h && pitch < 1.2f * reg->char_h;
 	int n = 0;
 	for (int k = -1; k < np; k++) {
@@ -713,6 +719,44 @@ static float box_overlap(const struct recognize_plate *a, const struct recognize
 	return (float)ix * iy / (float)ALPR_MIN(a->w * a->h, b->w * b->h);
 }
 
+/* A state read from the plate at least this sure (0..100) decides its syntax. */
+#define STATE_SURE 80.0f
+
+/* The plate's candidates, text and per-character confidences from its positions. False when
+ * the best reading is not a plate (too short, too long, too unsure). */
+static bool fill_text(struct recognizer *r, const struct rec_position *pos, int n,
+		      const char *state, bool state_read, struct recognize_plate *p)
+{
+	p->ncandidates =
+		rec_candidates_ex(pos, n, &r->syntax, state, state_read, r->topn, p->candidates);
+	if (p->ncandidates == 0) {
+		return false;
+	}
+	const struct recognize_candidate *best = &p->candidates[0];
+	int len = (int)strlen(best->text);
+	if (len < MIN_PLATE_CHARS || len > MAX_PLATE_CHARS ||
+	    best->confidence < MIN_PLATE_CONFIDENCE) {
+		return false;
+	}
+	alpr_strlcpy(p->text, best->text, sizeof(p->text));
+	p->confidence = best->confidence;
+	/* per-character confidence: the OCR's for characters it read as they stand */
+	p->nchars = len;
+	for (int c = 0; c < len; c++) {
+		float cc = 0;
+		for (int k = 0; k < n; k++) {
+			for (int a = 0; a < pos[k].nalts; a++) {
+				if (pos[k].ch[a] == best->text[c] &&
+				    (k == c || k == c + 1 || k + 1 == c)) {
+					cc = fmaxf(cc, pos[k].p[a] * 100.0f);
+				}
+			}
+		}
+		p->char_confidence[c] = cc;
+	}
+	return true;
+}
+
 struct read_row {
 	const struct rec_region *reg;
 	char text[RECOGNIZE_MAX_CHARS + 1];
@@ -772,6 +816,8 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 	const struct rec_region *row[OCR_MAX_ROWS];
 	struct read_row rows[OCR_MAX_ROWS];
 	int nrows = 0;
+	struct rec_position fpos[OCR_MAX_ROWS][RECOGNIZE_MAX_CHARS];
+	int fn[OCR_MAX_ROWS];
 	int nfound = 0;
 	for (int i = 0; i < r->loc.nregions && i < OCR_MAX_ROWS; i++) {
 		const struct rec_region *reg = &r->loc.regions[i];
@@ -802,33 +848,12 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 		}
 		struct recognize_plate *p = &found[nfound];
 		memset(p, 0, sizeof(*p));
-		p->ncandidates =
-			rec_candidates(pos, n, &r->syntax, r->state, r->topn, p->candidates);
-		if (p->ncandidates == 0) {
+		if (!fill_text(r, pos, n, r->state, false, p)) {
 			continue;
 		}
 		const struct recognize_candidate *best = &p->candidates[0];
-		int len = (int)strlen(best->text);
-		if (len < MIN_PLATE_CHARS || len > MAX_PLATE_CHARS ||
-		    best->confidence < MIN_PLATE_CONFIDENCE) {
-			continue;
-		}
-		alpr_strlcpy(p->text, best->text, sizeof(p->text));
-		p->confidence = best->confidence;
-		/* per-character confidence: the OCR's for characters it read as they stand */
-		p->nchars = len;
-		for (int c = 0; c < len; c++) {
-			float cc = 0;
-			for (int k = 0; k < n; k++) {
-				for (int a = 0; a < pos[k].nalts; a++) {
-					if (pos[k].ch[a] == best->text[c] &&
-					    (k == c || k == c + 1 || k + 1 == c)) {
-						cc = fmaxf(cc, pos[k].p[a] * 100.0f);
-					}
-				}
-			}
-			p->char_confidence[c] = cc;
-		}
+		memcpy(fpos[nfound], pos, sizeof(pos[0]) * (size_t)n);
+		fn[nfound] = n;
 		p->light_on_dark = reg->light_on_dark;
 		plate_geometry(reg, p);
 		rank[nfound] = p->confidence * (best->syntax_match ? 1.0f : 0.6f) *
@@ -871,8 +896,17 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 			dup = box_overlap(&found[bi], &out->plates[j]) > 0.5f;
 		}
 		if (!dup) {
-			plate_state(r, row[bi], rows, nrows, &found[bi]);
-			out->plates[out->nplates++] = found[bi];
+			struct recognize_plate *p = &found[bi];
+			plate_state(r, row[bi], rows, nrows, p);
+			/* A plate whose state is read from its own lettering is ranked by that
+			 * state's syntaxes alone: fitting another state's is no evidence. */
+			if (!r->state[0] && p->state[0] && p->state_confidence >= STATE_SURE) {
+				struct recognize_plate q = *p;
+				if (fill_text(r, fpos[bi], fn[bi], p->state, true, &q)) {
+					*p = q;
+				}
+			}
+			out->plates[out->nplates++] = *p;
 		}
 	}
 	int64_t t2 = alpr_monotonic_us();
