@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "crops.h"
 #include "recognize.h"
 #include "track.h"
 #include "unit.h"
@@ -53,6 +54,7 @@ struct unit {
 	struct gps *gps;
 	struct capture *capture;
 	struct tracker *tracker;
+	struct unit_crops *crops; /* the best frame's crop for each read (crops.h) */
 	struct sync_client *sync;
 	bool sync_started;
 
@@ -453,6 +455,10 @@ static void *worker_main(void *arg)
 		if (u->frame_fn && r >= 0) {
 			tap_frame(u, f, &w->res);
 		}
+		if (r >= 0) {
+			unit_crops_keep(u->crops, f->camera_index, f->seq, f->data, f->width,
+					f->height, (size_t)f->stride, &w->res);
+		}
 		/* The frame goes back to its pool before anything else waits. */
 		capture_release_frame(u->capture, f);
 		fr.n = 0;
@@ -533,6 +539,22 @@ static void fill_store_hit(const struct hotlist_match *m, int64_t now, struct st
 	h->state_unconfirmed = m->state_unconfirmed;
 }
 
+/* The read's crop from its best frame, as PNG (owned by @r's caller; freed after the
+ * events). A frame that has left the ring leaves the read without a crop. */
+static void attach_crop(struct unit *u, const struct track_read *tr, struct store_read *r)
+{
+	int e = unit_crops_png(u->crops, tr->camera, tr->best_seq, tr->x, tr->y, tr->w, tr->h,
+			       &r->crop, &r->crop_len);
+	if (e < 0) {
+		alpr_debug(LOG, "read of %s: no crop of its best frame: %s", tr->text,
+			   alpr_strerror(e));
+		r->crop = NULL;
+		r->crop_len = 0;
+		return;
+	}
+	r->crop_format = STORE_CROP_PNG;
+}
+
 static void on_track_read(const struct track_read *tr, void *userdata)
 {
 	struct unit *u = userdata;
@@ -573,6 +595,7 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 	rd.first_seen_us = tr->first_us;
 	rd.last_seen_us = tr->last_us;
 	rd.frame_seq = tr->best_seq;
+	attach_crop(u, tr, r);
 
 	/* Where the car was when the best frame was taken. */
 	r->gps.mode = STORE_FIX_NONE;
@@ -668,6 +691,7 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 		emit(u, &ev);
 	}
 	free(matches);
+	free(r->crop);
 }
 
 static void *pipeline_main(void *arg)
@@ -866,6 +890,11 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 		}
 	}
 
+	r = unit_crops_create(opts->ncameras, &u->crops);
+	if (r < 0) {
+		FAIL("crops: %s", alpr_strerror(r));
+	}
+
 	struct tracker_options to = {.close_gap_us = opts->close_gap_us,
 				     .min_frames = opts->min_frames};
 	r = tracker_create(&to, &u->tracker);
@@ -1035,6 +1064,7 @@ void unit_destroy(struct unit *u)
 		recognize_destroy(u->workers[i].rec);
 	}
 	tracker_destroy(u->tracker);
+	unit_crops_destroy(u->crops);
 	gps_destroy(u->gps);
 	sync_client_destroy(u->sync);
 	store_close(u->store);

@@ -115,7 +115,10 @@ enum unit_event_type {
 /* A read: one vehicle pass, as voted by the tracker. */
 struct unit_read {
 	struct store_read r;   /* id, captured_at, camera, plate, confidence, candidates,
-				* state, box, gps (mode NONE: no fix), track_id, frames_voted */
+				* state (voted over the frames; "" when not read), box, gps
+				* (mode NONE: no fix), track_id, frames_voted, and the crop: the
+				* best frame's plate as grey PNG (crops.h), as stored, borrowed
+				* for the event; NULL when that frame left the crop ring */
 	int gps_error;         /* 0, or -ENODATA (no fix at that time) / -ENODEV (no GPS) */
 	int64_t first_seen_us; /* capture time of the plate's first sighting */
 	int64_t last_seen_us;  /* and of its last */

@@ -554,6 +554,158 @@ static void test_pipeline(void)
 	events_free(es);
 }
 
+/* ---- plate crops in stored reads ------------------------------------------------------- */
+
+/* True when the raw database file holds @needle (@n bytes) anywhere: what a thief with the
+ * disk sees. */
+static bool store_file_has(const char *dir, const void *needle, size_t n)
+{
+	char path[PATH_MAX];
+	char *data = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	CHECK_OK(alpr_read_file(path, (size_t)1 << 30, &data, &len));
+	bool found = memmem(data, len, needle, n) != NULL;
+	free(data);
+	return found;
+}
+
+static bool is_hit_id(struct events *es, const char *id)
+{
+	for (size_t i = 0; i < es->n; i++) {
+		if (es->ev[i].type == UNIT_EVENT_HIT && strcmp(es->ev[i].id, id) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+/* Counts the stored reads of @es that still have a PNG crop, split by hit and non-hit, and
+ * the non-hit reads that are gone. */
+static void count_crops(struct store *st, struct events *es, size_t *hit_crops, size_t *read_crops,
+			size_t *reads_gone)
+{
+	*hit_crops = *read_crops = *reads_gone = 0;
+	for (size_t i = 0; i < es->n; i++) {
+		const struct ev *v = &es->ev[i];
+		if (v->type != UNIT_EVENT_READ) {
+			continue;
+		}
+		struct store_read r;
+		int e = store_get_read(st, v->id, &r);
+		bool hit = is_hit_id(es, v->id);
+		if (e == -ENOENT) {
+			CHECK_MSG(!hit, "hit %s (%s) gone before its deadline", v->id, v->plate);
+			(*reads_gone)++;
+			continue;
+		}
+		CHECK_OK(e);
+		if (r.crop) {
+			CHECK_INT_EQ(r.crop_format, STORE_CROP_PNG);
+			CHECK(r.crop_len > sizeof(png_magic));
+			CHECK(memcmp(r.crop, png_magic, sizeof(png_magic)) == 0);
+			*(hit ? hit_crops : read_crops) += 1;
+		}
+		store_read_finish(&r);
+	}
+}
+
+static struct store *open_store_at(const char *dir, const struct policy *p,
+				   const struct alpr_clock *clock)
+{
+	struct store_options so = {.unit_id = "unit1", .policy = p, .clock = clock};
+	struct store *st;
+	CHECK_OK(store_open(dir, &so, &st));
+	return st;
+}
+
+static void test_crops(void)
+{
+	struct unit_options o = {0};
+	struct events *es = events_new();
+	struct alpr_clock clock;
+	alpr_clock_init_manual(&clock, alpr_clock_now(NULL));
+
+	o.hotlist_dir = hotlist_dir();
+	o.store_dir = check_path("store");
+	o.clock = &clock;
+	drive_cameras(&o);
+	struct unit *u = run_unit(&o, es);
+	CHECK_OK(unit_wait(u));
+	unit_destroy(u);
+
+	/* Every read and hit is stored with the PNG crop of its best frame. */
+	struct policy *p;
+	char err[256];
+	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
+	int64_t first = INT64_MAX, last = 0;
+	size_t nreads = 0, nhits = 0;
+	for (size_t i = 0; i < es->n; i++) {
+		const struct ev *v = &es->ev[i];
+		if (v->type == UNIT_EVENT_READ) {
+			CHECK_MSG(strncmp(v->id, "unit1-", 6) == 0, "read %s not stored", v->plate);
+			first = ALPR_MIN(first, v->t_us);
+			last = ALPR_MAX(last, v->t_us);
+			nreads++;
+		}
+		nhits += v->type == UNIT_EVENT_HIT;
+	}
+	CHECK_MSG(nreads >= 4 && nhits >= 1, "%zu reads, %zu hits", nreads, nhits);
+	size_t hit_crops, read_crops, gone;
+	struct store *st = open_store_at(o.store_dir, p, &clock);
+	count_crops(st, es, &hit_crops, &read_crops, &gone);
+	/* A read whose best frame left the ring has no crop: rare, never most. */
+	CHECK_MSG((hit_crops + read_crops) * 10 >= nreads * 9, "%zu crops for %zu reads",
+		  hit_crops + read_crops, nreads);
+	CHECK_INT_EQ(hit_crops, nhits);
+	store_close(st);
+
+	/* One second before the last non-hit crop's deadline: still there (the store purges at
+	 * open). */
+	int64_t crop_ttl = policy_retention_us(p, POLICY_CLASS_CROP);
+	CHECK(crop_ttl <= policy_retention_us(p, POLICY_CLASS_HIT));
+	alpr_clock_set(&clock, first + crop_ttl - ALPR_USEC_PER_SEC);
+	st = open_store_at(o.store_dir, p, &clock);
+	size_t hc, rc;
+	count_crops(st, es, &hc, &rc, &gone);
+	CHECK_INT_EQ(hc, hit_crops);
+	CHECK_INT_EQ(rc, read_crops);
+	CHECK_INT_EQ(gone, 0);
+
+	/* At the last one's deadline every non-hit crop is gone (with its read: the default
+	 * profile gives both 72 h), hits keep theirs (a year), before any purge ... */
+	alpr_clock_set(&clock, last + crop_ttl);
+	count_crops(st, es, &hc, &rc, &gone);
+	CHECK_INT_EQ(rc, 0);
+	CHECK_INT_EQ(hc, hit_crops);
+	CHECK_INT_EQ(gone, nreads - nhits);
+	/* ... and the purge deletes them, crops and reads in one transaction. */
+	struct store_purge_counts pc;
+	CHECK_OK(store_purge(st, &pc));
+	CHECK_INT_EQ(pc.reads, nreads - nhits);
+	CHECK_INT_EQ(pc.crops, read_crops);
+	CHECK_INT_EQ(pc.hits, 0);
+	struct store_stats ss;
+	CHECK_OK(store_stats(st, &ss));
+	CHECK_INT_EQ(ss.crops, hit_crops);
+	store_close(st);
+
+	/* In the file: no plate and no image in plaintext, before and after the purge. */
+	CHECK(!store_file_has(o.store_dir, png_magic, sizeof(png_magic)));
+	CHECK(!store_file_has(o.store_dir, "IHDR", 4));
+	for (size_t i = 0; i < es->n; i++) {
+		if (es->ev[i].type == UNIT_EVENT_READ && strlen(es->ev[i].plate) >= 5) {
+			CHECK_MSG(!store_file_has(o.store_dir, es->ev[i].plate,
+						  strlen(es->ev[i].plate)),
+				  "plate %s in plaintext in data.mdb", es->ev[i].plate);
+		}
+	}
+	policy_destroy(p);
+	events_free(es);
+}
+
 /* ---- alpr-unit ------------------------------------------------------------------------- */
 
 static int run_cli(char *const argv[], char **out, char **err)
@@ -1234,6 +1386,7 @@ static const struct check_case cases[] = {
 	{"officers", test_officers},
 	{"track-passes", test_track_passes},
 	{"pipeline", test_pipeline},
+	{"crops", test_crops},
 	{"cli", test_cli},
 	{"camera-error", test_camera_error},
 	{"store-full", test_store_full},
