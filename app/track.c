@@ -167,6 +167,49 @@ static int tally_cmp(const void *a, const void *b)
 	return (x->score < y->score) - (x->score > y->score);
 }
 
+/* The state, as track.h says: weighted by the frames' confidence, two frames at least, and a
+ * majority of the weight of the frames that read any state, or it is noise. */
+static void vote_state(const struct track *tr, struct track_read *out)
+{
+	float total = 0, best_w = 0, best_conf = 0;
+	unsigned best_n = 0;
+
+	out->state[0] = '\0';
+	out->state_confidence = 0;
+	for (unsigned i = 0; i < tr->nobs; i++) {
+		if (tr->obs[i].state[0]) {
+			total += ALPR_MAX(0.0f, tr->obs[i].state_conf) + 1.0f;
+		}
+	}
+	for (unsigned i = 0; i < tr->nobs; i++) {
+		const char *st = tr->obs[i].state;
+		if (!st[0]) {
+			continue;
+		}
+		float w = 0, conf = 0;
+		unsigned n = 0;
+		for (unsigned k = 0; k < tr->nobs; k++) {
+			if (strcmp(tr->obs[k].state, st) == 0) {
+				float c = ALPR_MAX(0.0f, ALPR_MIN(100.0f, tr->obs[k].state_conf));
+				w += c + 1.0f;
+				conf += c;
+				n++;
+			}
+		}
+		if (w > best_w) {
+			best_w = w;
+			best_n = n;
+			best_conf = conf;
+			alpr_strlcpy(out->state, st, sizeof(out->state));
+		}
+	}
+	if (best_n < 2 || best_w * 2 <= total) {
+		out->state[0] = '\0';
+		return;
+	}
+	out->state_confidence = (best_w / total) * (best_conf / (float)best_n / 100.0f);
+}
+
 static bool vote(const struct tracker *t, const struct track *tr, struct track_read *out)
 {
 	float len_w[TRACK_TEXT_MAX + 1] = {0};
@@ -262,29 +305,7 @@ static bool vote(const struct tracker *t, const struct track *tr, struct track_r
 		out->ncand++;
 	}
 
-	/* The state: the code most frames read above the plate. */
-	unsigned best_n = 0, with_state = 0;
-	for (unsigned i = 0; i < tr->nobs; i++) {
-		if (!tr->obs[i].state[0]) {
-			continue;
-		}
-		with_state++;
-		unsigned n = 0;
-		for (unsigned k = 0; k < tr->nobs; k++) {
-			n += strcmp(tr->obs[k].state, tr->obs[i].state) == 0;
-		}
-		if (n > best_n) {
-			best_n = n;
-			alpr_strlcpy(out->state, tr->obs[i].state, sizeof(out->state));
-		}
-	}
-	/* The state row is small and read in the nearer frames only: two frames that agree, and
-	 * a majority of the frames that read any state, or it is noise. */
-	if (best_n < 2 || best_n * 2 <= with_state) {
-		out->state[0] = '\0';
-	} else {
-		out->state_confidence = (float)best_n / (float)tr->nobs;
-	}
+	vote_state(tr, out);
 
 	const struct track_obs *b = &tr->obs[best_i];
 	out->track_id = tr->id;

@@ -47,7 +47,8 @@ struct track_obs {
 	int ncand;                       /* 0..TRACK_CANDIDATES_MAX */
 	char cand[TRACK_CANDIDATES_MAX][TRACK_TEXT_MAX + 1];
 	float cand_conf[TRACK_CANDIDATES_MAX]; /* 0..100 */
-	char state[3]; /* USPS code read from the plate's printed state name, or "" */
+	char state[3];    /* USPS code read from the plate's printed state name, or "" */
+	float state_conf; /* 0..100, the recognizer's confidence in @state */
 };
 
 /* One vehicle pass: the voted read. */
@@ -65,8 +66,13 @@ struct track_read {
 	int64_t best_us;                       /* capture time of the most confident frame */
 	uint64_t best_seq;                     /* its frame sequence number */
 	int x, y, w, h;                        /* its plate box */
-	char state[3];                         /* the state most frames read, or "" */
-	float state_confidence;                /* the share of frames that read it, 0..1 */
+	/* The state, voted like the characters: each frame that read one gives it its
+	 * confidence (+1). It needs two frames and more than half of the state weight, or it
+	 * is "" (not read). Frames that read no state do not vote: the state's lettering is
+	 * small and read in the nearer frames only. */
+	char state[3];
+	float state_confidence; /* 0..1: the winner's share of the weight times its frames'
+				 * mean confidence; 0 when not read */
 };
 
 typedef void (*track_emit_fn)(const struct track_read *read, void *userdata);

@@ -357,6 +357,11 @@ static void fill_obs(const struct recognize_plate *p, struct track_obs *o)
 	for (int i = 0; i < p->nchars && i < TRACK_TEXT_MAX; i++) {
 		o->char_conf[i] = p->char_confidence[i];
 	}
+	if (p->state[0]) {
+		/* The recognizer read the state from the plate's own lettering. */
+		alpr_strlcpy(o->state, p->state, sizeof(o->state));
+		o->state_conf = p->state_confidence;
+	}
 	o->x = p->x;
 	o->y = p->y;
 	o->w = p->w;
@@ -388,7 +393,10 @@ static void attach_states(struct frame_result *fr)
 			int below = p->y - (s->y + s->h);
 			if (scx >= p->x && scx <= p->x + p->w && below > -p->h / 2 &&
 			    below < p->h && s->w < p->w * 2) {
-				alpr_strlcpy(p->state, code, sizeof(p->state));
+				if (!p->state[0]) { /* the recognizer's own reading first */
+					alpr_strlcpy(p->state, code, sizeof(p->state));
+					p->state_conf = s->confidence;
+				}
 				fr->obs[i].text[0] = '\0'; /* the tracker skips empty texts */
 			}
 		}

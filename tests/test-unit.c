@@ -100,6 +100,8 @@ struct ev {
 	char entry_plate[16];
 	enum hotlist_match_kind kind;
 	bool gps_fix, final;
+	bool state_mismatch;
+	char state[3]; /* the read's voted state */
 	int64_t t_us, mono_us;
 	uint64_t evicted;
 	bool store_full;
@@ -127,6 +129,7 @@ static void collect(const struct unit_event *e, void *userdata)
 			alpr_strlcpy(v->id, e->read->r.id, sizeof(v->id));
 			v->gps_fix = e->read->r.gps.mode != STORE_FIX_NONE;
 			v->t_us = e->read->r.captured_at;
+			alpr_strlcpy(v->state, e->read->r.state, sizeof(v->state));
 		} else if (e->type == UNIT_EVENT_HIT) {
 			alpr_strlcpy(v->plate, e->hit->read->r.plate, sizeof(v->plate));
 			alpr_strlcpy(v->camera, e->hit->read->r.camera, sizeof(v->camera));
@@ -134,6 +137,8 @@ static void collect(const struct unit_event *e, void *userdata)
 			alpr_strlcpy(v->entry_plate, e->hit->match.entry.plate,
 				     sizeof(v->entry_plate));
 			v->kind = e->hit->match.kind;
+			v->state_mismatch = e->hit->match.state_mismatch;
+			alpr_strlcpy(v->state, e->hit->read->r.state, sizeof(v->state));
 		} else {
 			alpr_strlcpy(v->reason, e->status->reason, sizeof(v->reason));
 			v->final = e->status->final;
@@ -448,6 +453,107 @@ static void clean_obs(const char *text, int frame, struct track_obs *o)
 	o->h = 60;
 }
 
+/* One pass of 8 frames of 5SOW750; frame f reads state @states[f] ("" none) at @conf[f]. */
+static struct track_read state_pass(const char *const *states, const float *conf)
+{
+	struct tracker *t;
+	struct emitted em = {0};
+	CHECK_OK(tracker_create(NULL, &t));
+	for (int f = 0; f < 8; f++) {
+		struct track_obs o;
+		clean_obs("5SOW750", f, &o);
+		alpr_strlcpy(o.state, states[f], sizeof(o.state));
+		o.state_conf = conf[f];
+		tracker_frame(t, 0, (uint64_t)f + 1, f * 66667, &o, 1, on_emit, &em);
+	}
+	tracker_flush(t, on_emit, &em);
+	tracker_destroy(t);
+	CHECK_INT_EQ(em.n, 1);
+	return em.r[0];
+}
+
+/* The state the recognizer reads from the plate, voted across the frames of a pass. */
+static void test_track_state(void)
+{
+	static const float c80[8] = {80, 80, 80, 80, 80, 80, 80, 80};
+	/* Most frames read no state (it is small); the ones that do agree. */
+	static const char *const agree[8] = {"", "", "CA", "", "CA", "CA", "", ""};
+	struct track_read r = state_pass(agree, c80);
+	CHECK_STR_EQ(r.state, "CA");
+	CHECK_MSG(r.state_confidence > 0.79f && r.state_confidence < 0.81f, "confidence %.3f",
+		  r.state_confidence);
+	/* One frame is not enough. */
+	static const char *const once[8] = {"", "", "", "CA", "", "", "", ""};
+	r = state_pass(once, c80);
+	CHECK_STR_EQ(r.state, "");
+	CHECK(r.state_confidence == 0);
+	/* Weighted by confidence: two sure frames outvote three unsure ones. */
+	static const char *const split[8] = {"NV", "NV", "CA", "CA", "CA", "", "", ""};
+	static const float sure[8] = {95, 95, 10, 10, 10, 0, 0, 0};
+	r = state_pass(split, sure);
+	CHECK_STR_EQ(r.state, "NV");
+	/* No majority of the weight: not read, rather than a guess. */
+	static const char *const tie[8] = {"NV", "NV", "CA", "CA", "", "", "", ""};
+	r = state_pass(tie, c80);
+	CHECK_STR_EQ(r.state, "");
+	/* Nothing read: "". */
+	static const char *const none[8] = {"", "", "", "", "", "", "", ""};
+	r = state_pass(none, c80);
+	CHECK_STR_EQ(r.state, "");
+}
+
+/* A hit's state check from a real hotlist match: "mismatch" when the plate's state was read
+ * and differs, "match" when read and equal, "not confirmed" when not read (never "match"). */
+static void hit_state_check(struct hotlist *h, const char *read_state, const char *want_check)
+{
+	struct unit_read rd;
+	memset(&rd, 0, sizeof(rd));
+	alpr_strlcpy(rd.r.id, "unit1-000000000001", sizeof(rd.r.id));
+	alpr_strlcpy(rd.r.plate, "5SOW750", sizeof(rd.r.plate));
+	alpr_strlcpy(rd.r.camera, "front", sizeof(rd.r.camera));
+	alpr_strlcpy(rd.r.state, read_state, sizeof(rd.r.state));
+	rd.r.state_confidence = read_state[0] ? 0.8f : 0;
+	rd.r.captured_at = alpr_clock_now(NULL);
+	rd.gps_error = -ENODEV;
+	struct hotlist_candidate hc = {"5SOW750", 0.9f};
+	struct hotlist_match m[4];
+	int n = hotlist_match(h, &hc, 1, read_state[0] ? read_state : NULL, NULL, m, 4);
+	CHECK_INT_EQ(n, 1);
+	CHECK_STR_EQ(m[0].entry.state, "CA");
+	struct unit_hit hit = {.read = &rd, .match = m[0], .nmatches = n};
+	struct unit_event ev = {.type = UNIT_EVENT_HIT, .hit = &hit};
+	char buf[8192];
+	CHECK(unit_event_json(&ev, buf, sizeof(buf)) > 0);
+	json_error_t jerr;
+	json_t *o = json_loads(buf, 0, &jerr);
+	CHECK_MSG(o, "hit JSON: %s", jerr.text);
+	CHECK_STR_EQ(json_string_value(json_object_get(o, "state_check")), want_check);
+	json_t *rs = json_object_get(o, "read_state");
+	if (read_state[0]) {
+		CHECK_STR_EQ(json_string_value(rs), read_state);
+	} else {
+		CHECK(json_is_null(rs));
+	}
+	CHECK(json_is_true(json_object_get(o, "state_mismatch")) ==
+	      (strcmp(want_check, "mismatch") == 0));
+	json_decref(o);
+}
+
+static void test_hit_state(void)
+{
+	struct policy *p;
+	char err[256];
+	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
+	struct hotlist_options ho = {.policy = p};
+	struct hotlist *h;
+	CHECK_OK(hotlist_open(hotlist_dir(), &ho, &h));
+	hit_state_check(h, "", "not confirmed");
+	hit_state_check(h, "NV", "mismatch");
+	hit_state_check(h, "CA", "match");
+	hotlist_close(h);
+	policy_destroy(p);
+}
+
 static void test_track_passes(void)
 {
 	struct tracker *t;
@@ -546,6 +652,11 @@ static void test_pipeline(void)
 			CHECK_MSG(false, "%s (%s) must not hit", v->plate, role);
 		}
 		CHECK(strncmp(v->id, "unit1-", 6) == 0); /* stored with its hit */
+		/* The state read from the plate reaches the match: the car listed in another
+		 * state is a mismatch, the others are not. */
+		CHECK_MSG(v->state_mismatch == (strcmp(role, "otherstate") == 0),
+			  "%s (%s): read state '%s', mismatch %d", v->plate, role, v->state,
+			  v->state_mismatch);
 	}
 	CHECK(count(es, UNIT_EVENT_HIT) >= 1);
 	/* Status: periodic ones and the final one, last. */
@@ -1385,6 +1496,8 @@ static const struct check_case cases[] = {
 	{"track-vote", test_track_vote},
 	{"officers", test_officers},
 	{"track-passes", test_track_passes},
+	{"track-state", test_track_state},
+	{"hit-state", test_hit_state},
 	{"pipeline", test_pipeline},
 	{"crops", test_crops},
 	{"cli", test_cli},
