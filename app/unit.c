@@ -861,6 +861,10 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 	}
 	if (opts->gps_host) {
 		r = gps_create(opts->gps_host, opts->gps_port, u->clock, NULL, &u->gps);
+		if (r == -ENOTSUP) {
+			FAIL("gps %s: this build has no GPS support (meson -Dgps=disabled)",
+			     opts->gps_host);
+		}
 		if (r < 0) {
 			FAIL("gps %s: %s", opts->gps_host, alpr_strerror(r));
 		}
