@@ -66,6 +66,13 @@ static json_t *read_json(const struct unit_read *rd)
 		(json_int_t)rd->frame_seq, "first_seen", time_json(rd->first_seen_us), "stored",
 		json_boolean(rd->store_error == 0 && r->id[0] != '-'));
 	/* How sure the tracker's vote is of the state (0 when not read: "state" is null). */
+	/* An early read (the pass still in view; it hit), or the final vote updating one. */
+	if (rd->early) {
+		json_object_set_new(o, "early", json_true());
+	}
+	if (rd->update) {
+		json_object_set_new(o, "update", json_true());
+	}
 	json_object_set_new(o, "state_confidence",
 			    json_real(r->state[0] ? round(r->state_confidence * 1000) / 1000 : 0));
 	return o;

@@ -16,6 +16,7 @@
 struct track {
 	bool open;
 	bool emitted; /* already emitted at max_track_us; stays quiet until it closes */
+	bool early;   /* emitted early (tracker_options.early_frames) */
 	uint64_t id;
 	unsigned camera;
 	uint64_t last_seq;
@@ -328,6 +329,7 @@ static void close_track(struct tracker *t, struct track *tr, track_emit_fn emit,
 	struct track_read r;
 
 	if (!tr->emitted && vote(t, tr, &r) && emit) {
+		r.had_early = tr->early;
 		emit(&r, userdata);
 	}
 	tr->open = false;
@@ -420,6 +422,33 @@ static struct track *new_track(struct tracker *t, unsigned camera, track_emit_fn
 	return oldest;
 }
 
+/* The early rule (track.h): enough observations read exactly the voted text, and they are
+ * most of the track. Voting again per observation costs a few microseconds; it stops once
+ * the track has been emitted early. */
+static void maybe_early(struct tracker *t, struct track *tr, track_emit_fn emit, void *userdata)
+{
+	struct track_read r;
+	unsigned agree = 0;
+
+	if (t->opt.early_frames == 0 || tr->early || tr->nobs < t->opt.early_frames) {
+		return;
+	}
+	if (!vote(t, tr, &r)) {
+		return;
+	}
+	for (unsigned i = 0; i < tr->nobs; i++) {
+		agree += strcmp(tr->obs[i].text, r.text) == 0;
+	}
+	if (agree < t->opt.early_frames || agree * 2 <= tr->nobs || !r.state[0]) {
+		return;
+	}
+	tr->early = true;
+	r.early = true;
+	if (emit) {
+		emit(&r, userdata);
+	}
+}
+
 void tracker_frame(struct tracker *t, unsigned camera, uint64_t seq, int64_t t_us,
 		   const struct track_obs *obs, size_t n, track_emit_fn emit, void *userdata)
 {
@@ -472,9 +501,12 @@ void tracker_frame(struct tracker *t, unsigned camera, uint64_t seq, int64_t t_u
 			/* A parked car or a slow pass: report it now, keep the track quiet. */
 			struct track_read r;
 			if (vote(t, best, &r) && emit) {
+				r.had_early = best->early;
 				emit(&r, userdata);
 			}
 			best->emitted = true;
+		} else if (!best->emitted) {
+			maybe_early(t, best, emit, userdata);
 		}
 	}
 }

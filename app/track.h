@@ -73,8 +73,12 @@ struct track_read {
 	char state[3];
 	float state_confidence; /* 0..1: the winner's share of the weight times its frames'
 				 * mean confidence; 0 when not read */
+	bool early;             /* a provisional vote while the pass is in view (early_frames) */
+	bool had_early;         /* the final vote of a track that was emitted early */
 };
 
+/* @read->early: a provisional vote of a pass still in view (once per track); the final one
+ * follows when the track closes, with @read->had_early. */
 typedef void (*track_emit_fn)(const struct track_read *read, void *userdata);
 
 struct tracker_options {
@@ -82,6 +86,15 @@ struct tracker_options {
 	int64_t max_track_us; /* a longer track is emitted now, then kept quiet; 0: 4 s */
 	unsigned min_frames;  /* tracks with fewer observations are dropped; 0: 2 */
 	float min_confidence; /* tracks whose voted confidence is lower are dropped (0..1) */
+	/* Early reads (off when 0): while a pass is still in view, once early_frames
+	 * observations read exactly the voted text and they are more than half of the track's
+	 * observations, and the state vote has a state (an early hit must not know less about
+	 * the state than the final one: "state not confirmed" would then stick to it; a plate
+	 * whose state is never read is emitted at its close only), and the vote passes
+	 * min_frames and min_confidence, the track is emitted once with early set; when it closes
+	 * it is emitted again, final, with had_early set. A hit can then be raised a close gap
+	 * sooner. */
+	unsigned early_frames;
 };
 
 struct tracker;

@@ -92,6 +92,15 @@ struct unit {
 	pthread_cond_t sync_cond;        /* with st_lock: a round ended */
 
 	int wake[2]; /* unit_request_stop() and the pipeline's end write here */
+
+	/* Early hits (pipeline thread only): the passes whose early read raised a hit, and the
+	 * id it was stored under, until their final vote updates it. A ring: a track whose final
+	 * vote never comes (it fell below min_frames) is overwritten in time. */
+	struct early_hit {
+		uint64_t track_id; /* 0: free */
+		char id[STORE_ID_MAX + 1];
+	} early[2 * TRACK_MAX_OPEN];
+	size_t early_next;
 };
 
 /* ---- the bus --------------------------------------------------------------------------- */
@@ -563,6 +572,47 @@ static void attach_crop(struct unit *u, const struct track_read *tr, struct stor
 	r->crop_format = STORE_CROP_PNG;
 }
 
+/* ---- early hits ------------------------------------------------------------------------ */
+
+static void remember_early(struct unit *u, uint64_t track_id, const char *id)
+{
+	struct early_hit *e = &u->early[u->early_next];
+	u->early_next = (u->early_next + 1) % ALPR_ARRAY_SIZE(u->early);
+	e->track_id = track_id;
+	alpr_strlcpy(e->id, id, sizeof(e->id));
+}
+
+/* The final vote of a pass whose early read raised a hit: the stored read becomes the final
+ * one under the same id (the hit, and any disposition the officer already gave, stay) and a
+ * read event with update set says so. No second hit: one hit per pass. False when the pass
+ * is not known (its entry was overwritten): it is then handled as a new read. */
+static bool finish_early(struct unit *u, const struct track_read *tr, struct unit_read *rd)
+{
+	struct early_hit *e = NULL;
+
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(u->early) && !e; i++) {
+		if (u->early[i].track_id == tr->track_id) {
+			e = &u->early[i];
+		}
+	}
+	if (!e) {
+		return false;
+	}
+	alpr_strlcpy(rd->r.id, e->id, sizeof(rd->r.id));
+	e->track_id = 0;
+	if (u->store && strcmp(rd->r.id, "-") != 0) {
+		rd->store_error = store_update_hit_read(u->store, rd->r.id, &rd->r);
+		if (rd->store_error < 0) {
+			alpr_warn(LOG, "read %s: final vote (%s) not stored: %s", rd->r.id,
+				  rd->r.plate, alpr_strerror(rd->store_error));
+		}
+	}
+	rd->update = true;
+	struct unit_event ev = {.type = UNIT_EVENT_READ, .read = rd};
+	emit(u, &ev);
+	return true;
+}
+
 static void on_track_read(const struct track_read *tr, void *userdata)
 {
 	struct unit *u = userdata;
@@ -622,6 +672,11 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 		}
 	}
 
+	if (tr->had_early && finish_early(u, tr, &rd)) {
+		free(r->crop);
+		return;
+	}
+
 	/* Match: every candidate, the read's state when it has one. */
 	struct hotlist_match *matches = NULL;
 	int nm = 0;
@@ -638,6 +693,12 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 			alpr_warn(LOG, "hotlist match failed: %s", alpr_strerror(nm));
 			nm = 0;
 		}
+	}
+	if (tr->early && nm == 0) {
+		/* An early read only matters when it hits; the pass's read comes at its close. */
+		free(matches);
+		free(r->crop);
+		return;
 	}
 	struct store_hit sh;
 	int64_t now = alpr_clock_now(u->clock);
@@ -687,6 +748,10 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 	u->hits += nm > 0;
 	pthread_mutex_unlock(&u->st_lock);
 
+	if (tr->early) {
+		remember_early(u, tr->track_id, r->id);
+	}
+	rd.early = tr->early;
 	struct unit_event ev = {.type = UNIT_EVENT_READ, .read = &rd};
 	emit(u, &ev);
 	if (nm > 0) {
@@ -909,6 +974,9 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 
 	struct tracker_options to = {.close_gap_us = opts->close_gap_us,
 				     .min_frames = opts->min_frames};
+	to.early_frames = opts->early_frames < 0    ? 0
+			  : opts->early_frames == 0 ? UNIT_EARLY_FRAMES_DEFAULT
+						    : (unsigned)opts->early_frames;
 	r = tracker_create(&to, &u->tracker);
 	if (r < 0) {
 		FAIL("tracker: %s", alpr_strerror(r));

@@ -101,7 +101,8 @@ struct ev {
 	enum hotlist_match_kind kind;
 	bool gps_fix, final;
 	bool state_mismatch;
-	char state[3]; /* the read's voted state */
+	char state[3];      /* the read's voted state */
+	bool early, update; /* an early read (it hit), the final vote updating one */
 	int64_t t_us, mono_us;
 	uint64_t evicted;
 	bool store_full;
@@ -130,6 +131,8 @@ static void collect(const struct unit_event *e, void *userdata)
 			v->gps_fix = e->read->r.gps.mode != STORE_FIX_NONE;
 			v->t_us = e->read->r.captured_at;
 			alpr_strlcpy(v->state, e->read->r.state, sizeof(v->state));
+			v->early = e->read->early;
+			v->update = e->read->update;
 		} else if (e->type == UNIT_EVENT_HIT) {
 			alpr_strlcpy(v->plate, e->hit->read->r.plate, sizeof(v->plate));
 			alpr_strlcpy(v->camera, e->hit->read->r.camera, sizeof(v->camera));
@@ -212,11 +215,12 @@ static struct unit *run_unit(const struct unit_options *o, struct events *es)
 	return u;
 }
 
+/* Events of @type; reads count once per pass (an early read's update is not another). */
 static size_t count(struct events *es, enum unit_event_type type)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < es->n; i++) {
-		n += es->ev[i].type == type;
+		n += es->ev[i].type == type && !es->ev[i].update;
 	}
 	return n;
 }
@@ -474,6 +478,51 @@ static struct track_read state_pass(const char *const *states, const float *conf
 	return em.r[0];
 }
 
+/* Early reads: once, when three frames agree on the voted text and a state, then the final
+ * vote at the close with had_early; never when the frames disagree. */
+static void test_track_early(void)
+{
+	struct tracker_options to = {.early_frames = 3};
+	static const char *const texts[2][8] = {
+		{"5SOW750", "5SOW75", "5SOW750", "5SOW750", "5SOW750", "5SOW750", "5SOW750",
+		 "5SOW750"},
+		{"5SOW750", "SSOW750", "5S0W750", "5SOW7S0", "55OW750", "5SOW750", "5SQW750",
+		 "5SOWT50"},
+	};
+	for (int k = 0; k < 2; k++) {
+		struct tracker *t;
+		struct emitted em = {0};
+		CHECK_OK(tracker_create(&to, &t));
+		for (int f = 0; f < 8; f++) {
+			struct track_obs o;
+			clean_obs(texts[k][f], f, &o);
+			alpr_strlcpy(o.state, "CA", sizeof(o.state));
+			o.state_conf = 90;
+			tracker_frame(t, 0, (uint64_t)f + 1, f * 66667, &o, 1, on_emit, &em);
+			if (k == 0 && f == 2) {
+				CHECK_INT_EQ(em.n, 0); /* two frames agree: not yet */
+			}
+			if (k == 0 && f == 3) {
+				CHECK_INT_EQ(em.n, 1); /* the third: early */
+				CHECK(em.r[0].early && !em.r[0].had_early);
+				CHECK_STR_EQ(em.r[0].text, "5SOW750");
+				CHECK_STR_EQ(em.r[0].state, "CA");
+			}
+		}
+		tracker_flush(t, on_emit, &em);
+		tracker_destroy(t);
+		if (k == 0) {
+			CHECK_INT_EQ(em.n, 2);
+			CHECK(!em.r[1].early && em.r[1].had_early);
+			CHECK_INT_EQ(em.r[1].frames_voted, 7);
+		} else {
+			/* Frames that disagree: only the final vote, at the close. */
+			CHECK_INT_EQ(em.n, 1);
+			CHECK(!em.r[0].early && !em.r[0].had_early);
+		}
+	}
+}
+
 /* The state the recognizer reads from the plate, voted across the frames of a pass. */
 static void test_track_state(void)
 {
@@ -661,6 +710,31 @@ static void test_pipeline(void)
 			  v->state_mismatch);
 	}
 	CHECK(count(es, UNIT_EVENT_HIT) >= 1);
+	/* Early hits: one hit per pass at most, and a pass that hit early gets its final
+	 * vote as an update of the same stored read, later. */
+	size_t nearly = 0;
+	for (size_t i = 0; i < es->n; i++) {
+		const struct ev *v = &es->ev[i];
+		if (v->type == UNIT_EVENT_HIT) {
+			for (size_t k = i + 1; k < es->n; k++) {
+				CHECK_MSG(!(es->ev[k].type == UNIT_EVENT_HIT &&
+					    strcmp(es->ev[k].camera, v->camera) == 0 &&
+					    strcmp(es->ev[k].entry_plate, v->entry_plate) == 0),
+					  "two hits on %s for one pass", v->entry_plate);
+			}
+		}
+		if (v->type != UNIT_EVENT_READ || !v->early) {
+			continue;
+		}
+		nearly++;
+		bool updated = false;
+		for (size_t k = i + 1; k < es->n; k++) {
+			updated |= es->ev[k].type == UNIT_EVENT_READ && es->ev[k].update &&
+				   strcmp(es->ev[k].id, v->id) == 0;
+		}
+		CHECK_MSG(updated, "early read %s (%s) never updated", v->id, v->plate);
+	}
+	CHECK_MSG(nearly >= 1, "no hit was raised while its pass was in view");
 	/* Status: periodic ones and the final one, last. */
 	CHECK(count(es, UNIT_EVENT_STATUS) >= 2);
 	CHECK(es->ev[es->n - 1].type == UNIT_EVENT_STATUS && es->ev[es->n - 1].final);
@@ -703,7 +777,7 @@ static void count_crops(struct store *st, struct events *es, size_t *hit_crops, 
 	*hit_crops = *read_crops = *reads_gone = 0;
 	for (size_t i = 0; i < es->n; i++) {
 		const struct ev *v = &es->ev[i];
-		if (v->type != UNIT_EVENT_READ) {
+		if (v->type != UNIT_EVENT_READ || v->update) {
 			continue;
 		}
 		struct store_read r;
@@ -757,7 +831,7 @@ static void test_crops(void)
 	size_t nreads = 0, nhits = 0;
 	for (size_t i = 0; i < es->n; i++) {
 		const struct ev *v = &es->ev[i];
-		if (v->type == UNIT_EVENT_READ) {
+		if (v->type == UNIT_EVENT_READ && !v->update) {
 			CHECK_MSG(strncmp(v->id, "unit1-", 6) == 0, "read %s not stored", v->plate);
 			first = ALPR_MIN(first, v->t_us);
 			last = ALPR_MAX(last, v->t_us);
@@ -1540,6 +1614,7 @@ static const struct check_case cases[] = {
 	{"officers", test_officers},
 	{"track-passes", test_track_passes},
 	{"track-state", test_track_state},
+	{"track-early", test_track_early},
 	{"hit-state", test_hit_state},
 	{"pipeline", test_pipeline},
 	{"crops", test_crops},
