@@ -55,16 +55,44 @@ static json_t *read_json(const struct unit_read *rd)
 			cands, json_pack("{s:s,s:f}", "plate", r->candidates[i].plate, "confidence",
 					 round(r->candidates[i].confidence * 1000) / 1000));
 	}
-	return json_pack("{s:s,s:s,s:s,s:f,s:o,s:o,s:s,s:o,s:I,s:[iiii],s:o,s:I,s:i,s:I,s:o,s:o}",
-			 "event", "read", "id", r->id, "plate", r->plate, "confidence",
-			 round(r->confidence * 1000) / 1000, "candidates", cands, "state",
-			 r->state[0] ? json_string(r->state) : json_null(), "camera", r->camera,
-			 "time", time_json(r->captured_at), "time_us", (json_int_t)r->captured_at,
-			 "box", r->box.x, r->box.y, r->box.w, r->box.h, "gps", gps_json(rd),
-			 "track_id", (json_int_t)r->track_id, "frames_voted", (int)r->frames_voted,
-			 "frame_seq", (json_int_t)rd->frame_seq, "first_seen",
-			 time_json(rd->first_seen_us), "stored",
-			 json_boolean(rd->store_error == 0 && r->id[0] != '-'));
+	json_t *o = json_pack(
+		"{s:s,s:s,s:s,s:f,s:o,s:o,s:s,s:o,s:I,s:[iiii],s:o,s:I,s:i,s:I,s:o,s:o}", "event",
+		"read", "id", r->id, "plate", r->plate, "confidence",
+		round(r->confidence * 1000) / 1000, "candidates", cands, "state",
+		r->state[0] ? json_string(r->state) : json_null(), "camera", r->camera, "time",
+		time_json(r->captured_at), "time_us", (json_int_t)r->captured_at, "box", r->box.x,
+		r->box.y, r->box.w, r->box.h, "gps", gps_json(rd), "track_id",
+		(json_int_t)r->track_id, "frames_voted", (int)r->frames_voted, "frame_seq",
+		(json_int_t)rd->frame_seq, "first_seen", time_json(rd->first_seen_us), "stored",
+		json_boolean(rd->store_error == 0 && r->id[0] != '-'));
+	/* How sure the tracker's vote is of the state (0 when not read: "state" is null). */
+	/* An early read (the pass still in view; it hit), or the final vote updating one. */
+	if (rd->early) {
+		json_object_set_new(o, "early", json_true());
+	}
+	if (rd->update) {
+		json_object_set_new(o, "update", json_true());
+	}
+	json_object_set_new(o, "state_confidence",
+			    json_real(r->state[0] ? round(r->state_confidence * 1000) / 1000 : 0));
+	return o;
+}
+
+/* The state check the officer is shown: "mismatch" (the plate's state was read and is not
+ * the entry's), "match" (read and the same), or "not confirmed" whenever the state was not
+ * read or the entry's state is unknown: never "match" on no evidence. */
+static const char *state_check(const struct unit_hit *h)
+{
+	const struct hotlist_match *m = &h->match;
+
+	if (m->state_mismatch && h->read->r.state[0]) {
+		return "mismatch";
+	}
+	if (m->state_unconfirmed || m->state_mismatch || !h->read->r.state[0] ||
+	    strcmp(h->read->r.state, "??") == 0) {
+		return "not confirmed";
+	}
+	return "match";
 }
 
 static json_t *hit_json(const struct unit_hit *h)
@@ -99,6 +127,9 @@ static json_t *hit_json(const struct unit_hit *h)
 		m->kind == HOTLIST_MATCH_EDIT && m->edit_missing, "status", "unverified", "matches",
 		h->nmatches, "hotlist_stale", h->hotlist_stale);
 	json_object_set_new(o, "gps", gps_json(rd));
+	json_object_set_new(o, "read_state",
+			    rd->r.state[0] ? json_string(rd->r.state) : json_null());
+	json_object_set_new(o, "state_check", json_string(state_check(h)));
 	json_object_set_new(
 		o, "latency_ms",
 		json_integer((json_int_t)((h->emitted_at_us - rd->last_seen_us) / 1000)));

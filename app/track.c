@@ -16,6 +16,7 @@
 struct track {
 	bool open;
 	bool emitted; /* already emitted at max_track_us; stays quiet until it closes */
+	bool early;   /* emitted early (tracker_options.early_frames) */
 	uint64_t id;
 	unsigned camera;
 	uint64_t last_seq;
@@ -167,6 +168,49 @@ static int tally_cmp(const void *a, const void *b)
 	return (x->score < y->score) - (x->score > y->score);
 }
 
+/* The state, as track.h says: weighted by the frames' confidence, two frames at least, and a
+ * majority of the weight of the frames that read any state, or it is noise. */
+static void vote_state(const struct track *tr, struct track_read *out)
+{
+	float total = 0, best_w = 0, best_conf = 0;
+	unsigned best_n = 0;
+
+	out->state[0] = '\0';
+	out->state_confidence = 0;
+	for (unsigned i = 0; i < tr->nobs; i++) {
+		if (tr->obs[i].state[0]) {
+			total += ALPR_MAX(0.0f, tr->obs[i].state_conf) + 1.0f;
+		}
+	}
+	for (unsigned i = 0; i < tr->nobs; i++) {
+		const char *st = tr->obs[i].state;
+		if (!st[0]) {
+			continue;
+		}
+		float w = 0, conf = 0;
+		unsigned n = 0;
+		for (unsigned k = 0; k < tr->nobs; k++) {
+			if (strcmp(tr->obs[k].state, st) == 0) {
+				float c = ALPR_MAX(0.0f, ALPR_MIN(100.0f, tr->obs[k].state_conf));
+				w += c + 1.0f;
+				conf += c;
+				n++;
+			}
+		}
+		if (w > best_w) {
+			best_w = w;
+			best_n = n;
+			best_conf = conf;
+			alpr_strlcpy(out->state, st, sizeof(out->state));
+		}
+	}
+	if (best_n < 2 || best_w * 2 <= total) {
+		out->state[0] = '\0';
+		return;
+	}
+	out->state_confidence = (best_w / total) * (best_conf / (float)best_n / 100.0f);
+}
+
 static bool vote(const struct tracker *t, const struct track *tr, struct track_read *out)
 {
 	float len_w[TRACK_TEXT_MAX + 1] = {0};
@@ -262,29 +306,7 @@ static bool vote(const struct tracker *t, const struct track *tr, struct track_r
 		out->ncand++;
 	}
 
-	/* The state: the code most frames read above the plate. */
-	unsigned best_n = 0, with_state = 0;
-	for (unsigned i = 0; i < tr->nobs; i++) {
-		if (!tr->obs[i].state[0]) {
-			continue;
-		}
-		with_state++;
-		unsigned n = 0;
-		for (unsigned k = 0; k < tr->nobs; k++) {
-			n += strcmp(tr->obs[k].state, tr->obs[i].state) == 0;
-		}
-		if (n > best_n) {
-			best_n = n;
-			alpr_strlcpy(out->state, tr->obs[i].state, sizeof(out->state));
-		}
-	}
-	/* The state row is small and read in the nearer frames only: two frames that agree, and
-	 * a majority of the frames that read any state, or it is noise. */
-	if (best_n < 2 || best_n * 2 <= with_state) {
-		out->state[0] = '\0';
-	} else {
-		out->state_confidence = (float)best_n / (float)tr->nobs;
-	}
+	vote_state(tr, out);
 
 	const struct track_obs *b = &tr->obs[best_i];
 	out->track_id = tr->id;
@@ -307,6 +329,7 @@ static void close_track(struct tracker *t, struct track *tr, track_emit_fn emit,
 	struct track_read r;
 
 	if (!tr->emitted && vote(t, tr, &r) && emit) {
+		r.had_early = tr->early;
 		emit(&r, userdata);
 	}
 	tr->open = false;
@@ -399,6 +422,33 @@ static struct track *new_track(struct tracker *t, unsigned camera, track_emit_fn
 	return oldest;
 }
 
+/* The early rule (track.h): enough observations read exactly the voted text, and they are
+ * most of the track. Voting again per observation costs a few microseconds; it stops once
+ * the track has been emitted early. */
+static void maybe_early(struct tracker *t, struct track *tr, track_emit_fn emit, void *userdata)
+{
+	struct track_read r;
+	unsigned agree = 0;
+
+	if (t->opt.early_frames == 0 || tr->early || tr->nobs < t->opt.early_frames) {
+		return;
+	}
+	if (!vote(t, tr, &r)) {
+		return;
+	}
+	for (unsigned i = 0; i < tr->nobs; i++) {
+		agree += strcmp(tr->obs[i].text, r.text) == 0;
+	}
+	if (agree < t->opt.early_frames || agree * 2 <= tr->nobs || !r.state[0]) {
+		return;
+	}
+	tr->early = true;
+	r.early = true;
+	if (emit) {
+		emit(&r, userdata);
+	}
+}
+
 void tracker_frame(struct tracker *t, unsigned camera, uint64_t seq, int64_t t_us,
 		   const struct track_obs *obs, size_t n, track_emit_fn emit, void *userdata)
 {
@@ -451,9 +501,12 @@ void tracker_frame(struct tracker *t, unsigned camera, uint64_t seq, int64_t t_u
 			/* A parked car or a slow pass: report it now, keep the track quiet. */
 			struct track_read r;
 			if (vote(t, best, &r) && emit) {
+				r.had_early = best->early;
 				emit(&r, userdata);
 			}
 			best->emitted = true;
+		} else if (!best->emitted) {
+			maybe_early(t, best, emit, userdata);
 		}
 	}
 }

@@ -47,7 +47,8 @@ struct track_obs {
 	int ncand;                       /* 0..TRACK_CANDIDATES_MAX */
 	char cand[TRACK_CANDIDATES_MAX][TRACK_TEXT_MAX + 1];
 	float cand_conf[TRACK_CANDIDATES_MAX]; /* 0..100 */
-	char state[3]; /* USPS code read from the plate's printed state name, or "" */
+	char state[3];    /* USPS code read from the plate's printed state name, or "" */
+	float state_conf; /* 0..100, the recognizer's confidence in @state */
 };
 
 /* One vehicle pass: the voted read. */
@@ -65,10 +66,19 @@ struct track_read {
 	int64_t best_us;                       /* capture time of the most confident frame */
 	uint64_t best_seq;                     /* its frame sequence number */
 	int x, y, w, h;                        /* its plate box */
-	char state[3];                         /* the state most frames read, or "" */
-	float state_confidence;                /* the share of frames that read it, 0..1 */
+	/* The state, voted like the characters: each frame that read one gives it its
+	 * confidence (+1). It needs two frames and more than half of the state weight, or it
+	 * is "" (not read). Frames that read no state do not vote: the state's lettering is
+	 * small and read in the nearer frames only. */
+	char state[3];
+	float state_confidence; /* 0..1: the winner's share of the weight times its frames'
+				 * mean confidence; 0 when not read */
+	bool early;             /* a provisional vote while the pass is in view (early_frames) */
+	bool had_early;         /* the final vote of a track that was emitted early */
 };
 
+/* @read->early: a provisional vote of a pass still in view (once per track); the final one
+ * follows when the track closes, with @read->had_early. */
 typedef void (*track_emit_fn)(const struct track_read *read, void *userdata);
 
 struct tracker_options {
@@ -76,6 +86,15 @@ struct tracker_options {
 	int64_t max_track_us; /* a longer track is emitted now, then kept quiet; 0: 4 s */
 	unsigned min_frames;  /* tracks with fewer observations are dropped; 0: 2 */
 	float min_confidence; /* tracks whose voted confidence is lower are dropped (0..1) */
+	/* Early reads (off when 0): while a pass is still in view, once early_frames
+	 * observations read exactly the voted text and they are more than half of the track's
+	 * observations, and the state vote has a state (an early hit must not know less about
+	 * the state than the final one: "state not confirmed" would then stick to it; a plate
+	 * whose state is never read is emitted at its close only), and the vote passes
+	 * min_frames and min_confidence, the track is emitted once with early set; when it closes
+	 * it is emitted again, final, with had_early set. A hit can then be raised a close gap
+	 * sooner. */
+	unsigned early_frames;
 };
 
 struct tracker;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "crops.h"
 #include "recognize.h"
 #include "track.h"
 #include "unit-audit.h"
@@ -54,6 +55,7 @@ struct unit {
 	struct gps *gps;
 	struct capture *capture;
 	struct tracker *tracker;
+	struct unit_crops *crops; /* the best frame's crop for each read (crops.h) */
 	struct sync_client *sync;
 	bool sync_started;
 	struct unit_audit *audit; /* NULL: no audit log */
@@ -92,6 +94,15 @@ struct unit {
 	pthread_cond_t sync_cond;        /* with st_lock: a round ended */
 
 	int wake[2]; /* unit_request_stop() and the pipeline's end write here */
+
+	/* Early hits (pipeline thread only): the passes whose early read raised a hit, and the
+	 * id it was stored under, until their final vote updates it. A ring: a track whose final
+	 * vote never comes (it fell below min_frames) is overwritten in time. */
+	struct early_hit {
+		uint64_t track_id; /* 0: free */
+		char id[STORE_ID_MAX + 1];
+	} early[2 * TRACK_MAX_OPEN];
+	size_t early_next;
 };
 
 /* ---- the bus --------------------------------------------------------------------------- */
@@ -382,6 +393,11 @@ static void fill_obs(const struct recognize_plate *p, struct track_obs *o)
 	for (int i = 0; i < p->nchars && i < TRACK_TEXT_MAX; i++) {
 		o->char_conf[i] = p->char_confidence[i];
 	}
+	if (p->state[0]) {
+		/* The recognizer read the state from the plate's own lettering. */
+		alpr_strlcpy(o->state, p->state, sizeof(o->state));
+		o->state_conf = p->state_confidence;
+	}
 	o->x = p->x;
 	o->y = p->y;
 	o->w = p->w;
@@ -413,7 +429,10 @@ static void attach_states(struct frame_result *fr)
 			int below = p->y - (s->y + s->h);
 			if (scx >= p->x && scx <= p->x + p->w && below > -p->h / 2 &&
 			    below < p->h && s->w < p->w * 2) {
-				alpr_strlcpy(p->state, code, sizeof(p->state));
+				if (!p->state[0]) { /* the recognizer's own reading first */
+					alpr_strlcpy(p->state, code, sizeof(p->state));
+					p->state_conf = s->confidence;
+				}
 				fr->obs[i].text[0] = '\0'; /* the tracker skips empty texts */
 			}
 		}
@@ -479,6 +498,10 @@ static void *worker_main(void *arg)
 		fr.t_us = f->captured_at_us;
 		if (u->frame_fn && r >= 0) {
 			tap_frame(u, f, &w->res);
+		}
+		if (r >= 0) {
+			unit_crops_keep(u->crops, f->camera_index, f->seq, f->data, f->width,
+					f->height, (size_t)f->stride, &w->res);
 		}
 		/* The frame goes back to its pool before anything else waits. */
 		capture_release_frame(u->capture, f);
@@ -560,6 +583,63 @@ static void fill_store_hit(const struct hotlist_match *m, int64_t now, struct st
 	h->state_unconfirmed = m->state_unconfirmed;
 }
 
+/* The read's crop from its best frame, as PNG (owned by @r's caller; freed after the
+ * events). A frame that has left the ring leaves the read without a crop. */
+static void attach_crop(struct unit *u, const struct track_read *tr, struct store_read *r)
+{
+	int e = unit_crops_png(u->crops, tr->camera, tr->best_seq, tr->x, tr->y, tr->w, tr->h,
+			       &r->crop, &r->crop_len);
+	if (e < 0) {
+		alpr_debug(LOG, "read of %s: no crop of its best frame: %s", tr->text,
+			   alpr_strerror(e));
+		r->crop = NULL;
+		r->crop_len = 0;
+		return;
+	}
+	r->crop_format = STORE_CROP_PNG;
+}
+
+/* ---- early hits ------------------------------------------------------------------------ */
+
+static void remember_early(struct unit *u, uint64_t track_id, const char *id)
+{
+	struct early_hit *e = &u->early[u->early_next];
+	u->early_next = (u->early_next + 1) % ALPR_ARRAY_SIZE(u->early);
+	e->track_id = track_id;
+	alpr_strlcpy(e->id, id, sizeof(e->id));
+}
+
+/* The final vote of a pass whose early read raised a hit: the stored read becomes the final
+ * one under the same id (the hit, and any disposition the officer already gave, stay) and a
+ * read event with update set says so. No second hit: one hit per pass. False when the pass
+ * is not known (its entry was overwritten): it is then handled as a new read. */
+static bool finish_early(struct unit *u, const struct track_read *tr, struct unit_read *rd)
+{
+	struct early_hit *e = NULL;
+
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(u->early) && !e; i++) {
+		if (u->early[i].track_id == tr->track_id) {
+			e = &u->early[i];
+		}
+	}
+	if (!e) {
+		return false;
+	}
+	alpr_strlcpy(rd->r.id, e->id, sizeof(rd->r.id));
+	e->track_id = 0;
+	if (u->store && strcmp(rd->r.id, "-") != 0) {
+		rd->store_error = store_update_hit_read(u->store, rd->r.id, &rd->r);
+		if (rd->store_error < 0) {
+			alpr_warn(LOG, "read %s: final vote (%s) not stored: %s", rd->r.id,
+				  rd->r.plate, alpr_strerror(rd->store_error));
+		}
+	}
+	rd->update = true;
+	struct unit_event ev = {.type = UNIT_EVENT_READ, .read = rd};
+	emit(u, &ev);
+	return true;
+}
+
 static void on_track_read(const struct track_read *tr, void *userdata)
 {
 	struct unit *u = userdata;
@@ -600,6 +680,7 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 	rd.first_seen_us = tr->first_us;
 	rd.last_seen_us = tr->last_us;
 	rd.frame_seq = tr->best_seq;
+	attach_crop(u, tr, r);
 
 	/* Where the car was when the best frame was taken. */
 	r->gps.mode = STORE_FIX_NONE;
@@ -618,6 +699,11 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 		}
 	}
 
+	if (tr->had_early && finish_early(u, tr, &rd)) {
+		free(r->crop);
+		return;
+	}
+
 	/* Match: every candidate, the read's state when it has one. */
 	struct hotlist_match *matches = NULL;
 	int nm = 0;
@@ -634,6 +720,12 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 			alpr_warn(LOG, "hotlist match failed: %s", alpr_strerror(nm));
 			nm = 0;
 		}
+	}
+	if (tr->early && nm == 0) {
+		/* An early read only matters when it hits; the pass's read comes at its close. */
+		free(matches);
+		free(r->crop);
+		return;
 	}
 	struct store_hit sh;
 	int64_t now = alpr_clock_now(u->clock);
@@ -690,6 +782,10 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 		}
 	}
 
+	if (tr->early) {
+		remember_early(u, tr->track_id, r->id);
+	}
+	rd.early = tr->early;
 	struct unit_event ev = {.type = UNIT_EVENT_READ, .read = &rd};
 	emit(u, &ev);
 	if (nm > 0) {
@@ -702,6 +798,7 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 		emit(u, &ev);
 	}
 	free(matches);
+	free(r->crop);
 }
 
 static void *pipeline_main(void *arg)
@@ -979,6 +1076,10 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 	}
 	if (opts->gps_host) {
 		r = gps_create(opts->gps_host, opts->gps_port, u->clock, NULL, &u->gps);
+		if (r == -ENOTSUP) {
+			FAIL("gps %s: this build has no GPS support (meson -Dgps=disabled)",
+			     opts->gps_host);
+		}
 		if (r < 0) {
 			FAIL("gps %s: %s", opts->gps_host, alpr_strerror(r));
 		}
@@ -1024,8 +1125,16 @@ int unit_create(const struct unit_options *opts, struct unit **out, char *err, s
 		unit_audit_set_cameras(u->audit, names, opts->ncameras);
 	}
 
+	r = unit_crops_create(opts->ncameras, &u->crops);
+	if (r < 0) {
+		FAIL("crops: %s", alpr_strerror(r));
+	}
+
 	struct tracker_options to = {.close_gap_us = opts->close_gap_us,
 				     .min_frames = opts->min_frames};
+	to.early_frames = opts->early_frames < 0    ? 0
+			  : opts->early_frames == 0 ? UNIT_EARLY_FRAMES_DEFAULT
+						    : (unsigned)opts->early_frames;
 	r = tracker_create(&to, &u->tracker);
 	if (r < 0) {
 		FAIL("tracker: %s", alpr_strerror(r));
@@ -1194,6 +1303,7 @@ void unit_destroy(struct unit *u)
 		recognize_destroy(u->workers[i].rec);
 	}
 	tracker_destroy(u->tracker);
+	unit_crops_destroy(u->crops);
 	gps_destroy(u->gps);
 	sync_client_destroy(u->sync);
 	store_close(u->store);

@@ -61,6 +61,11 @@
 #define UNIT_STATUS_LISTS_MAX 8
 /* A status event's reason or message: one line. */
 #define UNIT_MESSAGE_MAX 256
+/* Early hits: frames that must read exactly the voted text (and be most of the pass) before
+ * a pass still in view is matched. Three frames at 15 fps is 0.2 s of a pass; a plate read
+ * the same three times, and more often than anything else, is what the final vote would say
+ * in the demo drive's passes. */
+#define UNIT_EARLY_FRAMES_DEFAULT 3
 /* Plate boxes handed to a frame tap per frame (the recognizer finds a few at most). */
 #define UNIT_FRAME_PLATES_MAX 8
 
@@ -87,7 +92,13 @@ struct unit_options {
 	int64_t status_interval_us; /* 0: 5 s */
 	int64_t close_gap_us;       /* tracker: a pass ends after this long unseen; 0: 1 s */
 	unsigned min_frames;        /* tracker: frames needed for a read; 0: 2 */
-	const char *state;          /* the recognizer's preferred plate syntax state, or NULL */
+	/* Early hits (track.h's early_frames): a pass still in view is matched once its vote is
+	 * confident; a hit is stored and emitted then (its read event has early set), and the
+	 * pass's final vote updates that read when the pass closes (update set), with no second
+	 * hit. Passes that do not hit early are read at their close as before.
+	 * 0: UNIT_EARLY_FRAMES_DEFAULT; negative: no early hits. */
+	int early_frames;
+	const char *state;              /* the recognizer's preferred plate syntax state, or NULL */
 	const struct alpr_clock *clock; /* NULL: real time */
 	/* Docked sync (sync.h): with a station, the runtime runs the sync client on its own
 	 * thread over the store and hotlist it opened (a store is then required). Plate
@@ -124,11 +135,17 @@ enum unit_event_type {
 /* A read: one vehicle pass, as voted by the tracker. */
 struct unit_read {
 	struct store_read r;   /* id, captured_at, camera, plate, confidence, candidates,
-				* state, box, gps (mode NONE: no fix), track_id, frames_voted */
+				* state (voted over the frames; "" when not read), box, gps
+				* (mode NONE: no fix), track_id, frames_voted, and the crop: the
+				* best frame's plate as grey PNG (crops.h), as stored, borrowed
+				* for the event; NULL when that frame left the crop ring */
 	int gps_error;         /* 0, or -ENODATA (no fix at that time) / -ENODEV (no GPS) */
 	int64_t first_seen_us; /* capture time of the plate's first sighting */
 	int64_t last_seen_us;  /* and of its last */
 	uint64_t frame_seq;    /* the best frame's sequence number in its camera */
+	bool early;            /* an early read: the pass is still in view; it hit (unit_hit) */
+	bool update;           /* the final vote of a pass read early: the same id, a new read
+				* (store_update_hit_read); no hit event follows */
 	int store_error;       /* 0, or why the store refused the read (logged; still shown) */
 };
 

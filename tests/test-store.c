@@ -864,6 +864,69 @@ static void test_purge_start_timer(void)
 
 /* ---- hits ------------------------------------------------------------------------------ */
 
+/* An early hit's read replaced by the pass's final vote: same id, capture time, hit and
+ * dispositions; a new crop; queued for sync again; a non-hit read is never rewritten. */
+static void test_update_hit_read(void)
+{
+	struct policy *p = load_policy("default");
+	struct alpr_clock clock;
+	char a[STORE_ID_MAX + 1], b[STORE_ID_MAX + 1];
+	uint8_t crop1[600], crop2[900];
+	struct store_read r, got;
+	struct store_hit h, g;
+	struct store *s;
+
+	alpr_clock_init_manual(&clock, T0);
+	s = open_store(check_path("db"), p, &clock);
+	make_crop(crop1, sizeof(crop1), 1);
+	make_crop(crop2, sizeof(crop2), 2);
+	make_read(&r, "HJT553", T0, crop1, sizeof(crop1));
+	make_hit(&h, "HJT5530");
+	put(s, &r, &h, a);
+	CHECK_OK(store_set_disposition(s, a, STORE_HIT_CONFIRMED, "4471"));
+	const char *ids[] = {a};
+	CHECK_OK(store_mark_synced(s, ids, 1));
+	struct store_stats st;
+	stats(s, &st);
+	CHECK_INT_EQ(st.unsynced, 0);
+
+	make_read(&r, "HJT5530", T0 + 3 * SEC, crop2, sizeof(crop2));
+	r.frames_voted = 21;
+	CHECK_OK(store_update_hit_read(s, a, &r));
+	CHECK_OK(store_get_read(s, a, &got));
+	CHECK_STR_EQ(got.plate, "HJT5530");
+	CHECK_INT_EQ(got.frames_voted, 21);
+	CHECK(got.captured_at == T0); /* the deadline does not move */
+	CHECK(got.crop_len == sizeof(crop2) && memcmp(got.crop, crop2, sizeof(crop2)) == 0);
+	store_read_finish(&got);
+	CHECK_OK(store_get_hit(s, a, &g));
+	CHECK_STR_EQ(g.plate, "HJT5530");
+	CHECK_INT_EQ(g.status, STORE_HIT_CONFIRMED);
+	CHECK_INT_EQ(g.ndispositions, 1);
+	stats(s, &st);
+	CHECK_INT_EQ(st.unsynced, 1); /* the station gets the final read */
+	CHECK_INT_EQ(st.reads, 1);
+	CHECK(!file_has(check_path("db"), "HJT5530"));
+
+	/* Without a crop the stored one stays. */
+	make_read(&r, "HJT5530", T0, NULL, 0);
+	CHECK_OK(store_update_hit_read(s, a, &r));
+	CHECK(has_crop(s, a));
+
+	/* A non-hit read, an unknown id, a bad read, an expired hit. */
+	make_read(&r, "WMV3317", T0, NULL, 0);
+	put(s, &r, NULL, b);
+	CHECK_INT_EQ(store_update_hit_read(s, b, &r), -EPERM);
+	CHECK_INT_EQ(store_update_hit_read(s, "unit1-999999999999", &r), -ENOENT);
+	r.plate[0] = '\0';
+	CHECK_INT_EQ(store_update_hit_read(s, a, &r), -EINVAL);
+	make_read(&r, "HJT5530", T0, NULL, 0);
+	alpr_clock_set(&clock, T0 + policy_retention_us(p, POLICY_CLASS_HIT));
+	CHECK_INT_EQ(store_update_hit_read(s, a, &r), -ENOENT);
+	store_close(s);
+	policy_destroy(p);
+}
+
 static void test_disposition(void)
 {
 	struct policy *p = load_policy("default");
@@ -1349,6 +1412,7 @@ static const struct check_case cases[] = {
 	{"purge-counts", test_purge_counts},
 	{"purge-start-timer", test_purge_start_timer},
 	{"disposition", test_disposition},
+	{"update-hit-read", test_update_hit_read},
 	{"unsynced", test_unsynced},
 	{"full-map", test_full_map},
 	{"kill9", test_kill9},

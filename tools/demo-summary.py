@@ -71,8 +71,18 @@ def load(events_path, truth_path):
     return events, truth
 
 
+def percentile(values, q):
+    """The nearest-rank percentile of @values (q in 0..100), or None when empty."""
+    if not values:
+        return None
+    v = sorted(values)
+    return v[max(0, min(len(v) - 1, -(-len(v) * q // 100) - 1))]
+
+
 def summarise(events, truth):
-    reads = [e for e in events if e["event"] == "read"]
+    # A pass read early (its hit raised while in view) is updated by its final vote under the
+    # same id: count it once, as its final read.
+    reads = [e for e in events if e["event"] == "read" and not e.get("update")]
     hits = [e for e in events if e["event"] == "hit"]
     statuses = [e for e in events if e["event"] == "status"]
     read_keys = {(r["camera"], r["plate"]) for r in reads}
@@ -106,6 +116,11 @@ def summarise(events, truth):
         "reads_with_fix": with_fix, "roles": roles,
         "frames_recognized": last["pipeline"]["frames_recognized"] if last else 0,
         "frames_skipped": last["pipeline"]["frames_skipped"] if last else 0,
+        # Capture to hit: the last frame the hit was voted on to the hit event.
+        "hit_latency_ms": sorted(h["latency_ms"] for h in hits),
+        "hit_latency_p50_ms": percentile([h["latency_ms"] for h in hits], 50),
+        "hit_latency_p95_ms": percentile([h["latency_ms"] for h in hits], 95),
+        "early_hits": sum(1 for e in events if e["event"] == "read" and e.get("early")),
     }
 
 
@@ -139,6 +154,11 @@ def print_summary(s):
                                                        explain[role], out))
     print("Frames recognized: %d, skipped: %d; reads with a GPS fix: %d of %d" % (
         s["frames_recognized"], s["frames_skipped"], s["reads_with_fix"], s["reads"]))
+    if s["hit_latency_ms"]:
+        print("Capture to hit (last frame voted -> hit event): p50 %d ms, p95 %d ms (%s); "
+              "%d of %d hits raised while the vehicle was in view" % (
+                  s["hit_latency_p50_ms"], s["hit_latency_p95_ms"],
+                  " ".join(str(x) for x in s["hit_latency_ms"]), s["early_hits"], s["hits"]))
     print("Every hit is UNVERIFIED until the officer checks plate and state against the image.")
 
 

@@ -102,6 +102,10 @@ enum capture_state {
 /* Names a state ("running"). Static storage. */
 const char *capture_state_name(enum capture_state state);
 
+/* Whether this build has the libcamera: source (meson -Dlibcamera, on unless disabled).
+ * Without it capture_add_camera() refuses libcamera: URIs with -ENOTSUP. */
+bool capture_libcamera_supported(void);
+
 struct capture_status {
 	const char *camera; /* the camera's name */
 	enum capture_state state;

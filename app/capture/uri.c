@@ -14,6 +14,11 @@
 
 #include "capture-private.h"
 
+bool capture_libcamera_supported(void)
+{
+	return ALPR_HAVE_LIBCAMERA;
+}
+
 static bool element_installed(const char *factory)
 {
 	GstElementFactory *f = gst_element_factory_find(factory);
@@ -206,6 +211,13 @@ int capture_parse_uri(const char *uri, struct capture_uri *out, char *err, size_
 	alpr_strlcpy(out->arg, arg, sizeof(out->arg));
 	if (scheme_len == 9 && strncmp(uri, "libcamera", 9) == 0) {
 		out->kind = CAPTURE_KIND_LIBCAMERA;
+		if (!capture_libcamera_supported()) {
+			snprintf(err, errsz,
+				 "\"%s\": this build has no libcamera support "
+				 "(meson -Dlibcamera=disabled)",
+				 uri);
+			return -ENOTSUP;
+		}
 		if (!element_installed("libcamerasrc")) {
 			snprintf(err, errsz,
 				 "libcamerasrc is not installed (gstreamer1.0-libcamera)");

@@ -343,6 +343,11 @@ static void *thread_main(void *arg)
 
 /* ---- public API ---------------------------------------------------------------------- */
 
+bool gps_supported(void)
+{
+	return true;
+}
+
 int gps_create(const char *host, int port, const struct alpr_clock *clock,
 	       const struct gps_options *opts, struct gps **out)
 {

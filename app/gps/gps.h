@@ -98,14 +98,18 @@ struct gps_options {
 			       * current in gps_status(); 0: 3000 */
 };
 
+/* Whether this build has GPS support (meson -Dgps=enabled|auto with libgps found). Without
+ * it gps_create() returns -ENOTSUP and nothing else here ever reports a fix. */
+bool gps_supported(void);
+
 /*
  * Creates a client and starts its thread. @host: gpsd's host name or address (NULL:
  * "localhost"); @port: 1..65535 (0: 2947); @clock: the clock gps_time_offset() compares GPS
  * time with (NULL: the real clock); it must outlive the client. @opts may be NULL.
  * Succeeds whether or not gpsd is running (the state says). The host should be local: a
  * connect attempt blocks the thread (not the caller) until the system gives up.
- * Returns 0 and *out (free with gps_destroy()), -EINVAL for a bad argument, or -errno when
- * the thread cannot start.
+ * Returns 0 and *out (free with gps_destroy()), -EINVAL for a bad argument, -ENOTSUP in a
+ * build without GPS support, or -errno when the thread cannot start.
  */
 int gps_create(const char *host, int port, const struct alpr_clock *clock,
 	       const struct gps_options *opts, struct gps **out);

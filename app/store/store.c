@@ -1850,6 +1850,70 @@ const char *store_match_kind_name(enum store_match_kind k)
 }
 
 /* The disposition state machine (store.h). */
+/* ---- updating a hit's read ------------------------------------------------------------ */
+
+struct update_ctx {
+	uint64_t seq;
+	const struct store_read *read;
+	int64_t now;
+};
+
+static int update_fn(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct update_ctx *c = arg;
+	struct store_read rd = *c->read;
+	uint8_t packed[PACKED_MAX], fmt = (uint8_t)rd.crop_format;
+	struct row row;
+	size_t n;
+	int r = row_get(s, txn, c->seq, &row);
+
+	if (r < 0) {
+		return r;
+	}
+	if (past_deadline(s, row.cls, row.captured_at, c->now)) {
+		return -ENOENT;
+	}
+	if (row.cls == CLASS_READ) {
+		return -EPERM;
+	}
+	/* The deadline was counted from the stored capture time; it stays. */
+	rd.captured_at = row.captured_at;
+	n = pack_read(&rd, packed, sizeof(packed));
+	if (n == 0) {
+		return -EINVAL;
+	}
+	r = put_sealed(s, txn, s->reads, 'r', c->seq, packed, n, NULL, 0);
+	OPENSSL_cleanse(packed, n);
+	if (r == 0 && rd.crop_len) {
+		r = put_sealed(s, txn, s->crops, 'c', c->seq, &fmt, 1, rd.crop, rd.crop_len);
+		row.flags |= ROW_CROP;
+	}
+	if (r < 0) {
+		return r;
+	}
+	row.flags &= (uint8_t)~ROW_SYNCED;
+	if ((r = row_put(s, txn, c->seq, &row)) < 0) {
+		return r;
+	}
+	return mark_unsynced(s, txn, c->seq);
+}
+
+int store_update_hit_read(struct store *s, const char *read_id, const struct store_read *r)
+{
+	struct update_ctx c = {0};
+	int e;
+
+	if (!s || !r || !read_ok(r)) {
+		return -EINVAL;
+	}
+	if ((e = parse_id(s, read_id, &c.seq)) < 0) {
+		return e;
+	}
+	c.read = r;
+	c.now = alpr_clock_now(s->clock);
+	return write_txn(s, update_fn, &c, NULL, true);
+}
+
 static bool transition_ok(enum store_hit_status from, enum store_hit_status to)
 {
 	switch (from) {

@@ -271,6 +271,16 @@ int store_get_read(struct store *s, const char *id, struct store_read *out);
 int store_add_hit(struct store *s, const char *read_id, const struct store_hit *hit,
 		  struct store_put_result *res);
 int store_get_hit(struct store *s, const char *read_id, struct store_hit *out);
+/* Replaces the read of hit @read_id with @r (its id and captured_at are ignored: the id, the
+ * capture time and so the deadline stay), keeping the hit and its dispositions, and queues it
+ * for sync again. For a hit raised while the vehicle was still in view (the runtime's early
+ * hit), whose pass's final vote comes later. @r's crop, when it has one, replaces the stored
+ * crop; without one the stored crop stays. One transaction. Known limit: a station that
+ * already holds this read keeps its first version (idempotent by id; only a hit with more
+ * dispositions replaces it), so an update synced after the early read is acknowledged, not
+ * stored: the protocol has no read revision yet. -ENOENT (unknown or expired),
+ * -EPERM (a read without a hit: a non-hit read is never rewritten), -EINVAL. */
+int store_update_hit_read(struct store *s, const char *read_id, const struct store_read *r);
 /* Records the officer's disposition of the hit on @read_id, at the clock's time. -EPERM for a
  * transition the state machine refuses, -EALREADY when it is the current status. The hit
  * is queued for sync again. */
