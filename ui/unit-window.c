@@ -277,6 +277,12 @@ static void on_event(const struct unit_event *ev, void *userdata)
 	case UNIT_EVENT_READ: {
 		struct store_read r = ev->read->r;
 
+		/* The final vote of a pass whose hit came early: the strip already shows that
+		 * read (same id), and its hit card is up; a second row would count one car
+		 * twice. The stored read is the updated one. */
+		if (ev->read->update) {
+			break;
+		}
 		g_clear_pointer(&g->last_crop, g_byte_array_unref);
 		g->last_crop = crop_for(g, ev->read);
 		alpr_strlcpy(g->last_id, r.id, sizeof(g->last_id));
