@@ -730,14 +730,24 @@ static void test_candidates(void)
 		CHECK(strcmp(out[i].text, out[0].text) != 0);
 	}
 
-	/* A letter read where the syntax wants a digit: the look-alike digit wins. "ABCI234"
-	 * fits no syntax; "ABC1234" (I -> 1) does. */
-	p[3] = pos1('I', 0.9f);
+	/* A letter read unsurely where the syntax wants a digit: the look-alike digit wins.
+	 * "ABCI234" fits no syntax; "ABC1234" (I -> 1) does. */
+	p[3] = pos1('I', 0.6f);
 	n = rec_candidates(p, 7, &s, NULL, 10, out);
 	CHECK_STR_EQ(out[0].text, "ABC1234");
 	bool seen = false;
 	for (int i = 0; i < n; i++) {
 		seen |= strcmp(out[i].text, "ABCI234") == 0;
+	}
+	CHECK(seen);
+	/* Read surely, the letter stands (plates outside the syntax table exist), and the
+	 * syntax's choice is still among the candidates for the hotlist. */
+	p[3] = pos1('I', 0.98f);
+	n = rec_candidates(p, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABCI234");
+	seen = false;
+	for (int i = 0; i < n; i++) {
+		seen |= strcmp(out[i].text, "ABC1234") == 0;
 	}
 	CHECK(seen);
 
