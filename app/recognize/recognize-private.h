@@ -90,6 +90,10 @@ struct rec_syntax {
 	struct rec_syntax_entry e[REC_MAX_SYNTAX];
 };
 
+/* The next line of a data file read whole into [*p, end), which alpr_read_file() ends with a
+ * NUL: cut in place (NUL-terminated, a CR before the LF dropped); *p moves past it and
+ * *lineno counts it. NULL at the end. Shared by the syntax and state-name loaders. */
+char *rec_next_line(char **p, char *end, int *lineno);
 /* Loads a syntax table (STATE<TAB>PATTERN<TAB>WEIGHT lines, '#' comments). On a bad line:
  * -ALPR_E_PARSE and a message naming the line in @err. -ENOENT when missing. */
 int rec_syntax_load(struct rec_syntax *s, const char *path, char *err, size_t errsz);

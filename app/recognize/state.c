@@ -27,16 +27,8 @@ int rec_states_load(struct rec_states *s, const char *path, char *err, size_t er
 		return r;
 	}
 	int lineno = 0;
-	for (char *p = buf; p < buf + len;) {
-		char *nl = memchr(p, '\n', (size_t)(buf + len - p));
-		char *end = nl ? nl : buf + len;
-		lineno++;
-		if (end > p && end[-1] == '\r') {
-			end[-1] = '\0';
-		}
-		*end = '\0';
-		char *line = p;
-		p = end + 1;
+	char *p = buf, *line;
+	while ((line = rec_next_line(&p, buf + len, &lineno))) {
 		if (!line[0] || line[0] == '#') {
 			continue;
 		}

@@ -45,6 +45,23 @@ bool rec_syntax_match(const struct rec_syntax *s, const char *text, const char *
 	return false;
 }
 
+char *rec_next_line(char **p, char *end, int *lineno)
+{
+	if (*p >= end) {
+		return NULL;
+	}
+	char *line = *p;
+	char *nl = memchr(line, '\n', (size_t)(end - line));
+	char *e = nl ? nl : end;
+	(*lineno)++;
+	if (e > line && e[-1] == '\r') {
+		e[-1] = '\0';
+	}
+	*e = '\0';
+	*p = e + 1;
+	return line;
+}
+
 static int bad_line(char *err, size_t errsz, const char *path, int line, const char *why)
 {
 	if (errsz) {
@@ -66,16 +83,8 @@ int rec_syntax_load(struct rec_syntax *s, const char *path, char *err, size_t er
 		return r;
 	}
 	int lineno = 0;
-	for (char *p = buf; p < buf + len;) {
-		char *nl = memchr(p, '\n', (size_t)(buf + len - p));
-		char *end = nl ? nl : buf + len;
-		lineno++;
-		if (end > p && end[-1] == '\r') {
-			end[-1] = '\0';
-		}
-		*end = '\0';
-		char *line = p;
-		p = end + 1;
+	char *p = buf, *line;
+	while ((line = rec_next_line(&p, buf + len, &lineno))) {
 		if (!line[0] || line[0] == '#') {
 			continue;
 		}
