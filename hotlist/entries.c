@@ -190,7 +190,7 @@ int hotlist_compact(struct hotlist *h, uint64_t *moved)
 	if (h->read_only) {
 		return -EROFS;
 	}
-	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	r = hotlist_wtxn_begin(h, &txn);
 	if (r < 0) {
 		return r;
 	}

@@ -27,8 +27,13 @@
  * match too much. */
 #define HOTLIST_EDIT_MIN_LEN 5
 
-/* Read transactions kept reset for reuse: renewing one skips LMDB's reader-table lock, which
- * is most of the cost of a short lookup. One per concurrent matcher is enough. */
+/* Read transactions kept for reuse. A pooled transaction stays live on its snapshot while
+ * that snapshot is still the newest: the next lookup uses it as it is, skipping LMDB's renew
+ * and the refresh of every named database's record that a renew forces (together about
+ * half of a lookup whose pages are cached). When a write has committed since, it is reset
+ * and renewed. A write through this handle first resets every idle pooled transaction
+ * (hotlist_wtxn_begin), so an idle reader never holds back the reuse of pages that writer
+ * frees. One per concurrent matcher is enough. */
 #define HOTLIST_TXN_POOL 8
 
 /* A pooled read transaction with the entries cursors it keeps (renewed with it). */
@@ -37,6 +42,7 @@ struct hotlist_rtxn {
 	MDB_cursor *eb;        /* entries */
 	MDB_cursor *eo;        /* entries_o, or NULL while the overlay is empty */
 	MDB_cursor *eo_cursor; /* the overlay cursor itself (kept with the transaction) */
+	bool live;             /* not reset: still on the snapshot it last read */
 };
 
 struct hotlist {
@@ -101,6 +107,9 @@ int hotlist_mdb_err(int rc);
  * back with hotlist_rtxn_put(). */
 int hotlist_rtxn_get(struct hotlist *h, struct hotlist_rtxn *rt);
 void hotlist_rtxn_put(struct hotlist *h, struct hotlist_rtxn *rt);
+/* Begins a write transaction, first resetting the idle pooled read transactions (see
+ * HOTLIST_TXN_POOL). Returns 0 or a negative errno. */
+int hotlist_wtxn_begin(struct hotlist *h, MDB_txn **txn);
 
 /* ---- change batches: the one write path for import, add, remove and deltas ---- */
 

@@ -185,6 +185,14 @@ int hotlist_rtxn_get(struct hotlist *h, struct hotlist_rtxn *rt)
 		have = true;
 	}
 	pthread_mutex_unlock(&h->pool_lock);
+	if (have && rt->live) {
+		MDB_envinfo ei;
+		if (mdb_env_info(h->env, &ei) == 0 && ei.me_last_txnid == mdb_txn_id(rt->txn)) {
+			return 0; /* still the newest snapshot: use it as it is */
+		}
+		mdb_txn_reset(rt->txn);
+		rt->live = false;
+	}
 	if (have) {
 		if ((rc = mdb_txn_renew(rt->txn)) == 0 &&
 		    (rc = mdb_cursor_renew(rt->txn, rt->eb)) == 0 &&
@@ -215,8 +223,10 @@ void hotlist_rtxn_put(struct hotlist *h, struct hotlist_rtxn *rt)
 {
 	bool kept = false;
 
-	/* Read-only cursors outlive a reset and are renewed with the transaction. */
-	mdb_txn_reset(rt->txn);
+	/* Kept live on its snapshot (reset by the next get if a write has committed since, or
+	 * by hotlist_wtxn_begin). Read-only cursors outlive a reset and are renewed with the
+	 * transaction. */
+	rt->live = true;
 	pthread_mutex_lock(&h->pool_lock);
 	if (h->npool < HOTLIST_TXN_POOL) {
 		h->pool[h->npool++] = *rt;
@@ -228,6 +238,19 @@ void hotlist_rtxn_put(struct hotlist *h, struct hotlist_rtxn *rt)
 		mdb_cursor_close(rt->eo_cursor);
 		mdb_txn_abort(rt->txn);
 	}
+}
+
+int hotlist_wtxn_begin(struct hotlist *h, MDB_txn **txn)
+{
+	pthread_mutex_lock(&h->pool_lock);
+	for (int i = 0; i < h->npool; i++) {
+		if (h->pool[i].live) {
+			mdb_txn_reset(h->pool[i].txn);
+			h->pool[i].live = false;
+		}
+	}
+	pthread_mutex_unlock(&h->pool_lock);
+	return hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, txn));
 }
 
 /* ---- list records ---- */
@@ -286,7 +309,7 @@ int hotlist_list_set(struct hotlist *h, const char *name, int priority, int aler
 	    priority < -1000 || priority > 1000) {
 		return -EINVAL;
 	}
-	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	r = hotlist_wtxn_begin(h, &txn);
 	if (r < 0) {
 		return r;
 	}
@@ -1197,7 +1220,7 @@ int hotlist_import_csv(struct hotlist *h, const char *path,
 		hotlist_batch_free(b);
 		return r;
 	}
-	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	r = hotlist_wtxn_begin(h, &txn);
 	if (r == 0) {
 		r = hotlist_batch_apply(h, txn, opts->list, b, opts->mode == HOTLIST_IMPORT_REPLACE,
 					0, &br);
@@ -1239,7 +1262,7 @@ int hotlist_add(struct hotlist *h, const struct hotlist_entry *e, uint64_t *vers
 			 policy_category_name(e->category), policy_name(h->policy));
 		return -ALPR_E_REFUSED;
 	}
-	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	r = hotlist_wtxn_begin(h, &txn);
 	if (r < 0) {
 		return r;
 	}
@@ -1275,7 +1298,7 @@ int hotlist_remove(struct hotlist *h, const char *list, const char *plate, const
 	    (state && !hotlist_state_valid(state))) {
 		return -EINVAL;
 	}
-	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	r = hotlist_wtxn_begin(h, &txn);
 	if (r < 0) {
 		return r;
 	}

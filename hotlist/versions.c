@@ -1039,7 +1039,7 @@ int hotlist_delta_apply(struct hotlist *h, const char *path, const char *pub_pat
 		snprintf(err, errsz, "%s: header: missing or malformed field", path);
 		return -ALPR_E_PARSE;
 	}
-	r = hotlist_mdb_err(mdb_txn_begin(h->env, NULL, 0, &txn));
+	r = hotlist_wtxn_begin(h, &txn);
 	if (r < 0) {
 		return r;
 	}

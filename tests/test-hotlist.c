@@ -770,6 +770,74 @@ static void test_two_databases(void)
 	fx_close(&b);
 }
 
+/* Lookups keep their read snapshot between calls while it is still the newest
+ * (HOTLIST_TXN_POOL). A write by this handle or by another process must be seen by the very
+ * next lookup, and an idle kept snapshot must not hold back the reuse of the pages that
+ * writes free: the file would grow with every change. */
+static void test_live_snapshot(void)
+{
+	struct fixture f;
+	struct hotlist_entry e = {0}, out[2];
+	char err[256];
+
+	fx_open(&f);
+	import_text(&f, "x", basic_csv, 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "NEW0001", out, 2), 0);
+
+	/* Another process adds a plate: the next lookup here sees it. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct fixture c = {0};
+		fx_open_at(&c, check_path("db"));
+		struct hotlist_entry ce = {0};
+		alpr_strlcpy(ce.list, "x", sizeof(ce.list));
+		alpr_strlcpy(ce.plate, "NEW0001", sizeof(ce.plate));
+		alpr_strlcpy(ce.state, "OR", sizeof(ce.state));
+		ce.category = POLICY_CAT_STOLEN_VEHICLE;
+		_exit(hotlist_add(c.h, &ce, NULL, err, sizeof(err)) == 0 ? 0 : 1);
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "NEW0001", out, 2), 1);
+	CHECK_STR_EQ(out[0].state, "OR");
+
+	/* Writes through this handle while the file is watched: the first half each followed
+	 * by a lookup that must see it, the second half with none (the kept snapshot stays
+	 * idle through them all). With the idle snapshot released before each write, freed
+	 * pages are reused and the map's high-water mark settles. */
+	alpr_strlcpy(e.list, "x", sizeof(e.list));
+	alpr_strlcpy(e.state, "WA", sizeof(e.state));
+	alpr_strlcpy(e.reason, "churn", sizeof(e.reason));
+	e.category = POLICY_CAT_STOLEN_VEHICLE;
+	MDB_envinfo ei;
+	size_t settled = 0;
+	for (int i = 0; i < 400; i++) {
+		snprintf(e.plate, sizeof(e.plate), "CH%04d", i % 50);
+		if (i % 2 == 0) {
+			CHECK_OK(hotlist_add(f.h, &e, NULL, err, sizeof(err)));
+			CHECK(i >= 200 || hotlist_lookup(f.h, e.plate, out, 2) == 1);
+		} else {
+			snprintf(e.plate, sizeof(e.plate), "CH%04d", (i - 1) % 50);
+			CHECK_OK(hotlist_remove(f.h, "x", e.plate, NULL, NULL));
+			CHECK(i >= 200 || hotlist_lookup(f.h, e.plate, out, 2) == 0);
+		}
+		if (i == 199) {
+			/* Leave a snapshot kept idle for the second half. */
+			CHECK_INT_EQ(hotlist_lookup(f.h, "NEW0001", out, 2), 1);
+			mdb_env_info(f.h->env, &ei);
+			settled = ei.me_last_pgno;
+		}
+	}
+	mdb_env_info(f.h->env, &ei);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "CH0049", out, 2), 0);
+	CHECK_INT_EQ(hotlist_lookup(f.h, "NEW0001", out, 2), 1);
+	CHECK_MSG(ei.me_last_pgno <= settled + 8,
+		  "the map grew from %zu to %zu pages over 200 more writes: an idle read "
+		  "snapshot holds freed pages",
+		  settled, (size_t)ei.me_last_pgno);
+	fx_close(&f);
+}
+
 /* ---- versions ---- */
 
 static char *export_string(struct fixture *f, const char *list, uint64_t version, int *r)
@@ -1379,6 +1447,7 @@ static const struct check_case cases[] = {
 	{"many-lookalikes", test_many_lookalikes},
 	{"overlay", test_overlay},
 	{"two-databases", test_two_databases},
+	{"live-snapshot", test_live_snapshot},
 	{"versions-export-diff", test_versions_export_diff},
 	{"versions-pruned", test_versions_pruned},
 	{"sign-verify", test_sign_verify},
