@@ -270,6 +270,108 @@ static void mutate(struct bench *b, char *p)
 	p[rnd_below(b, (int)n)] = alnum[rnd_below(b, (int)sizeof(alnum) - 1)];
 }
 
+/* A unit that has run for a while has the database's pages mapped; a fresh process pays a
+ * page fault on the first touch of each. Touch them once (timed apart), so the lookups
+ * measure the B-tree, not the page tables: every record of every database is read through
+ * the map, as a unit's long-running matcher would have done. */
+static void warm_map(struct hotlist *h)
+{
+	MDB_dbi dbis[] = {h->entries, h->equiv, h->del1, h->del1r, h->meta, h->lists};
+	MDB_txn *wt;
+	uint64_t recs = 0;
+	unsigned sum = 0;
+	double t = now_s();
+
+	mdb_txn_begin(h->env, NULL, MDB_RDONLY, &wt);
+	for (size_t d = 0; d < ALPR_ARRAY_SIZE(dbis); d++) {
+		MDB_cursor *wc;
+		MDB_val wk, wv;
+		mdb_cursor_open(wt, dbis[d], &wc);
+		for (int rc = mdb_cursor_get(wc, &wk, &wv, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(wc, &wk, &wv, MDB_NEXT)) {
+			const volatile uint8_t *vp = wv.mv_data;
+			for (size_t off = 0; off < wv.mv_size; off += 4096) {
+				sum += vp[off];
+			}
+			recs++;
+		}
+		mdb_cursor_close(wc);
+	}
+	mdb_txn_abort(wt);
+	printf("%-28s %10.2f s   (%llu records read once; checksum %u)\n", "warm the map",
+	       now_s() - t, (unsigned long long)recs, sum & 0xff);
+}
+
+/* Times @count lookups of plates drawn from b->plates[0..n) and prints p50/p99/max. Each
+ * plate is copied out of the generation table before the clock starts: a unit looks up a
+ * string its recogniser has just written, not one that costs a cache miss to fetch. */
+static void time_lookups(struct hotlist *h, struct bench *b, size_t n, int64_t *ns, size_t count)
+{
+	struct hotlist_entry out[8];
+	size_t found = 0;
+	double p50, p99, mx;
+
+	for (size_t i = 0; i < count; i++) {
+		char p[HOTLIST_PLATE_MAX + 1];
+		memcpy(p, b->plates[rnd(b) % n], sizeof(p));
+		int64_t t0 = now_ns();
+		int k = hotlist_lookup(h, p, out, 8);
+		ns[i] = now_ns() - t0;
+		found += k > 0;
+	}
+	percentiles(ns, count, &p50, &p99, &mx);
+	printf("%-28s p50 %6.2f us  p99 %6.2f us  max %7.1f us  (%zu lookups, %zu found)\n",
+	       "exact lookup", p50, p99, mx, count, found);
+}
+
+static int collect_plate(const struct hotlist_entry *e, void *userdata)
+{
+	struct bench *b = userdata;
+	memcpy(b->plates[b->n++], e->plate, HOTLIST_PLATE_MAX + 1);
+	return 0;
+}
+
+/* --lookups-only DB: the lookup figure alone, three rounds, against an existing database
+ * (a unit left by --skip-apply), so two builds can be compared on the same file in the same
+ * minute. The plates looked up are the database's own. */
+static int lookups_only(const char *dir, uint64_t seed)
+{
+	char err[512];
+	struct policy *pol;
+	struct hotlist *h;
+	struct hotlist_stats hs;
+	struct bench b = {.rng = seed * UINT64_C(0x9E3779B97F4A7C15) | 1};
+	enum { LOOKUPS = 200000 };
+
+	if (policy_load_named("default", &pol, err, sizeof(err)) < 0) {
+		fprintf(stderr, "alpr-bench-hotlist: %s\n", err);
+		return 1;
+	}
+	struct hotlist_options ho = {.policy = pol, .read_only = true};
+	int r = hotlist_open(dir, &ho, &h);
+	if (r < 0 || (r = hotlist_stats(h, &hs)) < 0) {
+		fprintf(stderr, "alpr-bench-hotlist: %s: %s\n", dir, alpr_strerror(r));
+		return 1;
+	}
+	b.plates = alpr_xcalloc(hs.entries ? hs.entries : 1, sizeof(*b.plates));
+	hotlist_foreach(h, NULL, "", collect_plate, &b);
+	if (b.n == 0) {
+		fprintf(stderr, "alpr-bench-hotlist: %s: no entries\n", dir);
+		return 1;
+	}
+	printf("alpr-bench-hotlist: lookups only, %zu entries in %s\n", b.n, dir);
+	warm_map(h);
+	int64_t *ns = alpr_xcalloc(LOOKUPS, sizeof(*ns));
+	for (int round = 0; round < 3; round++) {
+		time_lookups(h, &b, b.n, ns, LOOKUPS);
+	}
+	free(ns);
+	free(b.plates);
+	hotlist_close(h);
+	policy_destroy(pol);
+	return 0;
+}
+
 /* The unit's side: a fresh process (exec'd, not forked from the station's gigabytes), as on a
  * real unit. */
 static int apply_on_unit(const char *unit, const char *delta, const char *pub, const char *label)
@@ -337,6 +439,10 @@ int main(int argc, char **argv)
 	int c, r;
 
 	alpr_log_init_from_env();
+	if (argc == 3 && strcmp(argv[1], "--lookups-only") == 0) {
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return lookups_only(argv[2], 1);
+	}
 	if (argc == 6 && strcmp(argv[1], "--apply-only") == 0) {
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		return apply_on_unit(argv[2], argv[3], argv[4], argv[5]);
@@ -371,7 +477,8 @@ int main(int argc, char **argv)
 			break;
 		default:
 			printf("usage: alpr-bench-hotlist [--entries N] [--seed S] [--dir DIR] "
-			       "[--keep] [--skip-apply]\n");
+			       "[--keep] [--skip-apply]\n"
+			       "       alpr-bench-hotlist --lookups-only DB\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -444,57 +551,13 @@ int main(int argc, char **argv)
 	printf("%-28s %10.1f MB  (%.0f bytes per entry)\n", "database size",
 	       (double)hs.db_bytes / 1048576.0, (double)hs.db_bytes / (double)res.added);
 
-	/* A unit that has run for a while has the database's pages mapped; a fresh process
-	 * pays a page fault on the first touch of each. Touch them once (timed apart), so the
-	 * lookups below measure the B-tree, not the page tables. */
-	{
-		/* Walk every record of every database once: each page is read through the
-		 * map, as a unit's long-running matcher would have done. */
-		MDB_dbi dbis[] = {h->entries, h->equiv, h->del1, h->del1r, h->meta, h->lists};
-		MDB_txn *wt;
-		uint64_t recs = 0;
-		unsigned sum = 0;
-		t = now_s();
-		mdb_txn_begin(h->env, NULL, MDB_RDONLY, &wt);
-		for (size_t d = 0; d < ALPR_ARRAY_SIZE(dbis); d++) {
-			MDB_cursor *wc;
-			MDB_val wk, wv;
-			mdb_cursor_open(wt, dbis[d], &wc);
-			for (int rc = mdb_cursor_get(wc, &wk, &wv, MDB_FIRST); rc == 0;
-			     rc = mdb_cursor_get(wc, &wk, &wv, MDB_NEXT)) {
-				const volatile uint8_t *vp = wv.mv_data;
-				for (size_t off = 0; off < wv.mv_size; off += 4096) {
-					sum += vp[off];
-				}
-				recs++;
-			}
-			mdb_cursor_close(wc);
-		}
-		mdb_txn_abort(wt);
-		printf("%-28s %10.2f s   (%llu records read once; checksum %u)\n", "warm the map",
-		       now_s() - t, (unsigned long long)recs, sum & 0xff);
-	}
+	warm_map(h);
 
 	/* Exact lookups of listed plates. */
 	enum { LOOKUPS = 200000, MATCHES = 50000 };
 	int64_t *ns = alpr_xcalloc(LOOKUPS, sizeof(*ns));
-	struct hotlist_entry out[8];
-	size_t found = 0;
-	for (size_t i = 0; i < LOOKUPS; i++) {
-		/* The plate is copied out of the 45 MB generation table before the clock
-		 * starts: a unit looks up a string its recogniser has just written, not one
-		 * that costs a cache miss to fetch. */
-		char p[HOTLIST_PLATE_MAX + 1];
-		memcpy(p, b.plates[rnd(&b) % n], sizeof(p));
-		int64_t t0 = now_ns();
-		int k = hotlist_lookup(h, p, out, 8);
-		ns[i] = now_ns() - t0;
-		found += k > 0;
-	}
+	time_lookups(h, &b, n, ns, LOOKUPS);
 	double p50, p99, mx;
-	percentiles(ns, LOOKUPS, &p50, &p99, &mx);
-	printf("%-28s p50 %6.2f us  p99 %6.2f us  max %7.1f us  (%d lookups, %zu found)\n",
-	       "exact lookup", p50, p99, mx, LOOKUPS, found);
 
 	/* Reads of 10 candidates: half are listed vehicles whose top candidate is a
 	 * look-alike misread, half are vehicles not on the list. */
@@ -555,6 +618,7 @@ int main(int argc, char **argv)
 	printf("%-28s %10.1f s   (two compacting copies of the database: units at version 1)\n",
 	       "copy to unit", now_s() - t);
 	struct hotlist_batch *batch = hotlist_batch_new();
+	struct hotlist_entry out[8];
 	for (size_t i = 0; i < 50000; i++) {
 		size_t idx = rnd(&b) % n;
 		struct hotlist_entry e;
