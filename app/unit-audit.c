@@ -531,6 +531,14 @@ static bool read_id_ok(const char *id)
 }
 
 /* A refusal: one line in @err, one denied record, -ALPR_E_REFUSED (or the audit error). */
+/* A hit whose read the store could not keep (full, or an I/O error): the officer must still
+ * be able to verify it and clear its card, and what they did is recorded all the same, with
+ * "stored": false and no object id. There is no stored state to check it against. */
+static bool unstored(const char *read_id)
+{
+	return read_id && strcmp(read_id, STORE_ID_UNSTORED) == 0;
+}
+
 static int refuse(struct unit_audit *ua, const char *officer, const char *action, json_t *params,
 		  const char *object_id, char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
@@ -564,6 +572,10 @@ int unit_audit_verify(struct unit_audit *ua, struct store *s, const char *read_i
 	if (!officer_ok(officer)) {
 		return refuse(ua, officer, UNIT_AUDIT_VERIFY, params, read_id, err, errsz,
 			      "officer: not a valid officer id");
+	}
+	if (unstored(read_id)) {
+		json_object_set_new(params, "stored", json_false());
+		return append(ua, officer, "officer", UNIT_AUDIT_VERIFY, params, NULL, 1, NULL);
 	}
 	if (!read_id_ok(read_id)) {
 		return refuse(ua, officer, UNIT_AUDIT_VERIFY, params, NULL, err, errsz,
@@ -599,6 +611,13 @@ int unit_audit_dispose(struct unit_audit *ua, struct store *s, const char *read_
 	if (!status_ok || status == STORE_HIT_UNVERIFIED) {
 		return refuse(ua, officer, REPORT_ACTION_DISPOSITION, params, read_id, err, errsz,
 			      "status: not a disposition");
+	}
+	if (unstored(read_id)) {
+		/* Counted by the report like any disposition: the hit itself was recorded
+		 * (unit_audit_hit) with the same id. */
+		json_object_set_new(params, "stored", json_false());
+		return append(ua, officer, "officer", REPORT_ACTION_DISPOSITION, params, NULL, 1,
+			      NULL);
 	}
 	int r = store_set_disposition(s, read_id, status, officer);
 	if (r == -EPERM || r == -EALREADY || r == -ENOENT || r == -EINVAL) {

@@ -107,7 +107,9 @@ int unit_audit_sign_in(struct unit_audit *ua, const char *officer, bool accepted
 		       const char *reason);
 int unit_audit_sign_out(struct unit_audit *ua, const char *officer);
 /* The visual check of the hit on @read_id: @match true when plate and state match the image.
- * -ENOENT (audited, denied) when the store has no such hit. */
+ * -ENOENT (audited, denied) when the store has no such hit. @read_id STORE_ID_UNSTORED (a hit
+ * whose read the store could not keep) is recorded with "stored": false and accepted, so the
+ * officer can still clear the card; the same holds for unit_audit_dispose(). */
 int unit_audit_verify(struct unit_audit *ua, struct store *s, const char *read_id,
 		      const char *officer, bool match, char *err, size_t errsz);
 /* store_set_disposition() then "hit.disposition"; a refusal by the store is audited (denied,

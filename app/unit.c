@@ -627,7 +627,7 @@ static bool finish_early(struct unit *u, const struct track_read *tr, struct uni
 	}
 	alpr_strlcpy(rd->r.id, e->id, sizeof(rd->r.id));
 	e->track_id = 0;
-	if (u->store && strcmp(rd->r.id, "-") != 0) {
+	if (u->store && strcmp(rd->r.id, STORE_ID_UNSTORED) != 0) {
 		rd->store_error = store_update_hit_read(u->store, rd->r.id, &rd->r);
 		if (rd->store_error < 0) {
 			alpr_warn(LOG, "read %s: final vote (%s) not stored: %s", rd->r.id,
@@ -734,7 +734,7 @@ static void on_track_read(const struct track_read *tr, void *userdata)
 	}
 
 	/* Store, with the hit in the same transaction. */
-	alpr_strlcpy(r->id, "-", sizeof(r->id));
+	alpr_strlcpy(r->id, STORE_ID_UNSTORED, sizeof(r->id));
 	if (u->store) {
 		struct store_put_result pr;
 		int sr = store_put_read(u->store, r, nm > 0 ? &sh : NULL, &pr);

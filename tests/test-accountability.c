@@ -339,6 +339,46 @@ static void test_refusals(void)
 	env_close(&e);
 }
 
+/* A hit whose read the store could not keep (full, or an I/O error) carries the id "-". The
+ * officer must still be able to verify and dispose of it (else its card is stuck on screen),
+ * and both actions are recorded, marked unstored, and counted by the report. */
+static void test_unstored_hit(void)
+{
+	struct env e;
+	char err[256] = "";
+	uint64_t before = 0, after = 0;
+
+	env_open(&e);
+	struct audit *a = unit_audit_log(e.ua);
+	CHECK_OK(audit_last_seq(a, &before));
+	CHECK_OK(unit_audit_verify(e.ua, e.store, STORE_ID_UNSTORED, "B1234", true, err,
+				   sizeof(err)));
+	CHECK_OK(unit_audit_dispose(e.ua, e.store, STORE_ID_UNSTORED, STORE_HIT_CONFIRMED, "B1234",
+				    err, sizeof(err)));
+	/* Still no disposition without an officer, or of "unverified". */
+	CHECK_INT_EQ(unit_audit_dispose(e.ua, e.store, STORE_ID_UNSTORED, STORE_HIT_UNVERIFIED,
+					"B1234", err, sizeof(err)),
+		     -ALPR_E_REFUSED);
+	CHECK_INT_EQ(unit_audit_dispose(e.ua, e.store, STORE_ID_UNSTORED, STORE_HIT_MISREAD, "",
+					err, sizeof(err)),
+		     -ALPR_E_REFUSED);
+	CHECK_OK(audit_last_seq(a, &after));
+	CHECK_INT_EQ(after, before + 4);
+	struct recs *rs = read_log(a, before + 1);
+	CHECK_STR_EQ(rs->r[0].action, UNIT_AUDIT_VERIFY);
+	CHECK_INT_EQ(rs->r[0].outcome, AUDIT_ALLOWED);
+	CHECK_STR_CONTAINS(rs->r[0].params, "\"stored\":false");
+	CHECK_STR_EQ(rs->r[0].object_id, "");
+	CHECK_STR_EQ(rs->r[1].action, REPORT_ACTION_DISPOSITION);
+	CHECK_INT_EQ(rs->r[1].outcome, AUDIT_ALLOWED);
+	CHECK_STR_CONTAINS(rs->r[1].params, "\"status\":\"confirmed\"");
+	CHECK_STR_CONTAINS(rs->r[1].params, "\"stored\":false");
+	CHECK_INT_EQ(count_action(rs, REPORT_ACTION_DISPOSITION, AUDIT_ALLOWED), 1);
+	CHECK_INT_EQ(count_action(rs, REPORT_ACTION_DISPOSITION, AUDIT_DENIED), 2);
+	free(rs);
+	env_close(&e);
+}
+
 /* ---- historical hits from a real signed delta and an officer entry ---------------------- */
 
 static void test_historical(void)
@@ -1605,6 +1645,7 @@ static void test_import_audited(void)
 static const struct check_case cases[] = {
 	{"purge-counts", test_purge_counts},
 	{"refusals", test_refusals},
+	{"unstored-hit", test_unstored_hit},
 	{"historical", test_historical},
 	{"commands", test_commands},
 	{"unit-run", test_unit_run},

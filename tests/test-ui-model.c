@@ -131,6 +131,19 @@ static void test_queue(void)
 	/* The same read delivered twice is one hit. */
 	CHECK_INT_EQ(alpr_ui_hit_queue_push(&q, mk_hit("u-000000000001")), -EEXIST);
 	CHECK_INT_EQ(alpr_ui_hit_queue_len(&q), 2);
+	/* Reads the store could not keep share one id: each is a hit of its own. */
+	struct alpr_ui_hit *u1 = mk_hit(STORE_ID_UNSTORED), *u2 = mk_hit(STORE_ID_UNSTORED);
+	CHECK_OK(alpr_ui_hit_queue_push(&q, u1));
+	CHECK_OK(alpr_ui_hit_queue_push(&q, u2));
+	CHECK_INT_EQ(alpr_ui_hit_queue_len(&q), 4);
+	CHECK(alpr_ui_hit_queue_nth(&q, 0) == u2 && alpr_ui_hit_queue_nth(&q, 1) == u1);
+	struct alpr_ui_hit *us[] = {u2, u1};
+	for (size_t i = 0; i < 2; i++) {
+		CHECK_OK(alpr_ui_hit_verify(us[i], 1));
+		CHECK_OK(alpr_ui_hit_dispose(us[i], ALPR_UI_DISP_MISREAD, "4471", 2));
+		CHECK_OK(alpr_ui_hit_queue_remove(&q, us[i]));
+	}
+	CHECK_INT_EQ(alpr_ui_hit_queue_len(&q), 2);
 	/* The officer verifies b; c arrives: b stays on screen until disposed. */
 	CHECK_OK(alpr_ui_hit_verify(b, 1));
 	CHECK_OK(alpr_ui_hit_queue_push(&q, c));

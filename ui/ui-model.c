@@ -165,8 +165,11 @@ void alpr_ui_hit_queue_finish(struct alpr_ui_hit_queue *q)
 
 int alpr_ui_hit_queue_push(struct alpr_ui_hit_queue *q, struct alpr_ui_hit *h)
 {
-	for (size_t i = 0; i < q->n; i++) {
-		if (h->read_id[0] && strcmp(q->items[i]->read_id, h->read_id) == 0) {
+	/* The same stored read twice is one hit; reads the store could not keep all carry
+	 * STORE_ID_UNSTORED and are each a hit of their own. */
+	bool stored = h->read_id[0] && strcmp(h->read_id, STORE_ID_UNSTORED) != 0;
+	for (size_t i = 0; i < q->n && stored; i++) {
+		if (strcmp(q->items[i]->read_id, h->read_id) == 0) {
 			alpr_ui_hit_destroy(h);
 			return -EEXIST;
 		}

@@ -70,12 +70,15 @@
 
 /* Field caps, in bytes without the terminating NUL. A field that fills its array without a
  * NUL, or breaks its alphabet, is refused (-EINVAL), never truncated. */
-#define STORE_UNIT_ID_MAX    31                           /* [A-Za-z0-9_.-], e.g. "unit42" */
-#define STORE_ID_MAX         (STORE_UNIT_ID_MAX + 1 + 20) /* unit id, '-', up to 20 digits */
-#define STORE_CAMERA_MAX     31                           /* [a-z0-9_-], e.g. "front-left" */
-#define STORE_PLATE_MAX      8                            /* NCIC: A-Z 0-9, as hotlist.h */
-#define STORE_CANDIDATES_MAX 10                           /* OCR alternatives kept per read */
-#define STORE_LIST_MAX       31                           /* a hotlist list name */
+#define STORE_UNIT_ID_MAX 31                           /* [A-Za-z0-9_.-], e.g. "unit42" */
+#define STORE_ID_MAX      (STORE_UNIT_ID_MAX + 1 + 20) /* unit id, '-', up to 20 digits */
+/* The id the unit gives a read it could not store (no store, or the store refused it: full,
+ * or an I/O error). Never an id the store hands out; several reads may carry it. */
+#define STORE_ID_UNSTORED    "-"
+#define STORE_CAMERA_MAX     31 /* [a-z0-9_-], e.g. "front-left" */
+#define STORE_PLATE_MAX      8  /* NCIC: A-Z 0-9, as hotlist.h */
+#define STORE_CANDIDATES_MAX 10 /* OCR alternatives kept per read */
+#define STORE_LIST_MAX       31 /* a hotlist list name */
 #define STORE_SHORT_MAX      31 /* record id, agency, officer id: [A-Za-z0-9_.:/-] */
 /* A plate crop is a small image of the plate region; 256 KiB is ten times a 400x100 PNG. */
 #define STORE_CROP_MAX (256 * 1024)
