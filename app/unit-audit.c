@@ -591,6 +591,22 @@ int unit_audit_verify(struct unit_audit *ua, struct store *s, const char *read_i
 	return append(ua, officer, "officer", UNIT_AUDIT_VERIFY, params, read_id, 1, NULL);
 }
 
+struct dispose_ctx {
+	struct unit_audit *ua;
+	const char *read_id, *officer;
+	enum store_hit_status status;
+	bool recorded;
+};
+
+static int record_disposition(void *arg)
+{
+	struct dispose_ctx *c = arg;
+	int r = report_record_disposition(c->ua->log, c->ua->policy, c->read_id, c->officer,
+					  c->status);
+	c->recorded = r == 0;
+	return r;
+}
+
 int unit_audit_dispose(struct unit_audit *ua, struct store *s, const char *read_id,
 		       enum store_hit_status status, const char *officer, char *err, size_t errsz)
 {
@@ -619,7 +635,17 @@ int unit_audit_dispose(struct unit_audit *ua, struct store *s, const char *read_
 		return append(ua, officer, "officer", REPORT_ACTION_DISPOSITION, params, NULL, 1,
 			      NULL);
 	}
-	int r = store_set_disposition(s, read_id, status, officer);
+	/* The audit record is made durable inside the store's transaction, before its commit:
+	 * a power cut may leave a record of a disposition the store lacks, never the reverse. */
+	struct dispose_ctx dc = {ua, read_id, officer, status, false};
+	int r = store_set_disposition_hooked(s, read_id, status, officer, record_disposition, &dc);
+	if (r < 0 && dc.recorded) {
+		/* Recorded, then the store's commit failed: say so in the log too. */
+		alpr_error(LOG, "disposition of %s recorded but not stored: %s", read_id,
+			   alpr_strerror(r));
+		snprintf(err, errsz, "store: %s", alpr_strerror(r));
+		return r;
+	}
 	if (r == -EPERM || r == -EALREADY || r == -ENOENT || r == -EINVAL) {
 		struct store_hit hit;
 		const char *from = store_get_hit(s, read_id, &hit) == 0
@@ -634,7 +660,7 @@ int unit_audit_dispose(struct unit_audit *ua, struct store *s, const char *read_
 		snprintf(err, errsz, "store: %s", alpr_strerror(r));
 		return r;
 	}
-	return report_record_disposition(ua->log, ua->policy, read_id, officer, status);
+	return 0;
 }
 
 int unit_audit_officer_entry(struct unit_audit *ua, struct store *s, struct hotlist *h,

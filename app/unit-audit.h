@@ -112,8 +112,10 @@ int unit_audit_sign_out(struct unit_audit *ua, const char *officer);
  * officer can still clear the card; the same holds for unit_audit_dispose(). */
 int unit_audit_verify(struct unit_audit *ua, struct store *s, const char *read_id,
 		      const char *officer, bool match, char *err, size_t errsz);
-/* store_set_disposition() then "hit.disposition"; a refusal by the store is audited (denied,
- * with the store's reason) and returns -ALPR_E_REFUSED. */
+/* store_set_disposition() with its "hit.disposition" record made durable inside the store's
+ * transaction, before the commit (a power cut leaves at worst a record of a disposition the
+ * store lacks, never a disposition without its record); a refusal by the store is audited
+ * (denied, with the store's reason) and returns -ALPR_E_REFUSED. */
 int unit_audit_dispose(struct unit_audit *ua, struct store *s, const char *read_id,
 		       enum store_hit_status status, const char *officer, char *err, size_t errsz);
 /* hotlist_add() of @e then "hotlist.officer-entry" and historical hits; a refused entry

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <lmdb.h>
 
 #include "audit.h"
 #include "check.h"
@@ -377,6 +378,75 @@ static void test_unstored_hit(void)
 	CHECK_INT_EQ(count_action(rs, REPORT_ACTION_DISPOSITION, AUDIT_DENIED), 2);
 	free(rs);
 	env_close(&e);
+}
+
+/* Power cut in the middle of a disposition: the audit record must be durable before the
+ * store's change is, so a cut can leave a record of a disposition the store lacks, never a
+ * disposition without its record. A child disposes of a hit while this process holds the
+ * audit log's writer lock, so the child stops at its audit append; it is killed there
+ * (kill -9). The store must still show the hit unverified. (Were the store written first,
+ * the child would stop with the disposition already committed.) */
+static void test_dispose_crash(void)
+{
+	struct env e;
+	char hit[STORE_ID_MAX + 1], err[256] = "";
+	int ready[2], go[2];
+
+	env_open(&e);
+	put_read(&e, "HIT0001", 0, POLICY_CAT_STOLEN_VEHICLE, hit);
+	env_close(&e);
+	CHECK(pipe(ready) == 0 && pipe(go) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c = 0;
+		env_open(&e);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1) {
+			_exit(2);
+		}
+		int r = unit_audit_dispose(e.ua, e.store, hit, STORE_HIT_CONFIRMED, "B1234", err,
+					   sizeof(err));
+		_exit(r == 0 ? 0 : 1);
+	}
+	char c = 0;
+	CHECK(read(ready[0], &c, 1) == 1);
+	/* Take the audit log's writer lock, as another writer would hold it. */
+	MDB_env *aenv;
+	MDB_txn *atxn;
+	CHECK_INT_EQ(mdb_env_create(&aenv), 0);
+	CHECK_INT_EQ(mdb_env_set_maxdbs(aenv, 8), 0);
+	CHECK_INT_EQ(mdb_env_open(aenv, e.audit_dir, 0, 0600), 0);
+	CHECK_INT_EQ(mdb_txn_begin(aenv, NULL, 0, &atxn), 0);
+	CHECK(write(go[1], "g", 1) == 1);
+	struct timespec pause = {0, 500 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	int status;
+	CHECK_MSG(waitpid(pid, &status, WNOHANG) == 0, "the disposition did not wait for its "
+						       "audit record");
+	kill(pid, SIGKILL);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status));
+	mdb_txn_abort(atxn);
+	mdb_env_close(aenv);
+
+	env_open(&e);
+	struct store_hit h;
+	CHECK_OK(store_get_hit(e.store, hit, &h));
+	CHECK_MSG(h.status == STORE_HIT_UNVERIFIED,
+		  "the store kept a disposition (%s) its audit log never recorded",
+		  store_hit_status_name(h.status));
+	/* After the cut the disposition goes through, recorded once. */
+	struct audit *a = unit_audit_log(e.ua);
+	CHECK_OK(unit_audit_dispose(e.ua, e.store, hit, STORE_HIT_CONFIRMED, "B1234", err,
+				    sizeof(err)));
+	CHECK_OK(store_get_hit(e.store, hit, &h));
+	CHECK_INT_EQ(h.status, STORE_HIT_CONFIRMED);
+	struct recs *rs = read_log(a, 1);
+	CHECK_INT_EQ(count_action(rs, REPORT_ACTION_DISPOSITION, AUDIT_ALLOWED), 1);
+	free(rs);
+	env_close(&e);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
 }
 
 /* ---- historical hits from a real signed delta and an officer entry ---------------------- */
@@ -1646,6 +1716,7 @@ static const struct check_case cases[] = {
 	{"purge-counts", test_purge_counts},
 	{"refusals", test_refusals},
 	{"unstored-hit", test_unstored_hit},
+	{"dispose-crash", test_dispose_crash},
 	{"historical", test_historical},
 	{"commands", test_commands},
 	{"unit-run", test_unit_run},

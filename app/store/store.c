@@ -1706,6 +1706,8 @@ struct hit_ctx {
 	int64_t now;
 	enum store_hit_status status; /* disposition */
 	const char *officer;
+	int (*before_commit)(void *arg); /* disposition: may be NULL */
+	void *before_commit_arg;
 };
 
 static int add_hit_fn(struct store *s, MDB_txn *txn, void *arg)
@@ -1983,14 +1985,21 @@ static int disposition_fn(struct store *s, MDB_txn *txn, void *arg)
 		row.cls = CLASS_MISREAD;
 	}
 	row.flags &= (uint8_t)~ROW_SYNCED;
-	if ((r = row_put(s, txn, c->seq, &row)) < 0) {
+	if ((r = row_put(s, txn, c->seq, &row)) < 0 || (r = mark_unsynced(s, txn, c->seq)) < 0) {
 		return r;
 	}
-	return mark_unsynced(s, txn, c->seq);
+	/* Last, once nothing here can refuse: write_txn commits right after. */
+	return c->before_commit ? c->before_commit(c->before_commit_arg) : 0;
 }
 
 int store_set_disposition(struct store *s, const char *read_id, enum store_hit_status status,
 			  const char *officer)
+{
+	return store_set_disposition_hooked(s, read_id, status, officer, NULL, NULL);
+}
+
+int store_set_disposition_hooked(struct store *s, const char *read_id, enum store_hit_status status,
+				 const char *officer, int (*before_commit)(void *arg), void *arg)
 {
 	struct hit_ctx c = {0};
 	int r;
@@ -2005,6 +2014,8 @@ int store_set_disposition(struct store *s, const char *read_id, enum store_hit_s
 	}
 	c.status = status;
 	c.officer = officer;
+	c.before_commit = before_commit;
+	c.before_commit_arg = arg;
 	c.now = alpr_clock_now(s->clock);
 	return write_txn(s, disposition_fn, &c, NULL, false);
 }

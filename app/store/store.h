@@ -289,6 +289,14 @@ int store_update_hit_read(struct store *s, const char *read_id, const struct sto
  * is queued for sync again. */
 int store_set_disposition(struct store *s, const char *read_id, enum store_hit_status status,
 			  const char *officer);
+/* The same, calling @before_commit(@arg) inside the store's write transaction once every check
+ * has passed and the change is written, just before the commit; a negative return abandons
+ * the change and is returned. The unit makes its audit record durable there, so that a power
+ * cut can leave a record of a disposition the store lacks, never a disposition without its
+ * record. Called at most once, on the calling thread, with the store's writer lock held:
+ * keep it short and do not call back into the store. */
+int store_set_disposition_hooked(struct store *s, const char *read_id, enum store_hit_status status,
+				 const char *officer, int (*before_commit)(void *arg), void *arg);
 
 /* ---- retention ------------------------------------------------------------------------- */
 
