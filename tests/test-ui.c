@@ -180,6 +180,21 @@ static void tap(struct fixture *f, const char *name)
 	alpr_ui_demo_wait_frames(f->w, 1);
 }
 
+/* A New wanted save runs on a worker thread: wait until Save is offered again. */
+static void wait_wanted_saved(struct fixture *f)
+{
+	GtkWidget *b = find(f, "wanted-save");
+	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	while (!gtk_widget_get_sensitive(b) && g_get_monotonic_time() < end) {
+		if (!g_main_context_iteration(NULL, FALSE)) {
+			g_usleep(1000);
+		}
+	}
+	CHECK_MSG(gtk_widget_get_sensitive(b), "New wanted: still saving after 10 s");
+	alpr_ui_demo_wait_frames(f->w, 1);
+}
+
 static const char *label_text(struct fixture *f, const char *name)
 {
 	return gtk_label_get_text(GTK_LABEL(find(f, name)));
@@ -254,11 +269,13 @@ static void wait_sensitive(struct fixture *f, const char *name)
 {
 	GtkWidget *b = find(f, name);
 
-	for (int i = 0; i < 300 && !gtk_widget_is_sensitive(b); i++) {
+	/* Tappable: sensitive, and laid out on screen (a page just switched to has not been
+	 * allocated until its first frame). */
+	for (int i = 0; i < 300 && !(gtk_widget_is_sensitive(b) && shown(b)); i++) {
 		alpr_ui_demo_wait_frames(f->w, 1);
 		g_usleep(10000);
 	}
-	CHECK_MSG(gtk_widget_is_sensitive(b), "%s never became tappable", name);
+	CHECK_MSG(gtk_widget_is_sensitive(b) && shown(b), "%s never became tappable", name);
 }
 
 static void check_patrol(int width, int height)
@@ -605,11 +622,13 @@ static void test_new_wanted(void)
 	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-state")), "ca");
 	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-reason")), "Hit and run");
 	tap(&f, "wanted-save");
+	wait_wanted_saved(&f);
 	CHECK_STR_EQ(page(&f), "wanted");
 	CHECK_STR_EQ(label_text(&f, "wanted-error"), "Case number is required");
 	CHECK_INT_EQ(hotlist_lookup(f.opts.hotlist, "7ABC123", e, 4), 0);
 	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-case")), "2026-009001");
 	tap(&f, "wanted-save");
+	wait_wanted_saved(&f);
 	CHECK_STR_EQ(page(&f), "patrol");
 	CHECK_INT_EQ(hotlist_lookup(f.opts.hotlist, "7ABC123", e, 4), 1);
 	CHECK_STR_EQ(e[0].list, "officer");
@@ -635,6 +654,12 @@ struct fake_hooks {
 	int refuse_status;          /* refuse this disposition step once; -1: none */
 	int refuse_entry;           /* refusals left */
 	struct hotlist_entry entry; /* the last entry passed */
+	/* The entry hook can be held (hold_entry) until the test lets it go. */
+	GMutex lock;
+	GCond cond;
+	bool hold_entry, entry_held;
+	GThread *main_thread;
+	bool entry_on_main; /* the last entry hook ran on the GTK thread */
 };
 
 static int fake_refuse(char *err, size_t errsz, const char *why)
@@ -694,8 +719,21 @@ static int fake_entry(const struct hotlist_entry *e, const char *officer, char *
 {
 	struct fake_hooks *h = userdata;
 
+	g_mutex_lock(&h->lock);
+	h->entry_on_main = g_thread_self() == h->main_thread;
+	if (h->hold_entry) {
+		/* Held until released, or 3 s (a window that blocks on this hook would otherwise
+		 * wait forever for a release that its own thread must make). */
+		gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+		h->entry_held = true;
+		g_cond_broadcast(&h->cond);
+		while (h->hold_entry && g_cond_wait_until(&h->cond, &h->lock, end)) {
+		}
+		h->entry_held = false;
+	}
 	g_ptr_array_add(h->calls, g_strdup_printf("entry %s %s %s", e->list, e->plate, officer));
 	h->entry = *e;
+	g_mutex_unlock(&h->lock);
 	if (h->refuse_entry > 0) {
 		h->refuse_entry--;
 		return fake_refuse(err, errsz, "category: gang is refused by profile test");
@@ -723,6 +761,7 @@ static void fake_window(struct fixture *f, struct fake_hooks *h, int64_t idle_lo
 	f->opts.on_disposition = fake_dispose;
 	f->opts.on_officer_entry = fake_entry;
 	f->opts.userdata = h;
+	h->main_thread = g_thread_self();
 	f->win = alpr_patrol_window_new(NULL, &f->opts);
 	f->w = GTK_WIDGET(f->win);
 	gtk_window_present(GTK_WINDOW(f->win));
@@ -734,6 +773,55 @@ static void keypad_sign_in(struct fixture *f, const char *officer, const char *p
 	gtk_editable_set_text(GTK_EDITABLE(find(f, "signin-officer")), officer);
 	gtk_editable_set_text(GTK_EDITABLE(find(f, "signin-pin")), pin);
 	tap(f, "signin-ok");
+}
+
+/* New wanted goes into the hotlist through the runtime, which checks every stored read
+ * against it (seconds on a unit holding weeks of reads). That runs off the GTK thread: while
+ * the hook is held, the window keeps drawing, Save is off and the form says it is adding;
+ * once the hook returns, the entry is confirmed and the window is back on patrol. */
+static void test_wanted_off_thread(void)
+{
+	struct fixture f;
+	struct fake_hooks h = {.calls = g_ptr_array_new_with_free_func(g_free),
+			       .refuse_status = -1};
+
+	setup(&f, 1280, 800, false, false);
+	gtk_window_destroy(GTK_WINDOW(f.win));
+	fake_window(&f, &h, -1);
+	keypad_sign_in(&f, "4471", "2580");
+	CHECK_STR_EQ(page(&f), "patrol");
+	tap(&f, "patrol-new-wanted");
+	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-plate")), "7SLW123");
+	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-state")), "CA");
+	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-case")), "2026-009003");
+	g_mutex_lock(&h.lock);
+	h.hold_entry = true;
+	g_mutex_unlock(&h.lock);
+	tap(&f, "wanted-save");
+	/* The hook is running (held) on another thread... */
+	g_mutex_lock(&h.lock);
+	gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+	while (!h.entry_held && g_cond_wait_until(&h.cond, &h.lock, end)) {
+	}
+	bool held = h.entry_held, on_main = h.entry_on_main;
+	g_mutex_unlock(&h.lock);
+	CHECK_MSG(held && !on_main, "the entry hook ran on the GTK thread");
+	/* ...while the window draws frames and shows the save in progress. */
+	alpr_ui_demo_wait_frames(f.w, 3);
+	CHECK_STR_EQ(page(&f), "wanted");
+	CHECK(!gtk_widget_get_sensitive(find(&f, "wanted-save")));
+	CHECK_STR_EQ(label_text(&f, "wanted-error"), "Adding\u2026");
+	tap(&f, "wanted-save"); /* ignored: one entry at a time */
+	g_mutex_lock(&h.lock);
+	h.hold_entry = false;
+	g_cond_broadcast(&h.cond);
+	g_mutex_unlock(&h.lock);
+	wait_wanted_saved(&f);
+	CHECK_STR_EQ(page(&f), "patrol");
+	CHECK_INT_EQ(fake_calls(&h, "entry officer 7SLW123 4471"), 1);
+	check_shown(&f, "patrol-notice");
+	teardown(&f);
+	g_ptr_array_unref(h.calls);
 }
 
 /* The window with every hook set: each sign-in attempt (refused, accepted, empty, during a
@@ -779,11 +867,13 @@ static void test_audit_hooks(void)
 	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-state")), "CA");
 	gtk_editable_set_text(GTK_EDITABLE(find(&f, "wanted-case")), "2026-009002");
 	tap(&f, "wanted-save");
+	wait_wanted_saved(&f);
 	CHECK_STR_EQ(page(&f), "wanted");
 	CHECK_STR_EQ(label_text(&f, "wanted-error"),
 		     "Not added: category: gang is refused by profile test");
 	CHECK_STR_EQ(gtk_editable_get_text(GTK_EDITABLE(find(&f, "wanted-plate"))), "7HOK123");
 	tap(&f, "wanted-save");
+	wait_wanted_saved(&f);
 	CHECK_STR_EQ(page(&f), "patrol");
 	CHECK_INT_EQ(fake_calls(&h, "entry officer 7HOK123 4471"), 2);
 	CHECK_STR_EQ(h.entry.entered_by, "4471");
@@ -1437,6 +1527,11 @@ static gboolean live_poll(gpointer data)
 	}
 
 	if (cur && strcmp(page(f), "hit") == 0) {
+		if (!shown(find(f, "hitcard"))) {
+			/* The card took the screen this instant (e.g. as a New wanted save
+			 * finished): not laid out until its first frame. The next poll looks. */
+			return G_SOURCE_CONTINUE;
+		}
 		if (cur->state == ALPR_UI_HIT_UNVERIFIED) {
 			if (!l->hit_day) {
 				check_first_card(l);
@@ -1449,6 +1544,9 @@ static gboolean live_poll(gpointer data)
 					     shoot(l, "live-hitcard-day.png", false, "hit");
 				l->hit_night = l->hit_night ||
 					       shoot(l, "live-hitcard-night.png", true, "hit");
+				/* The shots ran the main loop (a newer hit, a theme change):
+				 * the next poll looks again before tapping. */
+				return G_SOURCE_CONTINUE;
 			}
 			tap(f, "hitcard-verify");
 			return G_SOURCE_CONTINUE;
@@ -1526,6 +1624,7 @@ static void live_on_window(void *window, void *userdata)
 	gtk_editable_set_text(GTK_EDITABLE(find(f, "wanted-reason")), "Seen leaving a burglary");
 	gtk_editable_set_text(GTK_EDITABLE(find(f, "wanted-case")), "2026-000777");
 	tap(f, "wanted-save");
+	wait_wanted_saved(f);
 	CHECK_STR_EQ(page(f), "patrol");
 	l->poll = g_timeout_add(100, live_poll, l);
 }
@@ -1726,6 +1825,7 @@ int main(int argc, char **argv)
 		{"plate-size", test_plate_size},
 		{"sign-in-lock", test_sign_in_lock},
 		{"new-wanted", test_new_wanted},
+		{"wanted-off-thread", test_wanted_off_thread},
 		{"threads", test_threads},
 		{"sound-fallback", test_sound_fallback},
 		{"live-window", test_live_window},

@@ -93,7 +93,9 @@ struct alpr_ui_options {
 			      const char *officer, char *err, size_t errsz, void *userdata);
 	/* A "New wanted" entry (list "officer", source officer, entered_by the officer), added
 	 * in place of hotlist_add() on @hotlist; the window creates the officer list there
-	 * first when it is missing. 0: added. NULL: hotlist_add(). */
+	 * first when it is missing. 0: added. NULL: hotlist_add(). Called (like
+	 * hotlist_add() in its place) on a worker thread, one entry at a time, so that a slow
+	 * add does not stop the window: it must be safe to call from any thread. */
 	int (*on_officer_entry)(const struct hotlist_entry *e, const char *officer, char *err,
 				size_t errsz, void *userdata);
 	void *userdata;          /* for every hook above */

@@ -45,6 +45,8 @@ struct _AlprPatrolWindow {
 	char hit_error_id[STORE_ID_MAX + 1];
 	/* new wanted */
 	GtkWidget *w_plate, *w_state, *w_category, *w_reason, *w_case, *w_expiry, *w_error;
+	GtkWidget *w_save;
+	bool w_busy; /* an entry is being added on a worker thread */
 	GtkStringList *w_categories;
 	int64_t w_expires_at;
 
@@ -778,6 +780,82 @@ static void clear_wanted(AlprPatrolWindow *w)
 	gtk_editable_set_text(GTK_EDITABLE(w->w_case), "");
 }
 
+/* A New wanted entry on its way into the hotlist (worker thread), and its outcome. */
+struct wanted_job {
+	struct hotlist_entry e;
+	char officer[ALPR_UI_OFFICER_MAX + 1];
+	char category[64];
+	int (*on_officer_entry)(const struct hotlist_entry *e, const char *officer, char *err,
+				size_t errsz, void *userdata);
+	void *userdata;
+	struct hotlist *hotlist;
+	int r;
+	uint64_t version;
+	char err[256];
+};
+
+static void wanted_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	struct wanted_job *job = data;
+
+	if (job->on_officer_entry) {
+		job->r = job->on_officer_entry(&job->e, job->officer, job->err, sizeof(job->err),
+					       job->userdata);
+	} else {
+		job->r = hotlist_add(job->hotlist, &job->e, &job->version, job->err,
+				     sizeof(job->err));
+		if (job->r != -ALPR_E_PARSE) {
+			job->err[0] = '\0'; /* hotlist_add() writes a line only for a parse error */
+		}
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+static void on_wanted_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	AlprPatrolWindow *w = ALPR_PATROL_WINDOW(source);
+	struct wanted_job *job = g_task_get_task_data(G_TASK(res));
+	int r = job->r;
+
+	if (r < 0) {
+		alpr_warn("ui", "officer %s: entry not added: %s", job->officer,
+			  hook_reason(r, job->err));
+	} else if (job->on_officer_entry) {
+		/* The new version is the runtime's to log, and audit. */
+		alpr_info("ui", "officer %s added %s %s (%s) to list %s", job->officer,
+			  job->e.plate, job->e.state, job->category, OFFICER_LIST);
+	} else {
+		alpr_info("ui",
+			  "officer %s added %s %s (%s) to list %s, version %" G_GUINT64_FORMAT,
+			  job->officer, job->e.plate, job->e.state, job->category, OFFICER_LIST,
+			  job->version);
+	}
+	if (w->disposed) {
+		return; /* the window closed meanwhile: the entry is in (or not), logged above */
+	}
+	w->w_busy = false;
+	gtk_widget_set_sensitive(w->w_save, TRUE);
+	if (r < 0) {
+		/* The form keeps its fields: the officer corrects one and saves again. */
+		g_autofree char *msg = g_strdup_printf("Not added: %s", hook_reason(r, job->err));
+		gtk_label_set_text(GTK_LABEL(w->w_error), msg);
+		return;
+	}
+	gtk_label_set_text(GTK_LABEL(w->w_error), "");
+	{
+		g_autofree char *msg =
+			g_strdup_printf("Added %s %s to the officer list: it matches from now on",
+					job->e.plate, job->e.state);
+		show_notice(w, msg);
+	}
+	clear_wanted(w);
+	/* Back to patrol, unless the officer has gone elsewhere (signed out, a hit) meanwhile. */
+	if (g_strcmp0(gtk_stack_get_visible_child_name(GTK_STACK(w->stack)), "wanted") == 0) {
+		gtk_stack_set_visible_child_name(GTK_STACK(w->stack), "patrol");
+	}
+	show_current(w);
+}
+
 static void on_wanted_save(GtkButton *b, gpointer data)
 {
 	AlprPatrolWindow *w = data;
@@ -789,10 +867,11 @@ static void on_wanted_save(GtkButton *b, gpointer data)
 	const char *case_no = gtk_editable_get_text(GTK_EDITABLE(w->w_case));
 	guint sel = gtk_drop_down_get_selected(GTK_DROP_DOWN(w->w_category));
 	const char *cat = gtk_string_list_get_string(w->w_categories, sel);
-	char err[256] = "";
-	uint64_t version = 0;
 	int r;
 
+	if (w->w_busy) {
+		return;
+	}
 	memset(&e, 0, sizeof(e));
 	alpr_strlcpy(e.list, OFFICER_LIST, sizeof(e.list));
 	if (hotlist_normalize_plate(plate, strlen(plate), e.plate) < 0) {
@@ -838,39 +917,28 @@ static void on_wanted_save(GtkButton *b, gpointer data)
 	if (r == -ENOENT) {
 		r = hotlist_list_set(w->opts.hotlist, OFFICER_LIST, OFFICER_LIST_PRIORITY, 2);
 	}
-	if (r == 0 && w->opts.on_officer_entry) {
-		r = w->opts.on_officer_entry(&e, w->officer, err, sizeof(err), w->opts.userdata);
-	} else if (r == 0) {
-		r = hotlist_add(w->opts.hotlist, &e, &version, err, sizeof(err));
-		if (r != -ALPR_E_PARSE) {
-			err[0] = '\0'; /* hotlist_add() writes a line only for a parse error */
-		}
-	}
 	if (r < 0) {
-		/* The form keeps its fields: the officer corrects one and saves again. */
-		g_autofree char *msg = g_strdup_printf("Not added: %s", hook_reason(r, err));
+		g_autofree char *msg = g_strdup_printf("Not added: %s", alpr_strerror(r));
 		gtk_label_set_text(GTK_LABEL(w->w_error), msg);
-		alpr_warn("ui", "officer %s: entry not added: %s", w->officer, hook_reason(r, err));
 		return;
 	}
-	if (w->opts.on_officer_entry) {
-		/* The new version is the runtime's to log, and audit. */
-		alpr_info("ui", "officer %s added %s %s (%s) to list %s", w->officer, e.plate,
-			  e.state, cat, OFFICER_LIST);
-	} else {
-		alpr_info("ui",
-			  "officer %s added %s %s (%s) to list %s, version %" G_GUINT64_FORMAT,
-			  w->officer, e.plate, e.state, cat, OFFICER_LIST, version);
-	}
-	{
-		g_autofree char *msg =
-			g_strdup_printf("Added %s %s to the officer list: it matches from now on",
-					e.plate, e.state);
-		show_notice(w, msg);
-	}
-	clear_wanted(w);
-	gtk_stack_set_visible_child_name(GTK_STACK(w->stack), "patrol");
-	show_current(w);
+	/* The add (and, through the hook, the check of every stored read against the new entry,
+	 * which grows with the store) runs on a worker thread: the window keeps drawing and
+	 * alerting meanwhile. Save stays off until it is done. */
+	struct wanted_job *job = g_new0(struct wanted_job, 1);
+	job->e = e;
+	alpr_strlcpy(job->officer, w->officer, sizeof(job->officer));
+	alpr_strlcpy(job->category, cat, sizeof(job->category));
+	job->on_officer_entry = w->opts.on_officer_entry;
+	job->userdata = w->opts.userdata;
+	job->hotlist = w->opts.hotlist;
+	w->w_busy = true;
+	gtk_widget_set_sensitive(w->w_save, FALSE);
+	gtk_label_set_text(GTK_LABEL(w->w_error), "Adding\u2026");
+	GTask *task = g_task_new(w, NULL, on_wanted_done, NULL);
+	g_task_set_task_data(task, job, g_free);
+	g_task_run_in_thread(task, wanted_thread);
+	g_object_unref(task);
 }
 
 static GtkWidget *form_label(const char *text)
@@ -951,7 +1019,8 @@ static GtkWidget *build_wanted(AlprPatrolWindow *w)
 	gtk_box_set_homogeneous(GTK_BOX(row), TRUE);
 	gtk_box_append(GTK_BOX(row),
 		       button("wanted-cancel", "Cancel", G_CALLBACK(on_wanted_cancel), w));
-	gtk_box_append(GTK_BOX(row), button("wanted-save", "Save", G_CALLBACK(on_wanted_save), w));
+	w->w_save = button("wanted-save", "Save", G_CALLBACK(on_wanted_save), w);
+	gtk_box_append(GTK_BOX(row), w->w_save);
 	gtk_box_append(GTK_BOX(page), row);
 	return page;
 }
