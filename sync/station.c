@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -593,72 +594,124 @@ static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn
 
 /* ---- POST /v1/checkpoint --------------------------------------------------------------- */
 
-static bool hex_field(const json_t *o, const char *f, size_t len)
+int station_device_key_path(const char *dir, const char *unit, char *buf, size_t bufsz)
 {
-	const json_t *v = json_object_get(o, f);
-	uint8_t buf[64];
-	return json_is_string(v) && json_string_length(v) == len && len / 2 <= sizeof(buf) &&
-	       alpr_hex_decode(json_string_value(v), len, buf, len / 2) == 0;
+	size_t n = unit ? strlen(unit) : 0;
+	if (!dir || n == 0 || n > SYNC_UNIT_MAX ||
+	    strspn(unit, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+		    n ||
+	    unit[0] == '.') {
+		return -EINVAL;
+	}
+	int w = snprintf(buf, bufsz, "%s/device-keys/%s.pem", dir, unit);
+	return w < 0 || (size_t)w >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+int station_register_device_key(const char *dir, const char *unit, const char *pem_path,
+				char hex[2 * AUDIT_PUBKEY_LEN + 1], bool *created)
+{
+	char path[PATH_MAX_LEN], kdir[PATH_MAX_LEN];
+	uint8_t key[AUDIT_PUBKEY_LEN], held[AUDIT_PUBKEY_LEN];
+	int r;
+	*created = false;
+	if ((r = station_device_key_path(dir, unit, path, sizeof(path))) < 0 ||
+	    (r = audit_pubkey_read(pem_path, key)) < 0) {
+		return r;
+	}
+	alpr_hex_encode(key, AUDIT_PUBKEY_LEN, hex);
+	if (audit_pubkey_read(path, held) == 0) {
+		/* Another key would let a new log pass for the old one: refused. */
+		return memcmp(held, key, AUDIT_PUBKEY_LEN) == 0 ? 0 : -EEXIST;
+	}
+	if ((r = path_join(kdir, sizeof(kdir), dir, "device-keys")) < 0 ||
+	    (r = alpr_mkdir_p(kdir)) < 0 || (r = audit_pubkey_write(key, path)) < 0) {
+		return r;
+	}
+	*created = true;
+	return 0;
+}
+
+/* A refused checkpoint: nothing stored, one audit record on the station (the body verbatim
+ * when it is JSON, else what it was), one line to the unit. */
+__attribute__((format(printf, 6, 7))) static enum MHD_Result
+refuse_checkpoint(struct station *s, struct MHD_Connection *conn, struct request *rq,
+		  unsigned status, const char *params, const char *fmt, ...)
+{
+	char why[SYNC_MESSAGE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	alpr_warn("station", "%s: audit checkpoint refused: %s", rq->cn, why);
+	if (record(s->audit, s->policy,
+		   &(struct station_audit_args){.user = rq->cn,
+						.role = "unit",
+						.action = STATION_AUDIT_CHECKPOINT,
+						.params = params,
+						.object_id = rq->cn,
+						.reason = why}) < 0) {
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "audit: the refusal could not be recorded");
+	}
+	return respond_error(conn, rq, status, "%s", why);
 }
 
 static enum MHD_Result post_checkpoint(struct station *s, struct MHD_Connection *conn,
 				       struct request *rq)
 {
-	static const char *const known[] = {"format", "device",  "seq",        "record_hash",
-					    "time",   "time_us", "public_key", "signature"};
-	json_error_t jerr;
+	struct audit_checkpoint_info info;
+	uint8_t key[AUDIT_PUBKEY_LEN];
+	char why[SYNC_MESSAGE_MAX], kpath[PATH_MAX_LEN];
+	json_t *cp = NULL;
 	if (rq->len > STATION_CHECKPOINT_MAX) {
-		return respond_error(conn, rq, MHD_HTTP_CONTENT_TOO_LARGE, "body: over %d bytes",
-				     STATION_CHECKPOINT_MAX);
+		return refuse_checkpoint(s, conn, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+					 "(body over 4096 bytes)", "body: over %d bytes",
+					 STATION_CHECKPOINT_MAX);
 	}
-	json_t *cp = rq->len ? json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-	if (!rq->len) {
-		snprintf(jerr.text, sizeof(jerr.text), "empty");
-		jerr.line = jerr.column = 0;
+	/* Parsed by the audit module's own reader: one definition of the file. */
+	int r = audit_checkpoint_parse(rq->body ? rq->body : "", rq->len, &info, why, sizeof(why));
+	if (r == 0) {
+		cp = json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, NULL);
 	}
 	if (!cp) {
-		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "body: line %d column %d: %s",
-				     jerr.line, jerr.column, jerr.text);
+		json_t *o = rq->len ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
+		json_decref(o);
+		return refuse_checkpoint(s, conn, rq,
+					 r == -EFBIG ? MHD_HTTP_CONTENT_TOO_LARGE
+						     : MHD_HTTP_BAD_REQUEST,
+					 o ? rq->body : "(not JSON)", "%s%s",
+					 strncmp(why, "line ", 5) == 0 ? "body: " : "", why);
 	}
-	const char *bad = NULL;
-	const char *k;
-	json_t *v;
-	if (!json_is_object(cp)) {
-		bad = "body: not an object";
-	} else {
-		json_object_foreach (cp, k, v) {
-			bool ok = false;
-			for (size_t i = 0; i < ALPR_ARRAY_SIZE(known); i++) {
-				ok = ok || strcmp(k, known[i]) == 0;
-			}
-			if (!ok) {
-				bad = "checkpoint: an unknown field";
-			}
-		}
-	}
-	const json_t *dev = json_object_get(cp, "device");
-	const json_t *seq = json_object_get(cp, "seq");
-	if (!bad && (!json_is_string(json_object_get(cp, "format")) ||
-		     strcmp(json_string_value(json_object_get(cp, "format")),
-			    "alpr-audit-checkpoint/1") != 0)) {
-		bad = "format: not alpr-audit-checkpoint/1";
-	} else if (!bad && (!json_is_string(dev) || strcmp(json_string_value(dev), rq->cn) != 0)) {
-		bad = "device: not the certificate's unit";
-	} else if (!bad && (!json_is_integer(seq) || json_integer_value(seq) < 1)) {
-		bad = "seq: not a positive integer";
-	} else if (!bad && !hex_field(cp, "record_hash", 64)) {
-		bad = "record_hash: not 64 hex digits";
-	} else if (!bad && !hex_field(cp, "signature", 128)) {
-		bad = "signature: not 128 hex digits";
-	} else if (!bad && !json_is_integer(json_object_get(cp, "time_us"))) {
-		bad = "time_us: not an integer";
-	}
-	if (bad) {
+	if (strcmp(info.device, rq->cn) != 0) {
 		json_decref(cp);
-		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "%s", bad);
+		return refuse_checkpoint(s, conn, rq, MHD_HTTP_FORBIDDEN, rq->body,
+					 "device: %s is not the certificate's unit %s", info.device,
+					 rq->cn);
+	}
+	/* The signature, against the key enrolled for this unit, never the one in the file. */
+	r = station_device_key_path(s->dir, rq->cn, kpath, sizeof(kpath));
+	if (r == 0) {
+		r = audit_pubkey_read(kpath, key);
+	}
+	if (r < 0) {
+		json_decref(cp);
+		return refuse_checkpoint(
+			s, conn, rq, MHD_HTTP_FORBIDDEN, rq->body,
+			"signature: %s for unit %s (alpr-station enroll --device-key)",
+			r == -ENOENT ? "no device key is enrolled"
+				     : "the enrolled device key is "
+				       "unreadable",
+			rq->cn);
+	}
+	if (audit_checkpoint_verify(&info, key) < 0) {
+		json_decref(cp);
+		return refuse_checkpoint(s, conn, rq, MHD_HTTP_UNPROCESSABLE_CONTENT, rq->body,
+					 "signature: does not verify with unit %s's enrolled "
+					 "device key",
+					 rq->cn);
 	}
 	MDB_txn *txn;
-	int r = mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn), "checkpoint");
+	r = mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn), "checkpoint");
 	if (r < 0) {
 		json_decref(cp);
 		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "store: %s",
@@ -667,21 +720,19 @@ static enum MHD_Result post_checkpoint(struct station *s, struct MHD_Connection 
 	json_t *u = unit_get(s, txn, rq->cn);
 	const json_t *old = json_object_get(u, "checkpoint");
 	json_int_t oseq = json_integer_value(json_object_get(old, "seq"));
-	json_int_t nseq = json_integer_value(seq);
+	json_int_t nseq = (json_int_t)info.seq;
 	const char *oh = json_string_value(json_object_get(old, "record_hash"));
 	const char *nh = json_string_value(json_object_get(cp, "record_hash"));
 	/* A log is append-only: a checkpoint below the one held, or the same sequence with
 	 * another hash, means the unit's log was cut or rewritten. Keep the one held. */
-	if (old && (nseq < oseq || (nseq == oseq && oh && strcmp(oh, nh) != 0))) {
+	if (old && (nseq < oseq || (nseq == oseq && oh && strcasecmp(oh, nh) != 0))) {
 		mdb_txn_abort(txn);
 		json_decref(u);
 		json_decref(cp);
-		alpr_warn("station", "%s: audit checkpoint %lld conflicts with the held %lld",
-			  rq->cn, (long long)nseq, (long long)oseq);
-		return respond_error(conn, rq, MHD_HTTP_CONFLICT,
-				     "seq: checkpoint %lld conflicts with the station's %lld "
-				     "(audit log cut or rewritten?)",
-				     (long long)nseq, (long long)oseq);
+		return refuse_checkpoint(s, conn, rq, MHD_HTTP_CONFLICT, rq->body,
+					 "seq: checkpoint %lld conflicts with the station's %lld "
+					 "(audit log cut or rewritten?)",
+					 (long long)nseq, (long long)oseq);
 	}
 	json_object_set_new(u, "checkpoint", cp);
 	json_object_set_new(u, "checkpoint_received", json_integer(alpr_clock_now(s->clock)));
@@ -1498,7 +1549,7 @@ int station_init(const char *dir, const char *const *hosts, size_t nhosts)
 	if (stat(priv, &st) != 0 && (r = hotlist_keygen(priv, pub)) < 0) {
 		return r;
 	}
-	const char *subdirs[] = {"db", "hotlist", "deltas", "incoming"};
+	const char *subdirs[] = {"db", "hotlist", "deltas", "incoming", "device-keys"};
 	for (size_t i = 0; i < ALPR_ARRAY_SIZE(subdirs); i++) {
 		if ((r = path_join(p, sizeof(p), dir, subdirs[i])) < 0 ||
 		    (r = alpr_mkdir_p(p)) < 0) {

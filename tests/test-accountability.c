@@ -1035,8 +1035,21 @@ static void test_station_search(void)
 	CHECK_INT_EQ(run(init, &o, &e), 0);
 	free(o);
 	free(e);
-	char *en_unit[] = {(char *)bin, "enroll", "car7",       "--dir",    station,
-			   "--out",     unitc,    "--operator", "sgt.ruiz", NULL};
+	/* The unit's audit log exists first: enrolment registers its public key, the only key
+	 * the station checks the unit's checkpoints with. */
+	char ulog[PATH_MAX], upub[PATH_MAX], ucp[PATH_MAX], skey[PATH_MAX];
+	snprintf(ulog, sizeof(ulog), "%s", check_path("unit-audit"));
+	snprintf(upub, sizeof(upub), "%s", check_path("unit-pub.pem"));
+	snprintf(ucp, sizeof(ucp), "%s", check_path("station-checkpoint.json"));
+	struct policy *p;
+	char err[512];
+	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
+	struct unit_audit *ua;
+	struct unit_audit_options uao = {.dir = ulog, .device_id = "car7", .policy = p};
+	CHECK_OK(unit_audit_create(&uao, &ua, err, sizeof(err)));
+	CHECK_OK(audit_export_pubkey(unit_audit_log(ua), upub));
+	char *en_unit[] = {(char *)bin, "enroll", "car7", "--device-key", upub,       "--dir",
+			   station,     "--out",  unitc,  "--operator",   "sgt.ruiz", NULL};
 	char *en_det[] = {(char *)bin, "enroll", "--investigator", "det.ortiz", "--dir", station,
 			  "--out",     det,      "--operator",     "sgt.ruiz",  NULL};
 	char *en_adm[] = {(char *)bin, "enroll", "--admin",    "admin",    "--dir", station,
@@ -1058,9 +1071,6 @@ static void test_station_search(void)
 	station_serve(station, url, sizeof(url));
 
 	/* A unit uploads reads: one of them the plate the investigator looks for. */
-	struct policy *p;
-	char err[512];
-	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
 	struct store_options so = {.unit_id = "car7", .policy = p, .map_size = 64u << 20};
 	struct store *s;
 	CHECK_OK(store_open(store, &so, &s));
@@ -1083,13 +1093,6 @@ static void test_station_search(void)
 	snprintf(key, sizeof(key), "%s/key.pem", unitc);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", unitc);
 	/* The unit's audit log: its checkpoint goes up with the round. */
-	char ulog[PATH_MAX], upub[PATH_MAX], ucp[PATH_MAX];
-	snprintf(ulog, sizeof(ulog), "%s", check_path("unit-audit"));
-	snprintf(upub, sizeof(upub), "%s", check_path("unit-pub.pem"));
-	snprintf(ucp, sizeof(ucp), "%s", check_path("station-checkpoint.json"));
-	struct unit_audit *ua;
-	struct unit_audit_options uao = {.dir = ulog, .device_id = "car7", .policy = p};
-	CHECK_OK(unit_audit_create(&uao, &ua, err, sizeof(err)));
 	struct sync_client_options sco = {.station_url = url,
 					  .cert_path = cert,
 					  .key_path = key,
@@ -1105,9 +1108,10 @@ static void test_station_search(void)
 	CHECK(rr.checkpoint_sent);
 	sync_client_destroy(c);
 	store_close(s);
-	CHECK_OK(audit_export_pubkey(unit_audit_log(ua), upub));
 	unit_audit_destroy(ua);
-	/* The station's copy of the checkpoint verifies the unit's log, with the unit's key. */
+	/* The station's copy of the checkpoint verifies the unit's log, with the key the station
+	 * registered for it. */
+	CHECK_OK(station_device_key_path(station, "car7", skey, sizeof(skey)));
 	CHECK_INT_EQ(request(url, "/v1/stats", admin, "GET", NULL, &answer), 200);
 	json_t *stats = json_loads(answer, 0, NULL);
 	free(answer);
@@ -1121,7 +1125,7 @@ static void test_station_search(void)
 		       ulog,
 		       "verify",
 		       "--pubkey",
-		       upub,
+		       skey,
 		       "--checkpoint",
 		       ucp,
 		       NULL};
