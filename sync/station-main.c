@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "station.h"
 #include "sync.h"
 
@@ -21,6 +23,8 @@ static const char usage[] =
 	"       alpr-station enroll --admin NAME --dir DIR --out OUTDIR [--days N]\n"
 	"       alpr-station enroll --investigator NAME --dir DIR --out OUTDIR [--days N]\n"
 	"       alpr-station publish --station URL --creds DIR --delta FILE\n"
+	"       alpr-station export --station URL --creds DIR --agreement FILE --purpose P\n"
+	"                           --case C --id READ_ID... --out FILE\n"
 	"       alpr-station --help | --version\n"
 	"\n"
 	"The station for docked sync: units upload reads, hits and dispositions over HTTPS with\n"
@@ -39,8 +43,12 @@ static const char usage[] =
 	"  publish  upload a signed delta (alpr-hotlist delta) with an administrator's\n"
 	"           certificate (DIR/cert.pem, key.pem, ca.pem); units take it at their next\n"
 	"           sync. The station checks it with DIR/publisher-pub.pem.\n"
+	"  export   one disclosure of reads the station holds, under a sharing agreement\n"
+	"           (alpr-share agreement), with an investigator's certificate: written to\n"
+	"           --out encrypted to the recipient; audited at the station, refusals too\n"
+	"           (exit 3)\n"
 	"\n"
-	"Exit status: 0 success, 1 failure, 2 usage.\n";
+	"Exit status: 0 success, 1 failure, 2 usage, 3 an export refused.\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -195,6 +203,51 @@ static int enroll(const char *dir, const char *admin, const char *investigator, 
 	return 0;
 }
 
+/* alpr-station export: the request from the options, the answer to @out. */
+static int export_reads(const char *url, const char *creds, const char *agreement,
+			const char *purpose, const char *case_number, const char *const *ids,
+			size_t nids, const char *out)
+{
+	char cert[4096], key[4096], ca[4096], err[512] = "";
+	json_error_t je;
+	if (!url || !creds || !agreement || !out || nids == 0) {
+		fprintf(stderr, "alpr-station: export: --station, --creds, --agreement, --out and "
+				"at least one --id are required\n");
+		return 2;
+	}
+	json_t *ag = json_load_file(agreement, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(ag)) {
+		fprintf(stderr, "alpr-station: export: %s:%d: %s\n", agreement, je.line,
+			ag ? "not a JSON object" : je.text);
+		json_decref(ag);
+		return 1;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < nids; i++) {
+		json_array_append_new(arr, json_string(ids[i]));
+	}
+	json_t *o = json_pack("{s:o, s:s*, s:s*, s:o}", "agreement", ag, "purpose", purpose,
+			      "case_number", case_number, "ids", arr);
+	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!body) {
+		fprintf(stderr, "alpr-station: export: an option is not UTF-8 text\n");
+		return 1;
+	}
+	snprintf(cert, sizeof(cert), "%s/cert.pem", creds);
+	snprintf(key, sizeof(key), "%s/key.pem", creds);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", creds);
+	struct sync_tls tls = {cert, key, ca};
+	int r = sync_export(url, &tls, body, out, err, sizeof(err));
+	free(body);
+	if (r < 0) {
+		fprintf(stderr, "alpr-station: %s\n", err[0] ? err : alpr_strerror(r));
+		return r == -ALPR_E_REFUSED ? 3 : 1;
+	}
+	printf("exported %zu reads to %s\n", nids, out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -214,6 +267,10 @@ int main(int argc, char **argv)
 		{"creds", required_argument, NULL, 'c'},
 		{"delta", required_argument, NULL, 'f'},
 		{"device-key", required_argument, NULL, 'k'},
+		{"agreement", required_argument, NULL, 'g'},
+		{"purpose", required_argument, NULL, 'u'},
+		{"case", required_argument, NULL, 'C'},
+		{"id", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -221,6 +278,9 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *listen = "127.0.0.1", *policy_name = "default", *ready = NULL;
 	const char *out = NULL, *admin = NULL, *url = NULL, *creds = NULL, *delta = NULL;
 	const char *investigator = NULL, *operator= NULL, *device_key = NULL;
+	const char *agreement = NULL, *purpose = NULL, *case_number = NULL;
+	static const char *ids[1000];
+	size_t nids = 0;
 	bool policy_given = false;
 	const char *hosts[16];
 	size_t nhosts = 0;
@@ -289,6 +349,23 @@ int main(int argc, char **argv)
 		case 'k':
 			device_key = optarg;
 			break;
+		case 'g':
+			agreement = optarg;
+			break;
+		case 'u':
+			purpose = optarg;
+			break;
+		case 'C':
+			case_number = optarg;
+			break;
+		case 'I':
+			if (nids == ALPR_ARRAY_SIZE(ids)) {
+				fprintf(stderr,
+					"alpr-station: --id: at most 1000 in one request\n");
+				return 2;
+			}
+			ids[nids++] = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -327,6 +404,13 @@ int main(int argc, char **argv)
 		}
 		printf("published version %llu\n", (unsigned long long)version);
 		return 0;
+	}
+	if (strcmp(cmd, "export") == 0) {
+		if (optind != argc) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		return export_reads(url, creds, agreement, purpose, case_number, ids, nids, out);
 	}
 	if (!dir) {
 		fprintf(stderr, "alpr-station: %s: --dir is required\n", cmd);

@@ -28,6 +28,7 @@
 #include "audit.h"
 #include "hotlist.h"
 #include "search.h"
+#include "sharing.h"
 #include "station.h"
 #include "sync-private.h"
 
@@ -37,6 +38,8 @@
 #define STATION_BATCH_READS_MAX 1024
 /* A checkpoint file is about 400 bytes (docs/audit-format.md caps it at 4096). */
 #define STATION_CHECKPOINT_MAX 4096
+/* An export request: a 16 KiB agreement and 1000 read ids of at most 64 bytes. */
+#define STATION_EXPORT_MAX (128 * 1024)
 /* New entries of one published version checked against the held reads (historical hits);
  * each check reads every held read. A bulk reload above this is not checked, and audited. */
 #define STATION_HISTORICAL_MAX 1000
@@ -1144,6 +1147,28 @@ int station_audit_record(const char *dir, const struct policy *p,
 
 /* ---- POST /v1/search (investigators): purpose-bound, audited ---------------------------- */
 
+/* A held read (db "reads" value @v) decoded, when still within its retention at @now: 0,
+ * -ENOENT past its deadline, -EINVAL when it does not decode (logged). */
+static int held_decode(const MDB_val *k, const MDB_val *v, int64_t now, struct store_read *rd,
+		       struct store_hit *hit, bool *has_hit)
+{
+	const uint8_t *h = v->mv_data;
+	char err[SYNC_MESSAGE_MAX];
+	if (v->mv_size < READ_HDR || (int64_t)get_be64(h) <= now) {
+		return -ENOENT; /* past its deadline: gone for every reader */
+	}
+	json_t *o = json_loadb((const char *)h + READ_HDR, v->mv_size - READ_HDR, 0, NULL);
+	*has_hit = false;
+	if (!o || sync_read_from_json(o, rd, hit, has_hit, err, sizeof(err)) < 0) {
+		alpr_warn("station", "read %.*s does not decode; skipped",
+			  (int)ALPR_MIN(k->mv_size, 64), (const char *)k->mv_data);
+		json_decref(o);
+		return -EINVAL;
+	}
+	json_decref(o);
+	return 0;
+}
+
 /* search.h's source over the received reads: each retained read in the window, decoded. */
 static int station_source(void *source, int64_t from_us, int64_t to_us, search_each_fn each,
 			  void *userdata)
@@ -1160,22 +1185,12 @@ static int station_source(void *source, int64_t from_us, int64_t to_us, search_e
 	r = mdb_err(mdb_cursor_open(txn, s->reads, &cur), "search cursor");
 	for (int rc = r ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && r == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const uint8_t *h = v.mv_data;
-		if (v.mv_size < READ_HDR || (int64_t)get_be64(h) <= now) {
-			continue; /* past its deadline: gone for every reader */
-		}
-		json_t *o = json_loadb((const char *)h + READ_HDR, v.mv_size - READ_HDR, 0, NULL);
 		struct store_read rd;
 		struct store_hit hit;
-		bool has_hit = false;
-		char err[SYNC_MESSAGE_MAX];
-		if (!o || sync_read_from_json(o, &rd, &hit, &has_hit, err, sizeof(err)) < 0) {
-			alpr_warn("station", "search: read %.*s does not decode; skipped",
-				  (int)ALPR_MIN(k.mv_size, 64), (const char *)k.mv_data);
-			json_decref(o);
+		bool has_hit;
+		if (held_decode(&k, &v, now, &rd, &hit, &has_hit) < 0) {
 			continue;
 		}
-		json_decref(o);
 		if (rd.captured_at >= from_us && rd.captured_at < to_us) {
 			r = each(&rd, has_hit ? &hit : NULL, userdata);
 		}
@@ -1316,6 +1331,156 @@ static enum MHD_Result post_search(struct station *s, struct MHD_Connection *con
 				 "reads", reads));
 }
 
+/* ---- POST /v1/export (investigators): a disclosure of held reads, sharing.h ------------- */
+
+/* sharing.h's lookup over the received reads. */
+static int station_get(void *source, const char *id, struct store_read *r, struct store_hit *hit,
+		       bool *has_hit)
+{
+	struct station *s = source;
+	MDB_txn *txn;
+	MDB_val k = {strlen(id), (void *)id}, v;
+	int rc = mdb_err(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "export");
+	if (rc < 0) {
+		return rc;
+	}
+	rc = mdb_get(txn, s->reads, &k, &v);
+	rc = rc == 0 ? held_decode(&k, &v, alpr_clock_now(s->clock), r, hit, has_hit)
+		     : mdb_err(rc, "export");
+	mdb_txn_abort(txn);
+	return rc < 0 ? -ENOENT : 0;
+}
+
+/* Fills @rq (ids into @ids) and @ag_text from the body. "" or "field: message" in @why. */
+static void parse_export(json_t *o, struct sharing_request *x, const char **ids, char **ag_text,
+			 char *why, size_t whysz)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach (o, key, v) {
+		if (strcmp(key, "purpose") == 0 || strcmp(key, "case_number") == 0) {
+			if (!json_is_string(v)) {
+				snprintf(why, whysz, "%s: not a string", key);
+				return;
+			}
+			*(key[0] == 'p' ? &x->purpose : &x->case_number) = json_string_value(v);
+		} else if (strcmp(key, "agreement") == 0) {
+			if (!json_is_object(v)) {
+				snprintf(why, whysz, "agreement: not an agreement object");
+				return;
+			}
+			*ag_text = json_dumps(v, JSON_COMPACT);
+		} else if (strcmp(key, "ids") == 0) {
+			size_t i;
+			json_t *e;
+			if (!json_is_array(v) || json_array_size(v) > SHARING_IDS_MAX) {
+				snprintf(why, whysz, "ids: a list of at most %d read ids",
+					 SHARING_IDS_MAX);
+				return;
+			}
+			json_array_foreach (v, i, e) {
+				if (!json_is_string(e) || json_string_length(e) == 0 ||
+				    json_string_length(e) > STORE_ID_MAX) {
+					snprintf(why, whysz, "ids[%zu]: not a read id", i);
+					return;
+				}
+				ids[x->nids++] = json_string_value(e);
+			}
+		} else {
+			snprintf(why, whysz, "%.64s: not a field of an export", key);
+			return;
+		}
+	}
+	if (!*ag_text && !why[0]) {
+		snprintf(why, whysz, "agreement: missing");
+	}
+}
+
+static enum MHD_Result post_export(struct station *s, struct MHD_Connection *conn,
+				   struct request *rq)
+{
+	struct sharing_request x = {.user = rq->cn,
+				    .role = search_role_of(rq->role),
+				    .now_us = alpr_clock_now(s->clock)};
+	struct sharing_agreement ag;
+	const char **ids = alpr_xcalloc(SHARING_IDS_MAX, sizeof(*ids));
+	char why[SEARCH_REASON_MAX] = "", err[512] = "", pub[PATH_MAX_LEN], out[PATH_MAX_LEN];
+	char *ag_text = NULL, *data = NULL;
+	size_t len = 0;
+	json_error_t je;
+	json_t *o = NULL;
+	int r;
+
+	x.ids = ids;
+	if (rq->len > STATION_EXPORT_MAX) {
+		snprintf(why, sizeof(why), "body: over %d bytes", STATION_EXPORT_MAX);
+	} else if (!(o = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES,
+				    &je))) {
+		snprintf(why, sizeof(why), "body: line %d: %s", je.line, je.text);
+	} else if (!json_is_object(o)) {
+		snprintf(why, sizeof(why), "body: not a JSON object");
+	} else {
+		parse_export(o, &x, ids, &ag_text, why, sizeof(why));
+	}
+	bool malformed = why[0] != '\0';
+	if (!malformed) {
+		/* Signed by the agency: its public key is installed by hand, as publisher-pub.pem.
+		 */
+		r = path_join(pub, sizeof(pub), s->dir, "agency-pub.pem");
+		if (r == 0) {
+			r = sharing_agreement_parse(ag_text, strlen(ag_text), "agreement", pub, &ag,
+						    err, sizeof(err));
+		}
+		if (r < 0) {
+			snprintf(why, sizeof(why), "%s",
+				 r == -ENOENT ? "agreement: the station holds no agency key "
+						"(agency-pub.pem)"
+					      : err);
+		}
+	}
+	unsigned status = MHD_HTTP_OK;
+	if (why[0]) {
+		/* A request that cannot be used is still a request: refused and audited. */
+		r = sharing_refuse(s->audit, s->policy, &x, NULL, why);
+		status = r != -ALPR_E_REFUSED ? MHD_HTTP_SERVICE_UNAVAILABLE
+			 : malformed          ? MHD_HTTP_BAD_REQUEST
+					      : MHD_HTTP_FORBIDDEN;
+		goto out;
+	}
+	snprintf(out, sizeof(out), "%s/incoming/export-%d-%llx.disc", s->dir, (int)getpid(),
+		 (unsigned long long)alpr_monotonic_us());
+	r = sharing_disclose_source(station_get, s, s->audit, s->policy, &ag, &x, out, why,
+				    sizeof(why));
+	if (r == -ALPR_E_REFUSED) {
+		status = MHD_HTTP_FORBIDDEN;
+	} else if (r < 0) {
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(why, sizeof(why), "export: %s", alpr_strerror(r));
+	} else if ((r = alpr_read_file(out, SYNC_ANSWER_MAX * 8, &data, &len)) < 0) {
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(why, sizeof(why), "export: %s", alpr_strerror(r));
+	}
+	unlink(out);
+out:
+	json_decref(o);
+	free(ag_text);
+	free(ids);
+	if (status != MHD_HTTP_OK) {
+		free(data);
+		return respond_error(conn, rq, status, "%s%s",
+				     status == MHD_HTTP_FORBIDDEN ? "refused: " : "", why);
+	}
+	alpr_info("station", "%s exported %zu reads to %s under agreement %s", rq->cn, x.nids,
+		  ag.recipient, ag.id);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	enum MHD_Result mr = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	rq->responded = true;
+	return mr;
+}
+
 /* ---- GET /v1/stats (administrators): counts only, never plates ------------------------- */
 
 static enum MHD_Result get_stats(struct station *s, struct MHD_Connection *conn, struct request *rq)
@@ -1389,6 +1554,8 @@ static const struct route routes[] = {
 	/* Every certificate may ask, so that a search by a role that may not search is refused
 	 * and audited like any other refusal. */
 	{"POST", "/v1/search", ALLOW_UNIT | ALLOW_ADMIN | ALLOW_INVESTIGATOR, true},
+	/* The same for a disclosure: a refusal by role is audited like the others. */
+	{"POST", "/v1/export", ALLOW_UNIT | ALLOW_ADMIN | ALLOW_INVESTIGATOR, true},
 };
 
 static const struct route *route_find(const char *method, const char *url, bool *path_known)
@@ -1504,6 +1671,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return get_delta(s, conn, rq, url + 13);
 	} else if (strcmp(url, "/v1/search") == 0) {
 		return post_search(s, conn, rq);
+	} else if (strcmp(url, "/v1/export") == 0) {
+		return post_export(s, conn, rq);
 	}
 	return get_stats(s, conn, rq);
 }

@@ -10,6 +10,8 @@
  *   hotlist-key.pem, hotlist-pub.pem   the station's signing key for the deltas it serves
  *   publisher-pub.pem                  the administrators' key: published deltas must verify
  *   deltas/     signed deltas and snapshots already served, by (list, from, to)
+ *   device-keys/UNIT.pem               each unit's audit device key, from enrolment
+ *   agency-pub.pem                     the agency's sharing-agreement key (exports)
  *
  * Threads: one connection per thread (libmicrohttpd); LMDB serialises writes. station_stop
  * waits for every request in flight.
@@ -46,8 +48,9 @@ void station_stop(struct station *s);
 /* ---- the station's audit log (audit.h; docs/sync-protocol.md, "Audit") ------------------
  * DIR/audit, device id STATION_AUDIT_DEVICE, key DIR/audit/device-key.pem. The server records
  * the profile in force at each start (policy.load), every search (POST /v1/search, search.h's
- * "search" records, refusals included) and every publish, applied or refused; the enrolment
- * tool records every enrolment through station_audit_record(). */
+ * "search" records, refusals included), every export (POST /v1/export, sharing.h's "disclose"
+ * records, refusals included), every refused unit checkpoint and every publish, applied or
+ * refused; the enrolment tool records every enrolment through station_audit_record(). */
 #define STATION_AUDIT_DEVICE      "station"
 #define STATION_AUDIT_POLICY_LOAD "policy.load"
 #define STATION_AUDIT_PUBLISH     "hotlist.publish"
