@@ -391,6 +391,15 @@ static int64_t deadline_of(const struct station *s, const struct store_read *r,
 	return d;
 }
 
+/* The revision of a held read (db "reads" value): 0 when its JSON has none. */
+static uint32_t held_revision(const MDB_val *v)
+{
+	json_t *o = json_loadb((const char *)v->mv_data + READ_HDR, v->mv_size - READ_HDR, 0, NULL);
+	json_int_t rev = json_integer_value(json_object_get(o, "revision"));
+	json_decref(o);
+	return rev > 0 && rev <= UINT8_MAX ? (uint32_t)rev : 0;
+}
+
 struct accepted {
 	struct store_read r;
 	struct store_hit hit;
@@ -503,10 +512,15 @@ static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn
 		int rc = mdb_get(txn, s->reads, &k, &old);
 		if (rc == 0 && old.mv_size >= READ_HDR) {
 			const uint8_t *h = old.mv_data;
-			/* A newer state of the hit replaces an older one, never the reverse. */
+			/* A newer state replaces an older one, never the reverse: the hit's (no
+			 * hit < hit < more dispositions) and the read's revision (an early hit's
+			 * read, then its pass's final vote). The unit sends its current state,
+			 * which is at least as new in both; anything else is a replay. */
 			unsigned in_rank = a->has_hit ? 1 + a->hit.ndispositions : 0;
 			unsigned old_rank = h[16] ? 1u + h[17] : 0;
-			if (in_rank <= old_rank) {
+			uint32_t old_rev = held_revision(&old);
+			if (in_rank < old_rank || a->r.revision < old_rev ||
+			    (in_rank == old_rank && a->r.revision == old_rev)) {
 				dup++;
 				json_array_append_new(stored, json_string(a->r.id));
 				continue;

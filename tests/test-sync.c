@@ -1521,6 +1521,151 @@ static void test_checkpoint_signature(void)
 	audit_close(log10);
 }
 
+/* The read the station holds for @plate, found by an investigator's search. New reference. */
+static json_t *held_read(const struct station_proc *sp, const struct creds *det, const char *plate)
+{
+	char q[256], *body = NULL;
+	snprintf(q, sizeof(q),
+		 "{\"purpose\": \"stolen_vehicle\", \"case_number\": \"2026-000123\", "
+		 "\"justification\": \"Early hit on a stolen plate, checking its final read\", "
+		 "\"plate\": \"%s\"}",
+		 plate);
+	long st = http(sp->url, "/v1/search", &det->tls, "POST", q, strlen(q), &body);
+	CHECK_MSG(st == 200, "search: %ld %s", st, body);
+	json_t *o = json_loads(body, 0, NULL);
+	free(body);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "count")), 1);
+	json_t *rd = json_incref(json_array_get(json_object_get(o, "reads"), 0));
+	json_decref(o);
+	return rd;
+}
+
+/* One read of @u as the unit sends it now, in a batch of its own (JSON text; free it). */
+static char *batch_of(struct unit *u, const char *id)
+{
+	struct store_read r;
+	struct store_hit h;
+	CHECK_OK(store_get_read(u->store, id, &r));
+	bool has = store_get_hit(u->store, id, &h) == 0;
+	json_t *batch = json_pack("{s:s, s:[o]}", "format", SYNC_FORMAT_READS, "reads",
+				  sync_read_to_json(&r, has ? &h : NULL, true));
+	store_read_finish(&r);
+	char *text = json_dumps(batch, JSON_COMPACT);
+	json_decref(batch);
+	return text;
+}
+
+static void post_batch(const struct station_proc *sp, struct unit *u, const char *batch)
+{
+	char *body = NULL;
+	CHECK_INT_EQ(http(sp->url, "/v1/reads", &u->creds.tls, "POST", batch, strlen(batch), &body),
+		     200);
+	CHECK_STR_CONTAINS(body, "\"stored\":[\"unit12-");
+	free(body);
+}
+
+/* An early hit's read goes up, then its pass's final vote replaces it under the same id
+ * (revision 1): the station takes the newer version, keeps it through a later disposition,
+ * and a replay of the early version or of an older state changes nothing. */
+static void test_early_hit_update(void)
+{
+	struct station_proc sp = {0};
+	struct creds admin, det;
+	struct unit u;
+	struct sync_round_result res;
+	station_make(&sp);
+	enroll(&sp, "unit12", SYNC_ROLE_UNIT, -60, 86400, &u.creds);
+	enroll(&sp, "admin", SYNC_ROLE_ADMIN, -60, 86400, &admin);
+	enroll(&sp, "det", SYNC_ROLE_INVESTIGATOR, -60, 86400, &det);
+	station_up(&sp, 0);
+	unit_open(&u, "unit12", sp.url, false, NULL);
+
+	/* The early read: three frames agreed, the vehicle still in view; it hit. */
+	struct store_read r = {0};
+	r.captured_at = alpr_clock_now(NULL) - 60 * SEC;
+	alpr_strlcpy(r.camera, "front", sizeof(r.camera));
+	alpr_strlcpy(r.plate, "EAR1234", sizeof(r.plate));
+	alpr_strlcpy(r.state, "NH", sizeof(r.state));
+	r.confidence = 0.8f;
+	r.gps.mode = STORE_FIX_NONE;
+	r.track_id = 77;
+	r.frames_voted = 3;
+	struct store_hit hit = {0};
+	hit.hit_at = r.captured_at;
+	alpr_strlcpy(hit.list, "stolen", sizeof(hit.list));
+	alpr_strlcpy(hit.plate, "EAR1234", sizeof(hit.plate));
+	alpr_strlcpy(hit.state, "NH", sizeof(hit.state));
+	hit.category = POLICY_CAT_STOLEN_PLATE;
+	struct store_put_result pr;
+	CHECK_OK(store_put_read(u.store, &r, &hit, &pr));
+	char *early = batch_of(&u, pr.id);
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.uploaded, 1);
+	json_t *rd = held_read(&sp, &det, "EAR1234");
+	CHECK_INT_EQ(json_integer_value(json_object_get(rd, "frames_voted")), 3);
+	CHECK(!json_object_get(rd, "revision"));
+	json_decref(rd);
+
+	/* The pass closes: the final vote of nine frames, surer, replaces the stored read. */
+	r.frames_voted = 9;
+	r.confidence = 0.97f;
+	CHECK_OK(store_update_hit_read(u.store, pr.id, &r));
+	char *final = batch_of(&u, pr.id);
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.uploaded, 1);
+	rd = held_read(&sp, &det, "EAR1234");
+	CHECK_INT_EQ(json_integer_value(json_object_get(rd, "frames_voted")), 9);
+	CHECK_INT_EQ(json_integer_value(json_object_get(rd, "revision")), 1);
+	json_decref(rd);
+	json_t *s = stats(&sp, &admin);
+	CHECK_INT_EQ(stat_int(s, NULL, "reads"), 1);
+	CHECK_INT_EQ(stat_int(s, "unit12", "stored"), 1);
+	CHECK_INT_EQ(stat_int(s, "unit12", "updated"), 1);
+	json_decref(s);
+
+	/* The officer confirms: the final read keeps its votes and gains the disposition. */
+	CHECK_OK(store_set_disposition(u.store, pr.id, STORE_HIT_CONFIRMED, "officer7"));
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.uploaded, 1);
+
+	/* Replays: the early version, the final one before the disposition, the current one.
+	 * Each is acknowledged (the unit may mark it) and changes nothing. */
+	char *current = batch_of(&u, pr.id);
+	const char *replays[] = {early, final, current, early};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(replays); i++) {
+		post_batch(&sp, &u, replays[i]);
+		rd = held_read(&sp, &det, "EAR1234");
+		CHECK_INT_EQ(json_integer_value(json_object_get(rd, "frames_voted")), 9);
+		CHECK_INT_EQ(json_integer_value(json_object_get(rd, "revision")), 1);
+		json_t *disp = json_object_get(json_object_get(rd, "hit"), "dispositions");
+		CHECK_INT_EQ(json_array_size(disp), 1);
+		CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(disp, 0), "status")),
+			     "confirmed");
+		json_decref(rd);
+	}
+	s = stats(&sp, &admin);
+	CHECK_INT_EQ(stat_int(s, NULL, "reads"), 1);
+	CHECK_INT_EQ(stat_int(s, "unit12", "updated"), 2);
+	CHECK_INT_EQ(stat_int(s, "unit12", "duplicates"), 4);
+	json_decref(s);
+
+	/* A revision out of range is refused by id, like any invalid field. */
+	char *bad = strdup(current);
+	char *p = strstr(bad, "\"revision\":1");
+	CHECK(p);
+	memcpy(p, "\"revision\":0", 12);
+	char *body = NULL;
+	CHECK_INT_EQ(http(sp.url, "/v1/reads", &u.creds.tls, "POST", bad, strlen(bad), &body), 200);
+	CHECK_STR_CONTAINS(body, "revision: out of range");
+	free(body);
+	free(bad);
+	free(early);
+	free(final);
+	free(current);
+	unit_close(&u);
+	station_down(&sp);
+}
+
 static const struct check_case cases[] = {
 	{"happy-path", test_happy_path},
 	{"station-down-up", test_station_down_up},
@@ -1532,6 +1677,7 @@ static const struct check_case cases[] = {
 	{"replay", test_replay},
 	{"hotlist-publish", test_hotlist_publish},
 	{"checkpoint-signature", test_checkpoint_signature},
+	{"early-hit-update", test_early_hit_update},
 };
 
 int main(int argc, char **argv)
