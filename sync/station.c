@@ -64,8 +64,9 @@ struct station {
 	MDB_dbi reads, crops, expiry, units;
 	struct hotlist *hotlist;
 	struct audit *audit;  /* DIR/audit: searches, publishes, the profile in force */
-	pthread_mutex_t lock; /* delta cache generation, publishing, purge timing */
+	pthread_mutex_t lock; /* delta cache generation, publishing, purge timing, exports */
 	int64_t last_purge;
+	uint64_t exports; /* names each export's temporary file; under lock */
 	char hotlist_priv[PATH_MAX_LEN], publisher_pub[PATH_MAX_LEN];
 };
 
@@ -1461,8 +1462,11 @@ static enum MHD_Result post_export(struct station *s, struct MHD_Connection *con
 					      : MHD_HTTP_FORBIDDEN;
 		goto out;
 	}
-	snprintf(out, sizeof(out), "%s/incoming/export-%d-%llx.disc", s->dir, (int)getpid(),
-		 (unsigned long long)alpr_monotonic_us());
+	pthread_mutex_lock(&s->lock);
+	uint64_t n = ++s->exports;
+	pthread_mutex_unlock(&s->lock);
+	snprintf(out, sizeof(out), "%s/incoming/export-%d-%llu.disc", s->dir, (int)getpid(),
+		 (unsigned long long)n);
 	r = sharing_disclose_source(station_get, s, s->audit, s->policy, &ag, &x, out, why,
 				    sizeof(why));
 	if (r == -ALPR_E_REFUSED) {
