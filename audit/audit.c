@@ -41,7 +41,7 @@
 #define META_VERSION       "version"
 #define META_DEVICE        "device"
 #define META_PUBKEY        "pubkey"
-#define PUBKEY_LEN         32
+#define PUBKEY_LEN         AUDIT_PUBKEY_LEN
 
 struct audit {
 	MDB_env *env;
@@ -1157,7 +1157,7 @@ int audit_export_checkpoint(struct audit *a, const char *path)
 	return r;
 }
 
-int audit_export_pubkey(struct audit *a, const char *path)
+int audit_pubkey_write(const uint8_t pubkey[AUDIT_PUBKEY_LEN], const char *path)
 {
 	EVP_PKEY *pub = NULL;
 	BIO *bio = NULL;
@@ -1165,10 +1165,10 @@ int audit_export_pubkey(struct audit *a, const char *path)
 	long n;
 	int r;
 
-	if (!a || !path) {
+	if (!pubkey || !path) {
 		return -EINVAL;
 	}
-	pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a->pubkey, PUBKEY_LEN);
+	pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pubkey, PUBKEY_LEN);
 	bio = BIO_new(BIO_s_mem());
 	if (!pub || !bio || PEM_write_bio_PUBKEY(bio, pub) != 1) {
 		r = crypto_error("encoding the public key");
@@ -1179,6 +1179,30 @@ int audit_export_pubkey(struct audit *a, const char *path)
 out:
 	BIO_free(bio);
 	EVP_PKEY_free(pub);
+	return r;
+}
+
+int audit_export_pubkey(struct audit *a, const char *path)
+{
+	if (!a || !path) {
+		return -EINVAL;
+	}
+	return audit_pubkey_write(a->pubkey, path);
+}
+
+int audit_pubkey_read(const char *path, uint8_t out[AUDIT_PUBKEY_LEN])
+{
+	EVP_PKEY *key = NULL;
+	int r;
+
+	if (!path || !out) {
+		return -EINVAL;
+	}
+	if ((r = load_key(path, false, &key)) < 0) {
+		return r;
+	}
+	r = raw_pubkey(key, out);
+	EVP_PKEY_free(key);
 	return r;
 }
 
@@ -1256,29 +1280,30 @@ static int json_get(json_t *obj, const char *name, json_type type, json_t **out)
 	return 0;
 }
 
-/* Reads the station's checkpoint file. Hostile input: bounded size, every field checked. */
-static int read_checkpoint_file(const char *path, struct audit_checkpoint_info *cp,
-				struct audit_verify_result *res)
+int audit_checkpoint_parse(const char *text, size_t len, struct audit_checkpoint_info *cp,
+			   char *why, size_t whysz)
 {
 	static const char *const known[] = {"format",  "device",     "seq",       "record_hash",
 					    "time_us", "public_key", "signature", "time"};
-	char *buf = NULL;
-	size_t len;
 	json_error_t jerr;
 	json_t *obj = NULL, *v;
 	const char *key, *field = NULL;
 	json_t *val;
-	int r = alpr_read_file(path, CHECKPOINT_FILE_MAX, &buf, &len);
+	int r = -ALPR_E_PARSE;
 
-	memset(cp, 0, sizeof(*cp));
-	if (r < 0) {
-		vfail(res, 0, r, "%s: %s", path, alpr_strerror(r));
-		goto out;
+	if (!text || !cp || !why) {
+		return -EINVAL;
 	}
-	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	memset(cp, 0, sizeof(*cp));
+	*why = '\0';
+	if (len > CHECKPOINT_FILE_MAX) {
+		snprintf(why, whysz, "body: over %d bytes", CHECKPOINT_FILE_MAX);
+		return -EFBIG;
+	}
+	obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!obj || !json_is_object(obj)) {
-		r = vfail(res, 0, -ALPR_E_PARSE, "%s: line %d: %s", path, obj ? 1 : jerr.line,
-			  obj ? "not a JSON object" : jerr.text);
+		snprintf(why, whysz, "line %d: %s", obj ? 1 : jerr.line,
+			 obj ? "not a JSON object" : jerr.text);
 		goto out;
 	}
 	json_object_foreach (obj, key, val) {
@@ -1287,11 +1312,10 @@ static int read_checkpoint_file(const char *path, struct audit_checkpoint_info *
 			ok = ok || strcmp(key, known[i]) == 0;
 		}
 		if (!ok) {
-			r = vfail(res, 0, -ALPR_E_PARSE, "%s: %.40s: unknown field", path, key);
+			snprintf(why, whysz, "%.40s: unknown field", key);
 			goto out;
 		}
 	}
-	r = -ALPR_E_PARSE;
 	field = "format";
 	if (json_get(obj, field, JSON_STRING, &v) < 0 ||
 	    strcmp(json_string_value(v), CHECKPOINT_FORMAT) != 0) {
@@ -1314,12 +1338,14 @@ static int read_checkpoint_file(const char *path, struct audit_checkpoint_info *
 	cp->time_us = json_integer_value(v);
 	field = "record_hash";
 	if (json_get(obj, field, JSON_STRING, &v) < 0 ||
+	    json_string_length(v) != 2 * AUDIT_HASH_LEN ||
 	    alpr_hex_decode(json_string_value(v), json_string_length(v), cp->record_hash,
 			    AUDIT_HASH_LEN) < 0) {
 		goto bad;
 	}
 	field = "signature";
 	if (json_get(obj, field, JSON_STRING, &v) < 0 ||
+	    json_string_length(v) != 2 * AUDIT_SIG_LEN ||
 	    alpr_hex_decode(json_string_value(v), json_string_length(v), cp->signature,
 			    AUDIT_SIG_LEN) < 0) {
 		goto bad;
@@ -1327,11 +1353,46 @@ static int read_checkpoint_file(const char *path, struct audit_checkpoint_info *
 	r = 0;
 	goto out;
 bad:
-	vfail(res, 0, r, "%s: %s: missing or malformed", path, field);
+	snprintf(why, whysz, "%s: missing or malformed", field);
 out:
 	json_decref(obj);
+	return r;
+}
+
+/* Reads the station's checkpoint file. Hostile input: bounded size, every field checked. */
+static int read_checkpoint_file(const char *path, struct audit_checkpoint_info *cp,
+				struct audit_verify_result *res)
+{
+	char *buf = NULL, why[AUDIT_REASON_MAX];
+	size_t len;
+	int r = alpr_read_file(path, CHECKPOINT_FILE_MAX, &buf, &len);
+
+	memset(cp, 0, sizeof(*cp));
+	if (r < 0) {
+		vfail(res, 0, r, "%s: %s", path, alpr_strerror(r));
+	} else if ((r = audit_checkpoint_parse(buf, len, cp, why, sizeof(why))) < 0) {
+		vfail(res, 0, r, "%s: %s", path, why);
+	}
 	free(buf);
 	return r;
+}
+
+int audit_checkpoint_verify(const struct audit_checkpoint_info *cp,
+			    const uint8_t pubkey[AUDIT_PUBKEY_LEN])
+{
+	EVP_PKEY *pub;
+	bool ok;
+
+	if (!cp || !pubkey) {
+		return -EINVAL;
+	}
+	pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pubkey, AUDIT_PUBKEY_LEN);
+	if (!pub) {
+		return crypto_error("loading a public key");
+	}
+	ok = checkpoint_sig_ok(pub, cp);
+	EVP_PKEY_free(pub);
+	return ok ? 0 : -ALPR_E_SIGNATURE;
 }
 
 /* Walks the checkpoints database alongside the records. */

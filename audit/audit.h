@@ -44,8 +44,9 @@
 
 #include "common.h"
 
-#define AUDIT_HASH_LEN 32 /* SHA-256 */
-#define AUDIT_SIG_LEN  64 /* Ed25519 */
+#define AUDIT_HASH_LEN   32 /* SHA-256 */
+#define AUDIT_SIG_LEN    64 /* Ed25519 */
+#define AUDIT_PUBKEY_LEN 32 /* Ed25519, raw */
 
 /* Field caps, in bytes without the terminating NUL. A longer field is rejected (-EINVAL),
  * never truncated: an audit record that silently lost part of a query is worse than none. */
@@ -186,6 +187,23 @@ int audit_export_checkpoint(struct audit *a, const char *path);
  * what the station registers for this unit. Works on a read-only handle (the public key is
  * stored in the log). */
 int audit_export_pubkey(struct audit *a, const char *path);
+
+/* The device's public key in a PEM file (SubjectPublicKeyInfo, or the public half of a private
+ * key) as 32 raw bytes. -ALPR_E_PARSE when it is not an Ed25519 key. */
+int audit_pubkey_read(const char *path, uint8_t out[AUDIT_PUBKEY_LEN]);
+/* Writes @pubkey as PEM SubjectPublicKeyInfo (atomically, mode 0644). */
+int audit_pubkey_write(const uint8_t pubkey[AUDIT_PUBKEY_LEN], const char *path);
+
+/* Parses a checkpoint file's JSON (audit_export_checkpoint(), docs/audit-format.md) from
+ * @text: at most 4096 bytes, no unknown or duplicate field, every field typed and of its
+ * length. It does not verify the signature. 0, or -ALPR_E_PARSE (-EFBIG over the cap) with
+ * one line naming the field in @why ("record_hash: missing or malformed"). */
+int audit_checkpoint_parse(const char *text, size_t len, struct audit_checkpoint_info *out,
+			   char *why, size_t whysz);
+/* Checks @cp's Ed25519 signature against @pubkey (the key registered for its device, never
+ * the one a file carries): 0, or -ALPR_E_SIGNATURE. */
+int audit_checkpoint_verify(const struct audit_checkpoint_info *cp,
+			    const uint8_t pubkey[AUDIT_PUBKEY_LEN]);
 
 /* The last record's sequence (0 for an empty log), in *out. */
 int audit_last_seq(struct audit *a, uint64_t *out);

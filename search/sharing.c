@@ -239,6 +239,19 @@ int sharing_agreement_load(const char *path, const char *agency_pub_path,
 			   struct sharing_agreement *out, char *err, size_t errsz)
 {
 	_autofree_ char *text = NULL;
+	size_t len;
+	int r = alpr_read_file(path, AGREEMENT_MAX, &text, &len);
+	if (r < 0) {
+		snprintf(err, errsz, "%s: %s", path, alpr_strerror(r));
+		return r;
+	}
+	return sharing_agreement_parse(text, len, path, agency_pub_path, out, err, errsz);
+}
+
+int sharing_agreement_parse(const char *text, size_t len, const char *path,
+			    const char *agency_pub_path, struct sharing_agreement *out, char *err,
+			    size_t errsz)
+{
 	struct sharing_agreement ag = {0};
 	json_t *o = NULL, *v, *e;
 	json_error_t jerr;
@@ -247,13 +260,12 @@ int sharing_agreement_load(const char *path, const char *agency_pub_path,
 	uint8_t sig[64];
 	char *msg = NULL;
 	const char *key;
-	size_t len, mlen, i;
+	size_t mlen, i;
 	int r;
 
-	r = alpr_read_file(path, AGREEMENT_MAX, &text, &len);
-	if (r < 0) {
-		snprintf(err, errsz, "%s: %s", path, alpr_strerror(r));
-		return r;
+	if (len > AGREEMENT_MAX) {
+		snprintf(err, errsz, "%s: over %d bytes", path, AGREEMENT_MAX);
+		return -EFBIG;
 	}
 	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(o)) {
@@ -554,9 +566,29 @@ static json_t *read_json(const struct store_read *r, const struct store_hit *hit
 	return o;
 }
 
+/* A unit's store as a source of reads to disclose. */
+static int store_get(void *source, const char *id, struct store_read *r, struct store_hit *hit,
+		     bool *has_hit)
+{
+	struct store *s = source;
+	*has_hit = store_get_hit(s, id, hit) == 0;
+	return store_get_read(s, id, r);
+}
+
 int sharing_disclose(struct store *s, struct audit *a, const struct policy *p,
 		     const struct sharing_agreement *ag, const struct sharing_request *rq,
 		     const char *out_path, char *reason, size_t reasonsz)
+{
+	if (!s) {
+		return -EINVAL;
+	}
+	return sharing_disclose_source(store_get, s, a, p, ag, rq, out_path, reason, reasonsz);
+}
+
+int sharing_disclose_source(sharing_get_fn get, void *source, struct audit *a,
+			    const struct policy *p, const struct sharing_agreement *ag,
+			    const struct sharing_request *rq, const char *out_path, char *reason,
+			    size_t reasonsz)
 {
 	int64_t now = rq && rq->now_us ? rq->now_us : alpr_clock_now(NULL);
 	json_t *reads = json_array(), *doc = NULL, *pj;
@@ -565,7 +597,7 @@ int sharing_disclose(struct store *s, struct audit *a, const struct policy *p,
 	bool purpose_listed = false;
 	int j, r;
 
-	if (!s || !a || !p || !ag || !rq || !out_path || !reason) {
+	if (!get || !a || !p || !ag || !rq || !out_path || !reason) {
 		json_decref(reads);
 		return -EINVAL;
 	}
@@ -609,8 +641,8 @@ int sharing_disclose(struct store *s, struct audit *a, const struct policy *p,
 	for (size_t i = 0; !*reason && i < rq->nids; i++) {
 		struct store_read rd;
 		struct store_hit hit;
-		bool has_hit = store_get_hit(s, rq->ids[i], &hit) == 0;
-		r = store_get_read(s, rq->ids[i], &rd);
+		bool has_hit = false;
+		r = get(source, rq->ids[i], &rd, &hit, &has_hit);
 		if (r < 0) {
 			snprintf(reason, reasonsz, "reads: %.64s is not a retained read",
 				 search_text_ok(rq->ids[i], 64) ? rq->ids[i] : "?");

@@ -55,6 +55,12 @@ int sharing_agreement_write(const struct sharing_agreement *ag, const char *agen
 int sharing_agreement_load(const char *path, const char *agency_pub_path,
 			   struct sharing_agreement *out, char *err, size_t errsz);
 
+/* sharing_agreement_load() of the agreement in @text (@len bytes, at most 16 KiB); @name
+ * stands for the file in messages. */
+int sharing_agreement_parse(const char *text, size_t len, const char *name,
+			    const char *agency_pub_path, struct sharing_agreement *out, char *err,
+			    size_t errsz);
+
 struct sharing_request {
 	const char *user, *role, *purpose, *case_number;
 	const char *const *ids; /* the reads to disclose */
@@ -73,6 +79,18 @@ struct sharing_request {
 int sharing_disclose(struct store *s, struct audit *a, const struct policy *p,
 		     const struct sharing_agreement *ag, const struct sharing_request *rq,
 		     const char *out_path, char *reason, size_t reasonsz);
+
+/* Where sharing_disclose_source() finds the read @id: 0 with *r (its crop, if any, freed by the
+ * caller with store_read_finish) and *hit when *has_hit; -ENOENT when it is not held or past
+ * its retention. */
+typedef int (*sharing_get_fn)(void *source, const char *id, struct store_read *r,
+			      struct store_hit *hit, bool *has_hit);
+/* sharing_disclose() over another source of reads than a unit's store: the same checks, audit
+ * record and file. The station discloses the reads it holds this way (POST /v1/export). */
+int sharing_disclose_source(sharing_get_fn get, void *source, struct audit *a,
+			    const struct policy *p, const struct sharing_agreement *ag,
+			    const struct sharing_request *rq, const char *out_path, char *reason,
+			    size_t reasonsz);
 
 /* Audits a disclosure refused before its agreement could be used (a file that does not load
  * or verify, a malformed list of ids): one denied "disclose" record naming @agreement_path

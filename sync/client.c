@@ -680,11 +680,54 @@ void sync_client_stop(struct sync_client *c)
 
 /* ---- publishing ------------------------------------------------------------------------ */
 
+/* One POST of @body to @station_url + @path by a person's tool (publish, export): 0 when an
+ * answer arrived (look at h->status), else the transport's error in @err. */
+static int tool_post(const char *station_url, const char *path, const struct sync_tls *tls,
+		     const char *content_type, const char *body, size_t len, uint64_t max_answer,
+		     struct sync_http *h, char *err, size_t errsz)
+{
+	char url[1200];
+	snprintf(url, sizeof(url), "%s%s", station_url, path);
+	struct sync_http_request req = {.method = "POST",
+					.url = url,
+					.tls = tls,
+					.content_type = content_type,
+					.body = body,
+					.body_len = len,
+					.max_answer = max_answer};
+	int r = sync_http_do(&req, h);
+	if (r < 0) {
+		snprintf(err, errsz, "%s", h->error);
+	}
+	return r;
+}
+
+int sync_export(const char *station_url, const struct sync_tls *tls, const char *request,
+		const char *out_path, char *err, size_t errsz)
+{
+	struct sync_http h;
+	int r = tool_post(station_url, "/v1/export", tls, "application/json", request,
+			  strlen(request), SYNC_EXPORT_MAX, &h, err, errsz);
+	if (r < 0) {
+		return r;
+	}
+	if (h.status == 200) {
+		r = alpr_write_file_atomic(out_path, h.body, h.body_len, 0600);
+		if (r < 0) {
+			snprintf(err, errsz, "%s: %s", out_path, alpr_strerror(r));
+		}
+	} else {
+		answer_error(&h, err, errsz, "export");
+		r = h.status == 403 ? -ALPR_E_REFUSED : status_errno(h.status);
+	}
+	sync_http_finish(&h);
+	return r;
+}
+
 int sync_publish(const char *station_url, const struct sync_tls *tls, const char *delta_path,
 		 uint64_t *version, char *err, size_t errsz)
 {
 	_autofree_ char *text = NULL;
-	char url[1200];
 	size_t len;
 	struct sync_http h;
 	int r = alpr_read_file(delta_path, SYNC_PUBLISH_MAX, &text, &len);
@@ -692,16 +735,8 @@ int sync_publish(const char *station_url, const struct sync_tls *tls, const char
 		snprintf(err, errsz, "%s: %s", delta_path, alpr_strerror(r));
 		return r;
 	}
-	snprintf(url, sizeof(url), "%s/v1/hotlists", station_url);
-	struct sync_http_request req = {.method = "POST",
-					.url = url,
-					.tls = tls,
-					.content_type = "text/plain",
-					.body = text,
-					.body_len = len};
-	r = sync_http_do(&req, &h);
+	r = tool_post(station_url, "/v1/hotlists", tls, "text/plain", text, len, 0, &h, err, errsz);
 	if (r < 0) {
-		snprintf(err, errsz, "%s", h.error);
 		return r;
 	}
 	json_t *o = h.body ? json_loads(h.body, 0, NULL) : NULL;

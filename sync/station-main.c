@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "station.h"
 #include "sync.h"
 
@@ -17,10 +19,12 @@ static const char usage[] =
 	"usage: alpr-station init --dir DIR [--host NAME]...\n"
 	"       alpr-station serve --dir DIR [--listen ADDR] [--port N] [--policy NAME|FILE]\n"
 	"                          [--ready-file FILE] [--body-max BYTES]\n"
-	"       alpr-station enroll UNIT --dir DIR --out OUTDIR [--days N]\n"
+	"       alpr-station enroll UNIT --device-key PEM --dir DIR --out OUTDIR [--days N]\n"
 	"       alpr-station enroll --admin NAME --dir DIR --out OUTDIR [--days N]\n"
 	"       alpr-station enroll --investigator NAME --dir DIR --out OUTDIR [--days N]\n"
 	"       alpr-station publish --station URL --creds DIR --delta FILE\n"
+	"       alpr-station export --station URL --creds DIR --agreement FILE --purpose P\n"
+	"                           --case C --id READ_ID... --out FILE\n"
 	"       alpr-station --help | --version\n"
 	"\n"
 	"The station for docked sync: units upload reads, hits and dispositions over HTTPS with\n"
@@ -33,12 +37,18 @@ static const char usage[] =
 	"  enroll   issue a unit's (or with --admin an administrator's, with --investigator\n"
 	"           an investigator's) key and certificate from DIR's CA into OUTDIR: key.pem\n"
 	"           cert.pem ca.pem (and hotlist-pub.pem); recorded in DIR/audit, by\n"
-	"           --operator NAME (default: the login name)\n"
+	"           --operator NAME (default: the login name). A unit's --device-key is its\n"
+	"           audit log's public key (alpr-audit --db LOG pubkey): the station checks\n"
+	"           the unit's audit checkpoints with it and refuses them without one\n"
 	"  publish  upload a signed delta (alpr-hotlist delta) with an administrator's\n"
 	"           certificate (DIR/cert.pem, key.pem, ca.pem); units take it at their next\n"
 	"           sync. The station checks it with DIR/publisher-pub.pem.\n"
+	"  export   one disclosure of reads the station holds, under a sharing agreement\n"
+	"           (alpr-share agreement), with an investigator's certificate: written to\n"
+	"           --out encrypted to the recipient; audited at the station, refusals too\n"
+	"           (exit 3)\n"
 	"\n"
-	"Exit status: 0 success, 1 failure, 2 usage.\n";
+	"Exit status: 0 success, 1 failure, 2 usage, 3 an export refused.\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -87,15 +97,21 @@ static const char *operator_name(const char *given, char *buf, size_t bufsz)
  * undone (its key and certificate removed), and a refused one is recorded too. */
 static int enroll(const char *dir, const char *admin, const char *investigator, const char *unit,
 		  bool no_extra, const char *out, int64_t days, const char *operator_given,
-		  const char *policy_name)
+		  const char *policy_name, const char *device_key)
 {
-	char tls[4096], src[4096], dst[4096], who[64], params[96], reason[256];
+	char tls[4096], src[4096], dst[4096], who[64], params[256], reason[256] = "";
+	char keyhex[2 * AUDIT_PUBKEY_LEN + 1] = "", keypath[4096] = "";
 	struct policy *policy = NULL;
 	int given = !!admin + !!investigator + !!unit, r;
+	bool key_created = false;
 
 	if (given != 1 || !out || !no_extra) {
 		fprintf(stderr, "alpr-station: enroll: one of UNIT, --admin NAME or --investigator "
 				"NAME, and --out, are required\n");
+		return 2;
+	}
+	if (device_key && !unit) {
+		fprintf(stderr, "alpr-station: enroll: --device-key is a unit's\n");
 		return 2;
 	}
 	if (policy_name && load_policy(policy_name, &policy) < 0) {
@@ -106,7 +122,15 @@ static int enroll(const char *dir, const char *admin, const char *investigator, 
 					     : SYNC_ROLE_UNIT;
 	const char *name = admin ? admin : investigator ? investigator : unit;
 	const char *op = operator_name(operator_given, who, sizeof(who));
-	snprintf(params, sizeof(params), "{\"days\":%lld,\"role\":\"%s\"}", (long long)days,
+	/* The device key first: a unit is not enrolled with a key that is not one, nor with
+	 * another key than the one its log was registered with. */
+	r = 0;
+	if (device_key) {
+		r = station_register_device_key(dir, name, device_key, keyhex, &key_created);
+		station_device_key_path(dir, name, keypath, sizeof(keypath));
+	}
+	snprintf(params, sizeof(params), "{\"days\":%lld,%s%s%s\"role\":\"%s\"}", (long long)days,
+		 keyhex[0] ? "\"device_key\":\"" : "", keyhex, keyhex[0] ? "\"," : "",
 		 sync_role_name(role));
 	struct station_audit_args x = {.user = op,
 				       .role = "administrator",
@@ -115,7 +139,21 @@ static int enroll(const char *dir, const char *admin, const char *investigator, 
 				       .object_id = name,
 				       .count = 1};
 	snprintf(tls, sizeof(tls), "%s/tls", dir);
-	r = sync_ca_issue(tls, name, role, -60, days * 86400, out);
+	if (r == -EINVAL) {
+		snprintf(reason, sizeof(reason),
+			 "enroll: %s (names are [A-Za-z0-9_.-], at most 31)", alpr_strerror(r));
+	} else if (r < 0) {
+		snprintf(reason, sizeof(reason), "enroll: device key: %s: %s", device_key,
+			 r == -EEXIST         ? "another key is registered for this unit"
+			 : r == -ALPR_E_PARSE ? "not an Ed25519 public key"
+					      : alpr_strerror(r));
+	} else {
+		r = sync_ca_issue(tls, name, role, -60, days * 86400, out);
+		if (r < 0) {
+			snprintf(reason, sizeof(reason), "enroll: %s%s", alpr_strerror(r),
+				 r == -EINVAL ? " (names are [A-Za-z0-9_.-], at most 31)" : "");
+		}
+	}
 	if (r == 0 && role == SYNC_ROLE_UNIT) {
 		_autofree_ char *pem = NULL;
 		size_t len;
@@ -127,8 +165,12 @@ static int enroll(const char *dir, const char *admin, const char *investigator, 
 		}
 	}
 	if (r < 0) {
-		snprintf(reason, sizeof(reason), "enroll: %s%s", alpr_strerror(r),
-			 r == -EINVAL ? " (names are [A-Za-z0-9_.-], at most 31)" : "");
+		if (!reason[0] || strncmp(reason, "enroll: ", 8) != 0) {
+			snprintf(reason, sizeof(reason), "enroll: %s", alpr_strerror(r));
+		}
+		if (key_created) {
+			unlink(keypath);
+		}
 		/* A name that is not one is recorded as such, not as given. */
 		if (r == -EINVAL) {
 			x.object_id = NULL;
@@ -149,12 +191,60 @@ static int enroll(const char *dir, const char *admin, const char *investigator, 
 		unlink(dst);
 		snprintf(dst, sizeof(dst), "%s/cert.pem", out);
 		unlink(dst);
+		if (key_created) {
+			unlink(keypath);
+		}
 		fprintf(stderr, "alpr-station: enroll: %s/audit: %s; not enrolled\n", dir,
 			alpr_strerror(r));
 		return 1;
 	}
 	printf("enrolled %s %s: %s/cert.pem\n",
 	       role == SYNC_ROLE_ADMIN ? "administrator" : sync_role_name(role), name, out);
+	return 0;
+}
+
+/* alpr-station export: the request from the options, the answer to @out. */
+static int export_reads(const char *url, const char *creds, const char *agreement,
+			const char *purpose, const char *case_number, const char *const *ids,
+			size_t nids, const char *out)
+{
+	char cert[4096], key[4096], ca[4096], err[512] = "";
+	json_error_t je;
+	if (!url || !creds || !agreement || !out || nids == 0) {
+		fprintf(stderr, "alpr-station: export: --station, --creds, --agreement, --out and "
+				"at least one --id are required\n");
+		return 2;
+	}
+	json_t *ag = json_load_file(agreement, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(ag)) {
+		fprintf(stderr, "alpr-station: export: %s:%d: %s\n", agreement, je.line,
+			ag ? "not a JSON object" : je.text);
+		json_decref(ag);
+		return 1;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < nids; i++) {
+		json_array_append_new(arr, json_string(ids[i]));
+	}
+	json_t *o = json_pack("{s:o, s:s*, s:s*, s:o}", "agreement", ag, "purpose", purpose,
+			      "case_number", case_number, "ids", arr);
+	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!body) {
+		fprintf(stderr, "alpr-station: export: an option is not UTF-8 text\n");
+		return 1;
+	}
+	snprintf(cert, sizeof(cert), "%s/cert.pem", creds);
+	snprintf(key, sizeof(key), "%s/key.pem", creds);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", creds);
+	struct sync_tls tls = {cert, key, ca};
+	int r = sync_export(url, &tls, body, out, err, sizeof(err));
+	free(body);
+	if (r < 0) {
+		fprintf(stderr, "alpr-station: %s\n", err[0] ? err : alpr_strerror(r));
+		return r == -ALPR_E_REFUSED ? 3 : 1;
+	}
+	printf("exported %zu reads to %s\n", nids, out);
 	return 0;
 }
 
@@ -176,13 +266,21 @@ int main(int argc, char **argv)
 		{"station", required_argument, NULL, 's'},
 		{"creds", required_argument, NULL, 'c'},
 		{"delta", required_argument, NULL, 'f'},
+		{"device-key", required_argument, NULL, 'k'},
+		{"agreement", required_argument, NULL, 'g'},
+		{"purpose", required_argument, NULL, 'u'},
+		{"case", required_argument, NULL, 'C'},
+		{"id", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *listen = "127.0.0.1", *policy_name = "default", *ready = NULL;
 	const char *out = NULL, *admin = NULL, *url = NULL, *creds = NULL, *delta = NULL;
-	const char *investigator = NULL, *operator= NULL;
+	const char *investigator = NULL, *operator= NULL, *device_key = NULL;
+	const char *agreement = NULL, *purpose = NULL, *case_number = NULL;
+	static const char *ids[1000];
+	size_t nids = 0;
 	bool policy_given = false;
 	const char *hosts[16];
 	size_t nhosts = 0;
@@ -248,6 +346,26 @@ int main(int argc, char **argv)
 		case 'f':
 			delta = optarg;
 			break;
+		case 'k':
+			device_key = optarg;
+			break;
+		case 'g':
+			agreement = optarg;
+			break;
+		case 'u':
+			purpose = optarg;
+			break;
+		case 'C':
+			case_number = optarg;
+			break;
+		case 'I':
+			if (nids == ALPR_ARRAY_SIZE(ids)) {
+				fprintf(stderr,
+					"alpr-station: --id: at most 1000 in one request\n");
+				return 2;
+			}
+			ids[nids++] = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -287,6 +405,13 @@ int main(int argc, char **argv)
 		printf("published version %llu\n", (unsigned long long)version);
 		return 0;
 	}
+	if (strcmp(cmd, "export") == 0) {
+		if (optind != argc) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		return export_reads(url, creds, agreement, purpose, case_number, ids, nids, out);
+	}
 	if (!dir) {
 		fprintf(stderr, "alpr-station: %s: --dir is required\n", cmd);
 		return 2;
@@ -302,7 +427,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "enroll") == 0) {
 		const char *unit = optind < argc ? argv[optind++] : NULL;
 		return enroll(dir, admin, investigator, unit, optind == argc, out, days, operator,
-			      policy_given ? policy_name : NULL);
+			      policy_given ? policy_name : NULL, device_key);
 	}
 	if (strcmp(cmd, "serve") != 0 || optind != argc) {
 		fputs(usage, stderr);

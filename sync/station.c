@@ -21,12 +21,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "audit.h"
 #include "hotlist.h"
 #include "search.h"
+#include "sharing.h"
 #include "station.h"
 #include "sync-private.h"
 
@@ -36,6 +38,8 @@
 #define STATION_BATCH_READS_MAX 1024
 /* A checkpoint file is about 400 bytes (docs/audit-format.md caps it at 4096). */
 #define STATION_CHECKPOINT_MAX 4096
+/* An export request: a 16 KiB agreement and 1000 read ids of at most 64 bytes. */
+#define STATION_EXPORT_MAX (128 * 1024)
 /* New entries of one published version checked against the held reads (historical hits);
  * each check reads every held read. A bulk reload above this is not checked, and audited. */
 #define STATION_HISTORICAL_MAX 1000
@@ -60,8 +64,9 @@ struct station {
 	MDB_dbi reads, crops, expiry, units;
 	struct hotlist *hotlist;
 	struct audit *audit;  /* DIR/audit: searches, publishes, the profile in force */
-	pthread_mutex_t lock; /* delta cache generation, publishing, purge timing */
+	pthread_mutex_t lock; /* delta cache generation, publishing, purge timing, exports */
 	int64_t last_purge;
+	uint64_t exports; /* names each export's temporary file; under lock */
 	char hotlist_priv[PATH_MAX_LEN], publisher_pub[PATH_MAX_LEN];
 };
 
@@ -387,6 +392,15 @@ static int64_t deadline_of(const struct station *s, const struct store_read *r,
 	return d;
 }
 
+/* The revision of a held read (db "reads" value): 0 when its JSON has none. */
+static uint32_t held_revision(const MDB_val *v)
+{
+	json_t *o = json_loadb((const char *)v->mv_data + READ_HDR, v->mv_size - READ_HDR, 0, NULL);
+	json_int_t rev = json_integer_value(json_object_get(o, "revision"));
+	json_decref(o);
+	return rev > 0 && rev <= UINT8_MAX ? (uint32_t)rev : 0;
+}
+
 struct accepted {
 	struct store_read r;
 	struct store_hit hit;
@@ -499,10 +513,15 @@ static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn
 		int rc = mdb_get(txn, s->reads, &k, &old);
 		if (rc == 0 && old.mv_size >= READ_HDR) {
 			const uint8_t *h = old.mv_data;
-			/* A newer state of the hit replaces an older one, never the reverse. */
+			/* A newer state replaces an older one, never the reverse: the hit's (no
+			 * hit < hit < more dispositions) and the read's revision (an early hit's
+			 * read, then its pass's final vote). The unit sends its current state,
+			 * which is at least as new in both; anything else is a replay. */
 			unsigned in_rank = a->has_hit ? 1 + a->hit.ndispositions : 0;
 			unsigned old_rank = h[16] ? 1u + h[17] : 0;
-			if (in_rank <= old_rank) {
+			uint32_t old_rev = held_revision(&old);
+			if (in_rank < old_rank || a->r.revision < old_rev ||
+			    (in_rank == old_rank && a->r.revision == old_rev)) {
 				dup++;
 				json_array_append_new(stored, json_string(a->r.id));
 				continue;
@@ -593,72 +612,124 @@ static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn
 
 /* ---- POST /v1/checkpoint --------------------------------------------------------------- */
 
-static bool hex_field(const json_t *o, const char *f, size_t len)
+int station_device_key_path(const char *dir, const char *unit, char *buf, size_t bufsz)
 {
-	const json_t *v = json_object_get(o, f);
-	uint8_t buf[64];
-	return json_is_string(v) && json_string_length(v) == len && len / 2 <= sizeof(buf) &&
-	       alpr_hex_decode(json_string_value(v), len, buf, len / 2) == 0;
+	size_t n = unit ? strlen(unit) : 0;
+	if (!dir || n == 0 || n > SYNC_UNIT_MAX ||
+	    strspn(unit, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+		    n ||
+	    unit[0] == '.') {
+		return -EINVAL;
+	}
+	int w = snprintf(buf, bufsz, "%s/device-keys/%s.pem", dir, unit);
+	return w < 0 || (size_t)w >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+int station_register_device_key(const char *dir, const char *unit, const char *pem_path,
+				char hex[2 * AUDIT_PUBKEY_LEN + 1], bool *created)
+{
+	char path[PATH_MAX_LEN], kdir[PATH_MAX_LEN];
+	uint8_t key[AUDIT_PUBKEY_LEN], held[AUDIT_PUBKEY_LEN];
+	int r;
+	*created = false;
+	if ((r = station_device_key_path(dir, unit, path, sizeof(path))) < 0 ||
+	    (r = audit_pubkey_read(pem_path, key)) < 0) {
+		return r;
+	}
+	alpr_hex_encode(key, AUDIT_PUBKEY_LEN, hex);
+	if (audit_pubkey_read(path, held) == 0) {
+		/* Another key would let a new log pass for the old one: refused. */
+		return memcmp(held, key, AUDIT_PUBKEY_LEN) == 0 ? 0 : -EEXIST;
+	}
+	if ((r = path_join(kdir, sizeof(kdir), dir, "device-keys")) < 0 ||
+	    (r = alpr_mkdir_p(kdir)) < 0 || (r = audit_pubkey_write(key, path)) < 0) {
+		return r;
+	}
+	*created = true;
+	return 0;
+}
+
+/* A refused checkpoint: nothing stored, one audit record on the station (the body verbatim
+ * when it is JSON, else what it was), one line to the unit. */
+__attribute__((format(printf, 6, 7))) static enum MHD_Result
+refuse_checkpoint(struct station *s, struct MHD_Connection *conn, struct request *rq,
+		  unsigned status, const char *params, const char *fmt, ...)
+{
+	char why[SYNC_MESSAGE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	alpr_warn("station", "%s: audit checkpoint refused: %s", rq->cn, why);
+	if (record(s->audit, s->policy,
+		   &(struct station_audit_args){.user = rq->cn,
+						.role = "unit",
+						.action = STATION_AUDIT_CHECKPOINT,
+						.params = params,
+						.object_id = rq->cn,
+						.reason = why}) < 0) {
+		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "audit: the refusal could not be recorded");
+	}
+	return respond_error(conn, rq, status, "%s", why);
 }
 
 static enum MHD_Result post_checkpoint(struct station *s, struct MHD_Connection *conn,
 				       struct request *rq)
 {
-	static const char *const known[] = {"format", "device",  "seq",        "record_hash",
-					    "time",   "time_us", "public_key", "signature"};
-	json_error_t jerr;
+	struct audit_checkpoint_info info;
+	uint8_t key[AUDIT_PUBKEY_LEN];
+	char why[SYNC_MESSAGE_MAX], kpath[PATH_MAX_LEN];
+	json_t *cp = NULL;
 	if (rq->len > STATION_CHECKPOINT_MAX) {
-		return respond_error(conn, rq, MHD_HTTP_CONTENT_TOO_LARGE, "body: over %d bytes",
-				     STATION_CHECKPOINT_MAX);
+		return refuse_checkpoint(s, conn, rq, MHD_HTTP_CONTENT_TOO_LARGE,
+					 "(body over 4096 bytes)", "body: over %d bytes",
+					 STATION_CHECKPOINT_MAX);
 	}
-	json_t *cp = rq->len ? json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-	if (!rq->len) {
-		snprintf(jerr.text, sizeof(jerr.text), "empty");
-		jerr.line = jerr.column = 0;
+	/* Parsed by the audit module's own reader: one definition of the file. */
+	int r = audit_checkpoint_parse(rq->body ? rq->body : "", rq->len, &info, why, sizeof(why));
+	if (r == 0) {
+		cp = json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, NULL);
 	}
 	if (!cp) {
-		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "body: line %d column %d: %s",
-				     jerr.line, jerr.column, jerr.text);
+		json_t *o = rq->len ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
+		json_decref(o);
+		return refuse_checkpoint(s, conn, rq,
+					 r == -EFBIG ? MHD_HTTP_CONTENT_TOO_LARGE
+						     : MHD_HTTP_BAD_REQUEST,
+					 o ? rq->body : "(not JSON)", "%s%s",
+					 strncmp(why, "line ", 5) == 0 ? "body: " : "", why);
 	}
-	const char *bad = NULL;
-	const char *k;
-	json_t *v;
-	if (!json_is_object(cp)) {
-		bad = "body: not an object";
-	} else {
-		json_object_foreach (cp, k, v) {
-			bool ok = false;
-			for (size_t i = 0; i < ALPR_ARRAY_SIZE(known); i++) {
-				ok = ok || strcmp(k, known[i]) == 0;
-			}
-			if (!ok) {
-				bad = "checkpoint: an unknown field";
-			}
-		}
-	}
-	const json_t *dev = json_object_get(cp, "device");
-	const json_t *seq = json_object_get(cp, "seq");
-	if (!bad && (!json_is_string(json_object_get(cp, "format")) ||
-		     strcmp(json_string_value(json_object_get(cp, "format")),
-			    "alpr-audit-checkpoint/1") != 0)) {
-		bad = "format: not alpr-audit-checkpoint/1";
-	} else if (!bad && (!json_is_string(dev) || strcmp(json_string_value(dev), rq->cn) != 0)) {
-		bad = "device: not the certificate's unit";
-	} else if (!bad && (!json_is_integer(seq) || json_integer_value(seq) < 1)) {
-		bad = "seq: not a positive integer";
-	} else if (!bad && !hex_field(cp, "record_hash", 64)) {
-		bad = "record_hash: not 64 hex digits";
-	} else if (!bad && !hex_field(cp, "signature", 128)) {
-		bad = "signature: not 128 hex digits";
-	} else if (!bad && !json_is_integer(json_object_get(cp, "time_us"))) {
-		bad = "time_us: not an integer";
-	}
-	if (bad) {
+	if (strcmp(info.device, rq->cn) != 0) {
 		json_decref(cp);
-		return respond_error(conn, rq, MHD_HTTP_BAD_REQUEST, "%s", bad);
+		return refuse_checkpoint(s, conn, rq, MHD_HTTP_FORBIDDEN, rq->body,
+					 "device: %s is not the certificate's unit %s", info.device,
+					 rq->cn);
+	}
+	/* The signature, against the key enrolled for this unit, never the one in the file. */
+	r = station_device_key_path(s->dir, rq->cn, kpath, sizeof(kpath));
+	if (r == 0) {
+		r = audit_pubkey_read(kpath, key);
+	}
+	if (r < 0) {
+		json_decref(cp);
+		return refuse_checkpoint(
+			s, conn, rq, MHD_HTTP_FORBIDDEN, rq->body,
+			"signature: %s for unit %s (alpr-station enroll --device-key)",
+			r == -ENOENT ? "no device key is enrolled"
+				     : "the enrolled device key is "
+				       "unreadable",
+			rq->cn);
+	}
+	if (audit_checkpoint_verify(&info, key) < 0) {
+		json_decref(cp);
+		return refuse_checkpoint(s, conn, rq, MHD_HTTP_UNPROCESSABLE_CONTENT, rq->body,
+					 "signature: does not verify with unit %s's enrolled "
+					 "device key",
+					 rq->cn);
 	}
 	MDB_txn *txn;
-	int r = mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn), "checkpoint");
+	r = mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn), "checkpoint");
 	if (r < 0) {
 		json_decref(cp);
 		return respond_error(conn, rq, MHD_HTTP_SERVICE_UNAVAILABLE, "store: %s",
@@ -667,21 +738,19 @@ static enum MHD_Result post_checkpoint(struct station *s, struct MHD_Connection 
 	json_t *u = unit_get(s, txn, rq->cn);
 	const json_t *old = json_object_get(u, "checkpoint");
 	json_int_t oseq = json_integer_value(json_object_get(old, "seq"));
-	json_int_t nseq = json_integer_value(seq);
+	json_int_t nseq = (json_int_t)info.seq;
 	const char *oh = json_string_value(json_object_get(old, "record_hash"));
 	const char *nh = json_string_value(json_object_get(cp, "record_hash"));
 	/* A log is append-only: a checkpoint below the one held, or the same sequence with
 	 * another hash, means the unit's log was cut or rewritten. Keep the one held. */
-	if (old && (nseq < oseq || (nseq == oseq && oh && strcmp(oh, nh) != 0))) {
+	if (old && (nseq < oseq || (nseq == oseq && oh && strcasecmp(oh, nh) != 0))) {
 		mdb_txn_abort(txn);
 		json_decref(u);
 		json_decref(cp);
-		alpr_warn("station", "%s: audit checkpoint %lld conflicts with the held %lld",
-			  rq->cn, (long long)nseq, (long long)oseq);
-		return respond_error(conn, rq, MHD_HTTP_CONFLICT,
-				     "seq: checkpoint %lld conflicts with the station's %lld "
-				     "(audit log cut or rewritten?)",
-				     (long long)nseq, (long long)oseq);
+		return refuse_checkpoint(s, conn, rq, MHD_HTTP_CONFLICT, rq->body,
+					 "seq: checkpoint %lld conflicts with the station's %lld "
+					 "(audit log cut or rewritten?)",
+					 (long long)nseq, (long long)oseq);
 	}
 	json_object_set_new(u, "checkpoint", cp);
 	json_object_set_new(u, "checkpoint_received", json_integer(alpr_clock_now(s->clock)));
@@ -1093,6 +1162,28 @@ int station_audit_record(const char *dir, const struct policy *p,
 
 /* ---- POST /v1/search (investigators): purpose-bound, audited ---------------------------- */
 
+/* A held read (db "reads" value @v) decoded, when still within its retention at @now: 0,
+ * -ENOENT past its deadline, -EINVAL when it does not decode (logged). */
+static int held_decode(const MDB_val *k, const MDB_val *v, int64_t now, struct store_read *rd,
+		       struct store_hit *hit, bool *has_hit)
+{
+	const uint8_t *h = v->mv_data;
+	char err[SYNC_MESSAGE_MAX];
+	if (v->mv_size < READ_HDR || (int64_t)get_be64(h) <= now) {
+		return -ENOENT; /* past its deadline: gone for every reader */
+	}
+	json_t *o = json_loadb((const char *)h + READ_HDR, v->mv_size - READ_HDR, 0, NULL);
+	*has_hit = false;
+	if (!o || sync_read_from_json(o, rd, hit, has_hit, err, sizeof(err)) < 0) {
+		alpr_warn("station", "read %.*s does not decode; skipped",
+			  (int)ALPR_MIN(k->mv_size, 64), (const char *)k->mv_data);
+		json_decref(o);
+		return -EINVAL;
+	}
+	json_decref(o);
+	return 0;
+}
+
 /* search.h's source over the received reads: each retained read in the window, decoded. */
 static int station_source(void *source, int64_t from_us, int64_t to_us, search_each_fn each,
 			  void *userdata)
@@ -1109,22 +1200,12 @@ static int station_source(void *source, int64_t from_us, int64_t to_us, search_e
 	r = mdb_err(mdb_cursor_open(txn, s->reads, &cur), "search cursor");
 	for (int rc = r ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && r == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const uint8_t *h = v.mv_data;
-		if (v.mv_size < READ_HDR || (int64_t)get_be64(h) <= now) {
-			continue; /* past its deadline: gone for every reader */
-		}
-		json_t *o = json_loadb((const char *)h + READ_HDR, v.mv_size - READ_HDR, 0, NULL);
 		struct store_read rd;
 		struct store_hit hit;
-		bool has_hit = false;
-		char err[SYNC_MESSAGE_MAX];
-		if (!o || sync_read_from_json(o, &rd, &hit, &has_hit, err, sizeof(err)) < 0) {
-			alpr_warn("station", "search: read %.*s does not decode; skipped",
-				  (int)ALPR_MIN(k.mv_size, 64), (const char *)k.mv_data);
-			json_decref(o);
+		bool has_hit;
+		if (held_decode(&k, &v, now, &rd, &hit, &has_hit) < 0) {
 			continue;
 		}
-		json_decref(o);
 		if (rd.captured_at >= from_us && rd.captured_at < to_us) {
 			r = each(&rd, has_hit ? &hit : NULL, userdata);
 		}
@@ -1265,6 +1346,159 @@ static enum MHD_Result post_search(struct station *s, struct MHD_Connection *con
 				 "reads", reads));
 }
 
+/* ---- POST /v1/export (investigators): a disclosure of held reads, sharing.h ------------- */
+
+/* sharing.h's lookup over the received reads. */
+static int station_get(void *source, const char *id, struct store_read *r, struct store_hit *hit,
+		       bool *has_hit)
+{
+	struct station *s = source;
+	MDB_txn *txn;
+	MDB_val k = {strlen(id), (void *)id}, v;
+	int rc = mdb_err(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "export");
+	if (rc < 0) {
+		return rc;
+	}
+	rc = mdb_get(txn, s->reads, &k, &v);
+	rc = rc == 0 ? held_decode(&k, &v, alpr_clock_now(s->clock), r, hit, has_hit)
+		     : mdb_err(rc, "export");
+	mdb_txn_abort(txn);
+	return rc < 0 ? -ENOENT : 0;
+}
+
+/* Fills @rq (ids into @ids) and @ag_text from the body. "" or "field: message" in @why. */
+static void parse_export(json_t *o, struct sharing_request *x, const char **ids, char **ag_text,
+			 char *why, size_t whysz)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach (o, key, v) {
+		if (strcmp(key, "purpose") == 0 || strcmp(key, "case_number") == 0) {
+			if (!json_is_string(v)) {
+				snprintf(why, whysz, "%s: not a string", key);
+				return;
+			}
+			*(key[0] == 'p' ? &x->purpose : &x->case_number) = json_string_value(v);
+		} else if (strcmp(key, "agreement") == 0) {
+			if (!json_is_object(v)) {
+				snprintf(why, whysz, "agreement: not an agreement object");
+				return;
+			}
+			*ag_text = json_dumps(v, JSON_COMPACT);
+		} else if (strcmp(key, "ids") == 0) {
+			size_t i;
+			json_t *e;
+			if (!json_is_array(v) || json_array_size(v) > SHARING_IDS_MAX) {
+				snprintf(why, whysz, "ids: a list of at most %d read ids",
+					 SHARING_IDS_MAX);
+				return;
+			}
+			json_array_foreach (v, i, e) {
+				if (!json_is_string(e) || json_string_length(e) == 0 ||
+				    json_string_length(e) > STORE_ID_MAX) {
+					snprintf(why, whysz, "ids[%zu]: not a read id", i);
+					return;
+				}
+				ids[x->nids++] = json_string_value(e);
+			}
+		} else {
+			snprintf(why, whysz, "%.64s: not a field of an export", key);
+			return;
+		}
+	}
+	if (!*ag_text && !why[0]) {
+		snprintf(why, whysz, "agreement: missing");
+	}
+}
+
+static enum MHD_Result post_export(struct station *s, struct MHD_Connection *conn,
+				   struct request *rq)
+{
+	struct sharing_request x = {.user = rq->cn,
+				    .role = search_role_of(rq->role),
+				    .now_us = alpr_clock_now(s->clock)};
+	struct sharing_agreement ag;
+	const char **ids = alpr_xcalloc(SHARING_IDS_MAX, sizeof(*ids));
+	char why[SEARCH_REASON_MAX] = "", err[512] = "", pub[PATH_MAX_LEN], out[PATH_MAX_LEN];
+	char *ag_text = NULL, *data = NULL;
+	size_t len = 0;
+	json_error_t je;
+	json_t *o = NULL;
+	int r;
+
+	x.ids = ids;
+	if (rq->len > STATION_EXPORT_MAX) {
+		snprintf(why, sizeof(why), "body: over %d bytes", STATION_EXPORT_MAX);
+	} else if (!(o = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES,
+				    &je))) {
+		snprintf(why, sizeof(why), "body: line %d: %s", je.line, je.text);
+	} else if (!json_is_object(o)) {
+		snprintf(why, sizeof(why), "body: not a JSON object");
+	} else {
+		parse_export(o, &x, ids, &ag_text, why, sizeof(why));
+	}
+	bool malformed = why[0] != '\0';
+	if (!malformed) {
+		/* Signed by the agency: its public key is installed by hand, as publisher-pub.pem.
+		 */
+		r = path_join(pub, sizeof(pub), s->dir, "agency-pub.pem");
+		if (r == 0) {
+			r = sharing_agreement_parse(ag_text, strlen(ag_text), "agreement", pub, &ag,
+						    err, sizeof(err));
+		}
+		if (r < 0) {
+			snprintf(why, sizeof(why), "%s",
+				 r == -ENOENT ? "agreement: the station holds no agency key "
+						"(agency-pub.pem)"
+					      : err);
+		}
+	}
+	unsigned status = MHD_HTTP_OK;
+	if (why[0]) {
+		/* A request that cannot be used is still a request: refused and audited. */
+		r = sharing_refuse(s->audit, s->policy, &x, NULL, why);
+		status = r != -ALPR_E_REFUSED ? MHD_HTTP_SERVICE_UNAVAILABLE
+			 : malformed          ? MHD_HTTP_BAD_REQUEST
+					      : MHD_HTTP_FORBIDDEN;
+		goto out;
+	}
+	pthread_mutex_lock(&s->lock);
+	uint64_t n = ++s->exports;
+	pthread_mutex_unlock(&s->lock);
+	snprintf(out, sizeof(out), "%s/incoming/export-%d-%llu.disc", s->dir, (int)getpid(),
+		 (unsigned long long)n);
+	r = sharing_disclose_source(station_get, s, s->audit, s->policy, &ag, &x, out, why,
+				    sizeof(why));
+	if (r == -ALPR_E_REFUSED) {
+		status = MHD_HTTP_FORBIDDEN;
+	} else if (r < 0) {
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(why, sizeof(why), "export: %s", alpr_strerror(r));
+	} else if ((r = alpr_read_file(out, SYNC_ANSWER_MAX * 8, &data, &len)) < 0) {
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(why, sizeof(why), "export: %s", alpr_strerror(r));
+	}
+	unlink(out);
+out:
+	json_decref(o);
+	free(ag_text);
+	free(ids);
+	if (status != MHD_HTTP_OK) {
+		free(data);
+		return respond_error(conn, rq, status, "%s%s",
+				     status == MHD_HTTP_FORBIDDEN ? "refused: " : "", why);
+	}
+	alpr_info("station", "%s exported %zu reads to %s under agreement %s", rq->cn, x.nids,
+		  ag.recipient, ag.id);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+	enum MHD_Result mr = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	rq->responded = true;
+	return mr;
+}
+
 /* ---- GET /v1/stats (administrators): counts only, never plates ------------------------- */
 
 static enum MHD_Result get_stats(struct station *s, struct MHD_Connection *conn, struct request *rq)
@@ -1338,6 +1572,8 @@ static const struct route routes[] = {
 	/* Every certificate may ask, so that a search by a role that may not search is refused
 	 * and audited like any other refusal. */
 	{"POST", "/v1/search", ALLOW_UNIT | ALLOW_ADMIN | ALLOW_INVESTIGATOR, true},
+	/* The same for a disclosure: a refusal by role is audited like the others. */
+	{"POST", "/v1/export", ALLOW_UNIT | ALLOW_ADMIN | ALLOW_INVESTIGATOR, true},
 };
 
 static const struct route *route_find(const char *method, const char *url, bool *path_known)
@@ -1453,6 +1689,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return get_delta(s, conn, rq, url + 13);
 	} else if (strcmp(url, "/v1/search") == 0) {
 		return post_search(s, conn, rq);
+	} else if (strcmp(url, "/v1/export") == 0) {
+		return post_export(s, conn, rq);
 	}
 	return get_stats(s, conn, rq);
 }
@@ -1498,7 +1736,7 @@ int station_init(const char *dir, const char *const *hosts, size_t nhosts)
 	if (stat(priv, &st) != 0 && (r = hotlist_keygen(priv, pub)) < 0) {
 		return r;
 	}
-	const char *subdirs[] = {"db", "hotlist", "deltas", "incoming"};
+	const char *subdirs[] = {"db", "hotlist", "deltas", "incoming", "device-keys"};
 	for (size_t i = 0; i < ALPR_ARRAY_SIZE(subdirs); i++) {
 		if ((r = path_join(p, sizeof(p), dir, subdirs[i])) < 0 ||
 		    (r = alpr_mkdir_p(p)) < 0) {

@@ -183,6 +183,19 @@ struct sync_tls {
 int sync_publish(const char *station_url, const struct sync_tls *tls, const char *delta_path,
 		 uint64_t *version, char *err, size_t errsz);
 
+/* ---- exporting held reads -------------------------------------------------------------- */
+
+/* A disclosure file from the station (sharing.h's format): at most this. */
+#define SYNC_EXPORT_MAX (8 * 1024 * 1024)
+
+/* Asks the station for a disclosure of reads it holds (POST /v1/export, docs/sync-protocol.md)
+ * with an investigator's certificate. @request is the JSON body ({"agreement", "purpose",
+ * "case_number", "ids"}). On success the file, encrypted to the agreement's recipient, is
+ * written to @out_path (mode 0600). -ALPR_E_REFUSED when the station refused it (and audited
+ * the refusal), another negative errno otherwise; the station's one line in @err. */
+int sync_export(const char *station_url, const struct sync_tls *tls, const char *request,
+		const char *out_path, char *err, size_t errsz);
+
 /* ---- the station's certificate authority ----------------------------------------------- */
 
 enum sync_role {

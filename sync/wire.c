@@ -177,6 +177,9 @@ json_t *sync_read_to_json(const struct store_read *r, const struct store_hit *hi
 	snprintf(tid, sizeof(tid), "%llu", (unsigned long long)r->track_id);
 	json_object_set_new(o, "track_id", json_string(tid));
 	json_object_set_new(o, "frames_voted", json_integer(r->frames_voted));
+	if (r->revision) {
+		json_object_set_new(o, "revision", json_integer(r->revision));
+	}
 	if (with_crop && r->crop && r->crop_len > 0 && r->crop_format != STORE_CROP_NONE) {
 		char *data = alpr_xmalloc(sync_base64_len(r->crop_len) + 1);
 		sync_base64_encode(r->crop, r->crop_len, data);
@@ -478,22 +481,11 @@ static int decode_hit(struct dec *d, const json_t *h, struct store_hit *hit)
 int sync_read_from_json(const json_t *o, struct store_read *r, struct store_hit *hit, bool *has_hit,
 			char *err, size_t errsz)
 {
-	static const char *const known[] = {"id",
-					    "captured_at",
-					    "clock",
-					    "camera",
-					    "plate",
-					    "confidence",
-					    "candidates",
-					    "state",
-					    "state_confidence",
-					    "box",
-					    "gps",
-					    "track_id",
-					    "frames_voted",
-					    "crop",
-					    "hit",
-					    NULL};
+	static const char *const known[] = {
+		"id",         "captured_at", "clock",        "camera",           "plate",
+		"confidence", "candidates",  "state",        "state_confidence", "box",
+		"gps",        "track_id",    "frames_voted", "revision",         "crop",
+		"hit",        NULL};
 	struct dec d = {.err = err, .errsz = errsz, .prefix = ""};
 	char name[40];
 	int64_t v;
@@ -598,6 +590,12 @@ int sync_read_from_json(const json_t *o, struct store_read *r, struct store_hit 
 		return rc;
 	}
 	r->frames_voted = (uint32_t)v;
+	if (json_object_get(o, "revision")) {
+		if ((rc = get_int(&d, o, "revision", 1, UINT8_MAX, &v)) < 0) {
+			return rc;
+		}
+		r->revision = (uint32_t)v;
+	}
 	const json_t *h = json_object_get(o, "hit");
 	if (h) {
 		if ((rc = decode_hit(&d, h, hit)) < 0) {

@@ -1071,14 +1071,17 @@ static void kill_station(void)
 }
 
 /* `alpr-station serve --port 0` on @dir (as tests/test-sync.c starts it); its URL in @url. */
-static void station_serve(const char *dir, char *url, size_t urlsz)
+static void station_serve(const char *dir, const char *policy, char *url, size_t urlsz)
 {
 	const char *bin = env_or_fail("ALPR_STATION_BIN");
 	char ready[PATH_MAX], log[PATH_MAX];
 	snprintf(ready, sizeof(ready), "%s/ready", dir);
 	snprintf(log, sizeof(log), "%s/station.log", dir);
-	char *argv[] = {(char *)bin, "serve",        "--dir", (char *)dir, "--port",
-			"0",         "--ready-file", ready,   NULL};
+	char *argv[] = {(char *)bin,    "serve", "--dir",    (char *)dir,    "--port", "0",
+			"--ready-file", ready,   "--policy", (char *)policy, NULL};
+	if (!policy) {
+		argv[8] = NULL;
+	}
 	char devnull_out[PATH_MAX];
 	snprintf(devnull_out, sizeof(devnull_out), "%s/station.out", dir);
 	station_pid = spawn(argv, NULL, devnull_out, log);
@@ -1126,11 +1129,47 @@ static long request(const char *url, const char *path, const char *creds, const 
 	return status;
 }
 
+/* The station's audit log (DIR/audit, its path in @log), read whole. Free it. */
+static struct recs *station_log(const char *station, char *log, size_t logsz)
+{
+	struct audit *a;
+	struct audit_open_opts ro = {.read_only = true};
+	snprintf(log, logsz, "%s/audit", station);
+	CHECK_OK(audit_open(log, &ro, &a));
+	struct recs *rs = read_log(a, 1);
+	audit_close(a);
+	return rs;
+}
+
+/* One sync round of the unit enrolled in @creds: its store @s (and audit log @a, may be
+ * NULL) up to @url. */
+static struct sync_round_result unit_sync(const char *url, const char *creds, struct store *s,
+					  struct audit *a)
+{
+	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	snprintf(cert, sizeof(cert), "%s/cert.pem", creds);
+	snprintf(key, sizeof(key), "%s/key.pem", creds);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", creds);
+	struct sync_client_options sco = {.station_url = url,
+					  .cert_path = cert,
+					  .key_path = key,
+					  .ca_path = ca,
+					  .state_dir = check_path("sync-state"),
+					  .store = s,
+					  .audit = a};
+	struct sync_client *c;
+	struct sync_round_result rr;
+	CHECK_OK(sync_client_create(&sco, &c));
+	CHECK_OK(sync_client_run_once(c, &rr));
+	sync_client_destroy(c);
+	return rr;
+}
+
 static void test_station_search(void)
 {
 	const char *bin = env_or_fail("ALPR_STATION_BIN");
 	char station[PATH_MAX], unitc[PATH_MAX], det[PATH_MAX], admin[PATH_MAX], bad[PATH_MAX];
-	char url[64], store[PATH_MAX], state[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+	char url[64], store[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
 	char *o, *e, *answer;
 	snprintf(station, sizeof(station), "%s", check_path("station"));
 	snprintf(unitc, sizeof(unitc), "%s", check_path("car7"));
@@ -1138,15 +1177,27 @@ static void test_station_search(void)
 	snprintf(admin, sizeof(admin), "%s", check_path("admin"));
 	snprintf(bad, sizeof(bad), "%s", check_path("bad"));
 	snprintf(store, sizeof(store), "%s", check_path("store"));
-	snprintf(state, sizeof(state), "%s", check_path("sync-state"));
 
 	/* Enrolments through the tool, each audited; a refused one too. */
 	char *init[] = {(char *)bin, "init", "--dir", station, NULL};
 	CHECK_INT_EQ(run(init, &o, &e), 0);
 	free(o);
 	free(e);
-	char *en_unit[] = {(char *)bin, "enroll", "car7",       "--dir",    station,
-			   "--out",     unitc,    "--operator", "sgt.ruiz", NULL};
+	/* The unit's audit log exists first: enrolment registers its public key, the only key
+	 * the station checks the unit's checkpoints with. */
+	char ulog[PATH_MAX], upub[PATH_MAX], ucp[PATH_MAX], skey[PATH_MAX];
+	snprintf(ulog, sizeof(ulog), "%s", check_path("unit-audit"));
+	snprintf(upub, sizeof(upub), "%s", check_path("unit-pub.pem"));
+	snprintf(ucp, sizeof(ucp), "%s", check_path("station-checkpoint.json"));
+	struct policy *p;
+	char err[512];
+	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
+	struct unit_audit *ua;
+	struct unit_audit_options uao = {.dir = ulog, .device_id = "car7", .policy = p};
+	CHECK_OK(unit_audit_create(&uao, &ua, err, sizeof(err)));
+	CHECK_OK(audit_export_pubkey(unit_audit_log(ua), upub));
+	char *en_unit[] = {(char *)bin, "enroll", "car7", "--device-key", upub,       "--dir",
+			   station,     "--out",  unitc,  "--operator",   "sgt.ruiz", NULL};
 	char *en_det[] = {(char *)bin, "enroll", "--investigator", "det.ortiz", "--dir", station,
 			  "--out",     det,      "--operator",     "sgt.ruiz",  NULL};
 	char *en_adm[] = {(char *)bin, "enroll", "--admin",    "admin",    "--dir", station,
@@ -1165,12 +1216,9 @@ static void test_station_search(void)
 	free(o);
 	free(e);
 
-	station_serve(station, url, sizeof(url));
+	station_serve(station, NULL, url, sizeof(url));
 
 	/* A unit uploads reads: one of them the plate the investigator looks for. */
-	struct policy *p;
-	char err[512];
-	CHECK_OK(policy_load_named("default", &p, err, sizeof(err)));
 	struct store_options so = {.unit_id = "car7", .policy = p, .map_size = 64u << 20};
 	struct store *s;
 	CHECK_OK(store_open(store, &so, &s));
@@ -1189,35 +1237,15 @@ static void test_station_search(void)
 			alpr_strlcpy(want, pr.id, sizeof(want));
 		}
 	}
-	snprintf(cert, sizeof(cert), "%s/cert.pem", unitc);
-	snprintf(key, sizeof(key), "%s/key.pem", unitc);
-	snprintf(ca, sizeof(ca), "%s/ca.pem", unitc);
 	/* The unit's audit log: its checkpoint goes up with the round. */
-	char ulog[PATH_MAX], upub[PATH_MAX], ucp[PATH_MAX];
-	snprintf(ulog, sizeof(ulog), "%s", check_path("unit-audit"));
-	snprintf(upub, sizeof(upub), "%s", check_path("unit-pub.pem"));
-	snprintf(ucp, sizeof(ucp), "%s", check_path("station-checkpoint.json"));
-	struct unit_audit *ua;
-	struct unit_audit_options uao = {.dir = ulog, .device_id = "car7", .policy = p};
-	CHECK_OK(unit_audit_create(&uao, &ua, err, sizeof(err)));
-	struct sync_client_options sco = {.station_url = url,
-					  .cert_path = cert,
-					  .key_path = key,
-					  .ca_path = ca,
-					  .state_dir = state,
-					  .store = s,
-					  .audit = unit_audit_log(ua)};
-	struct sync_client *c;
-	CHECK_OK(sync_client_create(&sco, &c));
-	struct sync_round_result rr;
-	CHECK_OK(sync_client_run_once(c, &rr));
+	struct sync_round_result rr = unit_sync(url, unitc, s, unit_audit_log(ua));
 	CHECK_INT_EQ(rr.uploaded, 3);
 	CHECK(rr.checkpoint_sent);
-	sync_client_destroy(c);
 	store_close(s);
-	CHECK_OK(audit_export_pubkey(unit_audit_log(ua), upub));
 	unit_audit_destroy(ua);
-	/* The station's copy of the checkpoint verifies the unit's log, with the unit's key. */
+	/* The station's copy of the checkpoint verifies the unit's log, with the key the station
+	 * registered for it. */
+	CHECK_OK(station_device_key_path(station, "car7", skey, sizeof(skey)));
 	CHECK_INT_EQ(request(url, "/v1/stats", admin, "GET", NULL, &answer), 200);
 	json_t *stats = json_loads(answer, 0, NULL);
 	free(answer);
@@ -1231,7 +1259,7 @@ static void test_station_search(void)
 		       ulog,
 		       "verify",
 		       "--pubkey",
-		       upub,
+		       skey,
 		       "--checkpoint",
 		       ucp,
 		       NULL};
@@ -1326,12 +1354,7 @@ static void test_station_search(void)
 
 	/* The station's log: every search, enrolment and publish; alpr-audit verifies it. */
 	char log[PATH_MAX];
-	snprintf(log, sizeof(log), "%s/audit", station);
-	struct audit *a;
-	struct audit_open_opts ro = {.read_only = true};
-	CHECK_OK(audit_open(log, &ro, &a));
-	struct recs *rs = read_log(a, 1);
-	audit_close(a);
+	struct recs *rs = station_log(station, log, sizeof(log));
 	CHECK_INT_EQ(count_action(rs, SEARCH_ACTION_SEARCH, AUDIT_ALLOWED), 1);
 	CHECK_INT_EQ(count_action(rs, SEARCH_ACTION_SEARCH, AUDIT_DENIED),
 		     ALPR_ARRAY_SIZE(refused));
@@ -1371,6 +1394,35 @@ static void test_station_search(void)
 	free(o);
 	free(e);
 	policy_destroy(p);
+}
+
+/* A store of unit car7 in @dir with a hit (5SOW750, stolen vehicle) and a read that is not
+ * one (ABC1234), both an hour old; their ids in @hit_id and @read_id. */
+static struct store *hit_and_read(const char *dir, const struct policy *p, char *hit_id,
+				  char *read_id)
+{
+	struct store_options so = {.unit_id = "car7", .policy = p, .map_size = 64u << 20};
+	struct store *s;
+	CHECK_OK(store_open(dir, &so, &s));
+	for (int i = 0; i < 2; i++) {
+		struct store_read r = {0};
+		r.captured_at = alpr_clock_now(NULL) - ALPR_USEC_PER_HOUR;
+		alpr_strlcpy(r.camera, "front", sizeof(r.camera));
+		alpr_strlcpy(r.plate, i ? "ABC1234" : "5SOW750", sizeof(r.plate));
+		alpr_strlcpy(r.state, "CA", sizeof(r.state));
+		r.confidence = 0.9f;
+		r.gps.mode = STORE_FIX_NONE;
+		struct store_hit h = {0};
+		h.hit_at = r.captured_at;
+		alpr_strlcpy(h.list, "stolen", sizeof(h.list));
+		alpr_strlcpy(h.plate, "5SOW750", sizeof(h.plate));
+		alpr_strlcpy(h.state, "CA", sizeof(h.state));
+		h.category = POLICY_CAT_STOLEN_VEHICLE;
+		struct store_put_result pr;
+		CHECK_OK(store_put_read(s, &r, i ? NULL : &h, &pr));
+		alpr_strlcpy(i ? read_id : hit_id, pr.id, STORE_ID_MAX + 1);
+	}
+	return s;
 }
 
 /* ---- alpr-share: disclosures from the command line -------------------------------------- */
@@ -1498,26 +1550,8 @@ static void test_share_cli(void)
 	struct audit *a;
 	struct audit_open_opts ao = {.device_id = "car7"};
 	CHECK_OK(audit_open(audit, &ao, &a));
-	struct store_options so = {.unit_id = "car7", .policy = p, .map_size = 64u << 20};
-	struct store *s;
-	CHECK_OK(store_open(store, &so, &s));
 	char hit_id[STORE_ID_MAX + 1], read_id[STORE_ID_MAX + 1];
-	for (int i = 0; i < 2; i++) {
-		struct store_read r = {0};
-		r.captured_at = alpr_clock_now(NULL) - ALPR_USEC_PER_HOUR;
-		alpr_strlcpy(r.camera, "front", sizeof(r.camera));
-		alpr_strlcpy(r.plate, i ? "ABC1234" : "5SOW750", sizeof(r.plate));
-		r.confidence = 0.9f;
-		r.gps.mode = STORE_FIX_NONE;
-		struct store_hit h = {0};
-		alpr_strlcpy(h.list, "state", sizeof(h.list));
-		alpr_strlcpy(h.plate, "5SOW750", sizeof(h.plate));
-		alpr_strlcpy(h.state, "CA", sizeof(h.state));
-		struct store_put_result pr;
-		CHECK_OK(store_put_read(s, &r, i ? NULL : &h, &pr));
-		alpr_strlcpy(i ? read_id : hit_id, pr.id, STORE_ID_MAX + 1);
-	}
-	store_close(s);
+	store_close(hit_and_read(store, p, hit_id, read_id));
 	audit_close(a);
 
 	/* One disclosure: encrypted to the recipient, audited. */
@@ -1712,6 +1746,221 @@ static void test_import_audited(void)
 	json_decref(rep);
 }
 
+/* ---- the station: exports of the reads it holds ------------------------------------------ */
+
+/* An agreement for the state's sheriff (or @type), signed with @key, for @purposes
+ * (stolen_vehicle unless NULL), hits only, in force for @days from a day ago (negative:
+ * expired). */
+static void agreement_file(const char *path, const char *id, enum policy_recipient type,
+			   const char *key, const uint8_t rcpt[32], int days)
+{
+	struct sharing_agreement ag = {.type = type, .npurposes = 1};
+	alpr_strlcpy(ag.id, id, sizeof(ag.id));
+	alpr_strlcpy(ag.recipient, "Sacramento County Sheriff", sizeof(ag.recipient));
+	memcpy(ag.recipient_key, rcpt, 32);
+	alpr_strlcpy(ag.purposes[0], "stolen_vehicle", sizeof(ag.purposes[0]));
+	ag.classes[POLICY_CLASS_HIT] = true;
+	int64_t now = alpr_clock_now(NULL);
+	ag.issued_us = days > 0 ? now - ALPR_USEC_PER_DAY : now - 30 * ALPR_USEC_PER_DAY;
+	ag.expires_us = now + (int64_t)days * ALPR_USEC_PER_DAY;
+	CHECK_OK(sharing_agreement_write(&ag, key, path));
+}
+
+/* alpr-station export as @creds; its exit status, stderr in *err. */
+static int station_export(const char *url, const char *creds, const char *agreement,
+			  const char *purpose, const char *case_number, const char *id,
+			  const char *out, char **err)
+{
+	char *argv[20] = {(char *)env_or_fail("ALPR_STATION_BIN"),
+			  "export",
+			  "--station",
+			  (char *)url,
+			  "--creds",
+			  (char *)creds,
+			  "--agreement",
+			  (char *)agreement,
+			  "--id",
+			  (char *)id,
+			  "--out",
+			  (char *)out};
+	size_t n = 12;
+	if (purpose) {
+		argv[n++] = "--purpose";
+		argv[n++] = (char *)purpose;
+	}
+	if (case_number) {
+		argv[n++] = "--case";
+		argv[n++] = (char *)case_number;
+	}
+	argv[n] = NULL;
+	char *o;
+	int rc = run(argv, &o, err);
+	free(o);
+	return rc;
+}
+
+/* An investigator exports reads the station holds, under a signed sharing agreement, with
+ * alpr-station export: the file decrypts with the recipient's key only; every refusal of the
+ * sharing rules (purpose, case number, role, forbidden recipient type, agreement signature
+ * and expiry, data class, unknown read) is refused with one line, writes nothing, and every
+ * export, allowed or refused, is a disclose record in the station's log. */
+static void test_station_export(void)
+{
+	const char *bin = env_or_fail("ALPR_STATION_BIN");
+	char station[PATH_MAX], unitc[PATH_MAX], det[PATH_MAX], url[64], store[PATH_MAX];
+	char agency[PATH_MAX], apub[PATH_MAX], rogue[PATH_MAX], rpub[PATH_MAX], rcpt[PATH_MAX];
+	char rcpt_pub[PATH_MAX], ag[PATH_MAX], agfed[PATH_MAX], agold[PATH_MAX], agforged[PATH_MAX];
+	char out[PATH_MAX], err[512];
+	char *o, *e;
+	struct {
+		char *buf;
+		const char *name;
+	} paths[] = {{station, "station"},
+		     {unitc, "car7"},
+		     {det, "det"},
+		     {store, "store"},
+		     {agency, "agency.pem"},
+		     {rogue, "rogue.pem"},
+		     {rpub, "rogue.pub"},
+		     {rcpt, "rcpt.pem"},
+		     {rcpt_pub, "rcpt.pub"},
+		     {ag, "ag-state.json"},
+		     {agfed, "ag-federal.json"},
+		     {agold, "ag-expired.json"},
+		     {agforged, "ag-forged.json"},
+		     {out, "export.bin"}};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(paths); i++) {
+		snprintf(paths[i].buf, PATH_MAX, "%s", check_path(paths[i].name));
+	}
+	snprintf(apub, sizeof(apub), "%s/agency-pub.pem", station);
+
+	/* The station (California's profile: no federal recipients), its agency key, the
+	 * recipient's key, and four agreements. */
+	char *init[] = {(char *)bin, "init", "--dir", station, NULL};
+	char *en_unit[] = {(char *)bin, "enroll", "car7", "--dir", station, "--out", unitc, NULL};
+	char *en_det[] = {(char *)bin, "enroll", "--investigator",
+			  "det.ortiz", "--dir",  station,
+			  "--out",     det,      NULL};
+	char *const *cmds[] = {init, en_unit, en_det};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(cmds); i++) {
+		CHECK_MSG(run(cmds[i], &o, &e) == 0, "%s: %s", cmds[i][1], e);
+		free(o);
+		free(e);
+	}
+	CHECK_OK(sharing_keygen("ed25519", agency, apub));
+	CHECK_OK(sharing_keygen("ed25519", rogue, rpub));
+	CHECK_OK(sharing_keygen("x25519", rcpt, rcpt_pub));
+	uint8_t rk[32];
+	CHECK_OK(sharing_load_raw_pubkey("x25519", rcpt_pub, rk));
+	agreement_file(ag, "AG-STATE", POLICY_RECIPIENT_STATE, agency, rk, 30);
+	agreement_file(agfed, "AG-FED", POLICY_RECIPIENT_FEDERAL, agency, rk, 30);
+	agreement_file(agold, "AG-OLD", POLICY_RECIPIENT_STATE, agency, rk, -1);
+	agreement_file(agforged, "AG-STATE", POLICY_RECIPIENT_STATE, rogue, rk, 30);
+	station_serve(station, "california", url, sizeof(url));
+
+	/* The unit uploads a hit and a read that is not one. */
+	struct policy *p;
+	CHECK_OK(policy_load_named("california", &p, err, sizeof(err)));
+	char hit_id[STORE_ID_MAX + 1], read_id[STORE_ID_MAX + 1];
+	struct store *s = hit_and_read(store, p, hit_id, read_id);
+	CHECK_INT_EQ(unit_sync(url, unitc, s, NULL).uploaded, 2);
+	store_close(s);
+	policy_destroy(p);
+
+	/* The export: the hit, readable by the recipient only. */
+	CHECK_MSG(station_export(url, det, ag, "stolen_vehicle", "2026-000123", hit_id, out, &e) ==
+			  0,
+		  "export: %s", e);
+	free(e);
+	char *json = NULL;
+	size_t len;
+	CHECK_OK(sharing_open(out, rcpt, &json, &len));
+	CHECK_STR_CONTAINS(json, hit_id);
+	CHECK_STR_CONTAINS(json, "\"plate\": \"5SOW750\"");
+	CHECK_STR_CONTAINS(json, "\"case_number\": \"2026-000123\"");
+	CHECK(!strstr(json, read_id));
+	free(json);
+	CHECK_INT_EQ(sharing_open(out, rogue, &json, &len), -ALPR_E_PARSE); /* not an X25519 key */
+	unlink(out);
+
+	/* Every refusal: exit 3, one line naming what was wrong, nothing written. */
+	const struct {
+		const char *creds, *agreement, *purpose, *case_number, *id, *why;
+	} refused[] = {
+		{det, ag, NULL, "2026-000123", hit_id,
+		 "refused: purpose: (none) is not an allowed"},
+		{det, ag, "civil_immigration_enforcement", "2026-000123", hit_id,
+		 "refused: purpose: civil_immigration_enforcement is not an allowed purpose"},
+		{det, ag, "missing_person", "2026-000123", hit_id,
+		 "refused: purpose: missing_person is not in agreement AG-STATE"},
+		{det, ag, "stolen_vehicle", "42", hit_id, "refused: case number: not in the"},
+		{det, ag, "stolen_vehicle", NULL, hit_id, "refused: case number: not in the"},
+		{unitc, ag, "stolen_vehicle", "2026-000123", hit_id,
+		 "refused: role: only an investigator discloses reads"},
+		{det, agfed, "stolen_vehicle", "2026-000123", hit_id,
+		 "refused: recipient: profile california forbids disclosure to federal agencies"},
+		{det, agold, "stolen_vehicle", "2026-000123", hit_id,
+		 "refused: agreement: AG-OLD is not in force"},
+		{det, agforged, "stolen_vehicle", "2026-000123", hit_id,
+		 "refused: agreement: signature: does not verify"},
+		{det, ag, "stolen_vehicle", "2026-000123", read_id,
+		 "refused: reads: agreement AG-STATE does not cover non-hit read data"},
+		{det, ag, "stolen_vehicle", "2026-000123", "car7-000000999999",
+		 "refused: reads: car7-000000999999 is not a retained read"},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(refused); i++) {
+		int rc = station_export(url, refused[i].creds, refused[i].agreement,
+					refused[i].purpose, refused[i].case_number, refused[i].id,
+					out, &e);
+		CHECK_MSG(rc == 3, "refusal %zu: exit %d: %s", i, rc, e);
+		CHECK_MSG(strstr(e, refused[i].why), "refusal %zu: %s", i, e);
+		CHECK_MSG(strchr(e, '\n') && strchr(e, '\n')[1] == '\0', "not one line: %s", e);
+		CHECK(!exists(out));
+		free(e);
+	}
+	/* A body that is not an export: 400, and audited as a refused disclosure too. */
+	char *answer;
+	CHECK_INT_EQ(
+		request(url, "/v1/export", det, "POST", "{\"agreement\": 5, \"ids\": []}", &answer),
+		400);
+	CHECK_STR_CONTAINS(answer, "agreement: not an agreement object");
+	free(answer);
+	CHECK_INT_EQ(
+		request(url, "/v1/export", det, "POST", "{\"plates\": [\"5SOW750\"]}", &answer),
+		400);
+	CHECK_STR_CONTAINS(answer, "plates: not a field of an export");
+	free(answer);
+	kill_station();
+
+	/* The station's log: one allowed disclosure, every refusal; it verifies. */
+	char log[PATH_MAX];
+	struct recs *rs = station_log(station, log, sizeof(log));
+	CHECK_INT_EQ(count_action(rs, SHARING_ACTION_DISCLOSE, AUDIT_ALLOWED), 1);
+	CHECK_INT_EQ(count_action(rs, SHARING_ACTION_DISCLOSE, AUDIT_DENIED),
+		     ALPR_ARRAY_SIZE(refused) + 2);
+	const struct rec *ok = NULL;
+	for (size_t i = 0; i < rs->n; i++) {
+		if (strcmp(rs->r[i].action, SHARING_ACTION_DISCLOSE) == 0) {
+			if (rs->r[i].outcome == AUDIT_ALLOWED) {
+				ok = &rs->r[i];
+			} else {
+				CHECK(rs->r[i].reason[0]);
+			}
+		}
+	}
+	CHECK(ok);
+	CHECK_STR_EQ(ok->user, "det.ortiz");
+	CHECK_STR_EQ(ok->role, "investigator");
+	CHECK_STR_EQ(ok->object_id, "AG-STATE");
+	CHECK_INT_EQ(ok->count, 1);
+	CHECK(!strstr(ok->params, "5SOW750"));
+	free(rs);
+	char *verify[] = {(char *)env_or_fail("ALPR_AUDIT_BIN"), "--db", log, "verify", NULL};
+	CHECK_MSG(run(verify, &o, &e) == 0, "alpr-audit verify: %s%s", o, e);
+	free(o);
+	free(e);
+}
+
 static const struct check_case cases[] = {
 	{"purge-counts", test_purge_counts},
 	{"refusals", test_refusals},
@@ -1724,6 +1973,7 @@ static const struct check_case cases[] = {
 	{"share-cli", test_share_cli},
 	{"policy-change", test_policy_change},
 	{"import-audited", test_import_audited},
+	{"station-export", test_station_export},
 };
 
 int main(int argc, char **argv)

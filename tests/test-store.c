@@ -896,7 +896,8 @@ static void test_update_hit_read(void)
 	CHECK_OK(store_get_read(s, a, &got));
 	CHECK_STR_EQ(got.plate, "HJT5530");
 	CHECK_INT_EQ(got.frames_voted, 21);
-	CHECK(got.captured_at == T0); /* the deadline does not move */
+	CHECK_INT_EQ(got.revision, 1); /* the station keeps the highest revision */
+	CHECK(got.captured_at == T0);  /* the deadline does not move */
 	CHECK(got.crop_len == sizeof(crop2) && memcmp(got.crop, crop2, sizeof(crop2)) == 0);
 	store_read_finish(&got);
 	CHECK_OK(store_get_hit(s, a, &g));
@@ -910,8 +911,12 @@ static void test_update_hit_read(void)
 
 	/* Without a crop the stored one stays. */
 	make_read(&r, "HJT5530", T0, NULL, 0);
+	r.revision = 7; /* the store's to set, not the caller's */
 	CHECK_OK(store_update_hit_read(s, a, &r));
 	CHECK(has_crop(s, a));
+	CHECK_OK(store_get_read(s, a, &got));
+	CHECK_INT_EQ(got.revision, 2);
+	store_read_finish(&got);
 
 	/* A non-hit read, an unknown id, a bad read, an expired hit. */
 	make_read(&r, "WMV3317", T0, NULL, 0);

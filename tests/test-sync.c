@@ -44,14 +44,17 @@ struct station_proc {
 	char url[64];
 };
 
-static void run_station_cli(const char *const *args)
+/* Runs the tool in environment variable @env with @args (NULL-terminated), its output in
+ * check_path(@out_name) and check_path(@err_name). Its exit status. */
+static int spawn_cli(const char *env, const char *out_name, const char *err_name,
+		     const char *const *args)
 {
-	const char *bin = getenv("ALPR_STATION_BIN");
-	const char *argv[16] = {"alpr-station"};
+	const char *bin = getenv(env);
+	const char *argv[24] = {bin};
 	size_t n = 1;
 	pid_t pid;
 	int ws;
-	CHECK_MSG(bin, "ALPR_STATION_BIN is not set");
+	CHECK_MSG(bin, "%s is not set", env);
 	for (; args[n - 1] && n < ALPR_ARRAY_SIZE(argv) - 1; n++) {
 		argv[n] = args[n - 1];
 	}
@@ -59,14 +62,26 @@ static void run_station_cli(const char *const *args)
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, check_path("cli.stdout"),
-					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, check_path("cli.stderr"),
-					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 1, check_path(out_name), O_WRONLY | O_CREAT | O_TRUNC,
+					 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, check_path(err_name), O_WRONLY | O_CREAT | O_TRUNC,
+					 0600);
 	CHECK(posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ) == 0);
 	posix_spawn_file_actions_destroy(&fa);
 	CHECK(waitpid(pid, &ws, 0) == pid);
-	CHECK_MSG(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "alpr-station %s failed", args[0]);
+	CHECK(WIFEXITED(ws));
+	return WEXITSTATUS(ws);
+}
+
+/* alpr-station with @args; its exit status, stderr in check_path("cli.stderr"). */
+static int station_cli_status(const char *const *args)
+{
+	return spawn_cli("ALPR_STATION_BIN", "cli.stdout", "cli.stderr", args);
+}
+
+static void run_station_cli(const char *const *args)
+{
+	CHECK_MSG(station_cli_status(args) == 0, "alpr-station %s failed", args[0]);
 }
 
 /* A free loopback port (bound and released: the station binds it right after). */
@@ -616,7 +631,13 @@ static void test_happy_path(void)
 	char first[STORE_ID_MAX + 1];
 	snprintf(sp.dir, sizeof(sp.dir), "%s", check_path("station"));
 	run_station_cli((const char *[]){"init", "--dir", sp.dir, NULL});
-	run_station_cli((const char *[]){"enroll", "unit1", "--dir", sp.dir, "--out",
+	/* The unit's audit log exists first: enrolment registers its public key. */
+	struct audit *ulog;
+	struct audit_open_opts ao = {.device_id = "unit1"};
+	CHECK_OK(audit_open(check_path("unit1/audit"), &ao, &ulog));
+	CHECK_OK(audit_export_pubkey(ulog, check_path("unit1-audit.pem")));
+	run_station_cli((const char *[]){"enroll", "unit1", "--device-key",
+					 check_path("unit1-audit.pem"), "--dir", sp.dir, "--out",
 					 check_path("unit1"), NULL});
 	run_station_cli((const char *[]){"enroll", "--admin", "alice", "--dir", sp.dir, "--out",
 					 check_path("alice"), NULL});
@@ -633,8 +654,7 @@ static void test_happy_path(void)
 					 NULL});
 
 	unit_open(&u, "unit1", sp.url, true, NULL);
-	struct audit_open_opts ao = {.device_id = "unit1"};
-	CHECK_OK(audit_open(check_path("unit1/audit"), &ao, &u.audit));
+	u.audit = ulog;
 	struct audit_record rec = {.user = "officer7", .role = "officer", .action = "search"};
 	CHECK_OK(audit_append(u.audit, &rec, NULL));
 	sync_client_destroy(u.client);
@@ -1174,28 +1194,7 @@ static void test_replay(void)
  * hl.stdout and hl.stderr. */
 static int run_hotlist_cli(const char *const *args)
 {
-	const char *bin = getenv("ALPR_HOTLIST_BIN");
-	const char *argv[24] = {"alpr-hotlist"};
-	size_t n = 1;
-	pid_t pid;
-	int ws;
-	CHECK_MSG(bin, "ALPR_HOTLIST_BIN is not set");
-	for (; args[n - 1] && n < ALPR_ARRAY_SIZE(argv) - 1; n++) {
-		argv[n] = args[n - 1];
-	}
-	argv[n] = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, check_path("hl.stdout"),
-					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, check_path("hl.stderr"),
-					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ) == 0);
-	posix_spawn_file_actions_destroy(&fa);
-	CHECK(waitpid(pid, &ws, 0) == pid);
-	CHECK(WIFEXITED(ws));
-	return WEXITSTATUS(ws);
+	return spawn_cli("ALPR_HOTLIST_BIN", "hl.stdout", "hl.stderr", args);
 }
 
 static char *slurp_path(const char *name)
@@ -1300,6 +1299,373 @@ static void test_hotlist_publish(void)
 	station_down(&sp);
 }
 
+/* POST /v1/checkpoint with @text as unit @c; the status, the answer in *answer. */
+static long post_checkpoint(const struct station_proc *sp, const struct creds *c, const char *text,
+			    char **answer)
+{
+	return http(sp->url, "/v1/checkpoint", &c->tls, "POST", text, strlen(text), answer);
+}
+
+/* Signs a checkpoint over @log's newest record; its JSON text (free it). */
+static char *checkpoint_text(struct audit *log, const char *name)
+{
+	char *text = NULL;
+	size_t len;
+	CHECK_OK(audit_checkpoint(log));
+	CHECK_OK(audit_export_checkpoint(log, check_path(name)));
+	CHECK_OK(alpr_read_file(check_path(name), 4096, &text, &len));
+	return text;
+}
+
+/* @text with field @field replaced by @value (a JSON value). */
+static char *with_field(const char *text, const char *field, json_t *value)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	CHECK(o);
+	json_object_set_new(o, field, value);
+	char *out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return out;
+}
+
+static void append_records(struct audit *log, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct audit_record rec = {
+			.user = "officer7", .role = "officer", .action = "search"};
+		CHECK_OK(audit_append(log, &rec, NULL));
+	}
+}
+
+/* alpr-audit --db LOG verify --pubkey KEY --checkpoint HELD: its exit status. */
+static int verify_with_held(const char *log, const char *key, const char *held)
+{
+	return spawn_cli("ALPR_AUDIT_BIN", "audit.stdout", "audit.stderr",
+			 (const char *[]){"--db", log, "verify", "--pubkey", key, "--checkpoint",
+					  held, NULL});
+}
+
+struct denied_count {
+	unsigned denied, allowed;
+	char last_reason[256];
+};
+
+static int count_checkpoint_records(const struct audit_record *rec, void *ud)
+{
+	struct denied_count *d = ud;
+	if (strcmp(rec->action, STATION_AUDIT_CHECKPOINT) == 0) {
+		if (rec->outcome == AUDIT_DENIED) {
+			d->denied++;
+			alpr_strlcpy(d->last_reason, rec->reason, sizeof(d->last_reason));
+		} else {
+			d->allowed++;
+		}
+	}
+	return 0;
+}
+
+/* The station checks a unit's audit checkpoint against the device key registered at
+ * enrolment: a good one is kept; a tampered signature, another log's key, a changed hash or
+ * sequence, another unit's device id, or a unit without a registered key is refused (one
+ * line naming the field), audited at the station, and changes nothing it holds. The
+ * station's copy then verifies the unit's log with alpr-audit. */
+static void test_checkpoint_signature(void)
+{
+	struct station_proc sp = {0};
+	struct creds admin, u9, u10;
+	struct audit *log9, *forged, *log10;
+	char *answer = NULL, keyfile[1200];
+	snprintf(sp.dir, sizeof(sp.dir), "%s", check_path("station"));
+	run_station_cli((const char *[]){"init", "--dir", sp.dir, NULL});
+	/* unit9's log; another log claiming to be unit9 (made elsewhere, its own key); unit10,
+	 * enrolled without a device key. */
+	struct audit_open_opts o9 = {.device_id = "unit9"}, o10 = {.device_id = "unit10"};
+	CHECK_OK(audit_open(check_path("log9"), &o9, &log9));
+	CHECK_OK(audit_open(check_path("forged"), &o9, &forged));
+	CHECK_OK(audit_open(check_path("log10"), &o10, &log10));
+	CHECK_OK(audit_export_pubkey(log9, check_path("log9.pem")));
+	CHECK_OK(audit_export_pubkey(forged, check_path("forged.pem")));
+	run_station_cli((const char *[]){"enroll", "unit9", "--device-key", check_path("log9.pem"),
+					 "--dir", sp.dir, "--out", check_path("unit9"), NULL});
+	creds_paths(&u9, check_path("unit9"));
+	enroll(&sp, "unit10", SYNC_ROLE_UNIT, -60, 86400, &u10);
+	enroll(&sp, "admin", SYNC_ROLE_ADMIN, -60, 86400, &admin);
+	/* Enrolling unit9 again with another key is refused (and nothing is issued). */
+	CHECK_INT_EQ(station_cli_status((const char *[]){"enroll", "unit9", "--device-key",
+							 check_path("forged.pem"), "--dir", sp.dir,
+							 "--out", check_path("unit9b"), NULL}),
+		     1);
+	char *err = slurp_path("cli.stderr");
+	CHECK_STR_CONTAINS(err, "device key: ");
+	CHECK_STR_CONTAINS(err, "another key is registered for this unit");
+	free(err);
+	CHECK(access(check_path("unit9b/cert.pem"), F_OK) != 0);
+	/* Not a key at all. */
+	check_write_file(check_path("junk.pem"), "-----BEGIN PUBLIC KEY-----\nAAAA\n");
+	CHECK_INT_EQ(station_cli_status((const char *[]){"enroll", "unit11", "--device-key",
+							 check_path("junk.pem"), "--dir", sp.dir,
+							 "--out", check_path("unit11"), NULL}),
+		     1);
+	err = slurp_path("cli.stderr");
+	CHECK_STR_CONTAINS(err, "not an Ed25519 public key");
+	free(err);
+	CHECK(access(check_path("unit11/cert.pem"), F_OK) != 0);
+	station_up(&sp, 0);
+
+	/* A good checkpoint is kept. */
+	append_records(log9, 1);
+	char *first = checkpoint_text(log9, "cp1.json");
+	CHECK_INT_EQ(post_checkpoint(&sp, &u9, first, &answer), 200);
+	free(answer);
+	append_records(log9, 2);
+	char *good = checkpoint_text(log9, "cp3.json");
+	json_t *held = json_loads(first, 0, NULL);
+	const char *held_hash = json_string_value(json_object_get(held, "record_hash"));
+
+	/* The refusals. */
+	append_records(forged, 3);
+	char *other_key = checkpoint_text(forged, "forged.json");
+	append_records(log10, 1);
+	char *unkeyed = checkpoint_text(log10, "cp10.json");
+	json_t *g = json_loads(good, 0, NULL);
+	char sig[129];
+	alpr_strlcpy(sig, json_string_value(json_object_get(g, "signature")), sizeof(sig));
+	sig[5] = sig[5] == '0' ? '1' : '0';
+	char *bad_sig = with_field(good, "signature", json_string(sig));
+	char *bad_hash = with_field(good, "record_hash", json_string(held_hash));
+	char *bad_seq = with_field(good, "seq", json_integer(4));
+	char *bad_time =
+		with_field(good, "time_us",
+			   json_integer(json_integer_value(json_object_get(g, "time_us")) + 1));
+	json_decref(g);
+	const struct {
+		const struct creds *c;
+		const char *text, *why;
+		long status;
+	} refused[] = {
+		{&u9, bad_sig, "signature: does not verify with unit unit9's enrolled device key",
+		 422},
+		{&u9, other_key, "signature: does not verify", 422},
+		{&u9, bad_hash, "signature: does not verify", 422},
+		{&u9, bad_seq, "signature: does not verify", 422},
+		{&u9, bad_time, "signature: does not verify", 422},
+		{&u10, good, "device: unit9 is not the certificate's unit unit10", 403},
+		{&u10, unkeyed, "signature: no device key is enrolled for unit unit10", 403},
+		{&u9, first + 1, "body: ", 400},
+	};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(refused); i++) {
+		long st = post_checkpoint(&sp, refused[i].c, refused[i].text, &answer);
+		CHECK_MSG(st == refused[i].status, "refusal %zu: %ld %s", i, st, answer);
+		CHECK_STR_CONTAINS(answer, refused[i].why);
+		CHECK_MSG(strchr(answer, '\n') && strchr(answer, '\n')[1] == '\0',
+			  "not one line: %s", answer);
+		free(answer);
+		/* Nothing stored: the station still holds the first checkpoint. */
+		json_t *s = stats(&sp, &admin);
+		json_t *cp = json_object_get(json_object_get(json_object_get(s, "units"), "unit9"),
+					     "checkpoint");
+		CHECK_INT_EQ(json_integer_value(json_object_get(cp, "seq")), 1);
+		CHECK_STR_EQ(json_string_value(json_object_get(cp, "record_hash")), held_hash);
+		CHECK(!json_object_get(json_object_get(json_object_get(s, "units"), "unit10"),
+				       "checkpoint"));
+		json_decref(s);
+	}
+
+	/* The good one is taken; an older one after it is a conflict. */
+	CHECK_INT_EQ(post_checkpoint(&sp, &u9, good, &answer), 200);
+	free(answer);
+	CHECK_INT_EQ(post_checkpoint(&sp, &u9, first, &answer), 409);
+	CHECK_STR_CONTAINS(answer, "seq: checkpoint 1 conflicts with the station's 3");
+	free(answer);
+
+	/* The station's copy verifies the unit's log with the key the station registered. */
+	json_t *s = stats(&sp, &admin);
+	json_t *cp = json_object_get(json_object_get(json_object_get(s, "units"), "unit9"),
+				     "checkpoint");
+	CHECK_INT_EQ(json_integer_value(json_object_get(cp, "seq")), 3);
+	CHECK(json_dump_file(cp, check_path("held.json"), JSON_COMPACT) == 0);
+	json_decref(s);
+	CHECK_OK(station_device_key_path(sp.dir, "unit9", keyfile, sizeof(keyfile)));
+	audit_close(log9);
+	CHECK_INT_EQ(verify_with_held(check_path("log9"), keyfile, check_path("held.json")), 0);
+	char *out = slurp_path("audit.stdout");
+	CHECK_STR_CONTAINS(out, "signed through record 3 with the given key");
+	free(out);
+	/* ... and catches the other log, which is not the one the station vouches for. */
+	CHECK_INT_EQ(verify_with_held(check_path("forged"), keyfile, check_path("held.json")), 1);
+	station_down(&sp);
+
+	/* Every refusal is a record in the station's audit log. */
+	char sa[1200];
+	struct audit *slog;
+	struct audit_open_opts ro = {.read_only = true};
+	struct denied_count dc = {0};
+	snprintf(sa, sizeof(sa), "%s/audit", sp.dir);
+	CHECK_OK(audit_open(sa, &ro, &slog));
+	CHECK_OK(audit_foreach(slog, 1, count_checkpoint_records, &dc));
+	audit_close(slog);
+	CHECK_INT_EQ(dc.denied, ALPR_ARRAY_SIZE(refused) + 1);
+	CHECK_INT_EQ(dc.allowed, 0);
+	CHECK_STR_CONTAINS(dc.last_reason, "seq: checkpoint 1 conflicts");
+
+	json_decref(held);
+	free(first);
+	free(good);
+	free(other_key);
+	free(unkeyed);
+	free(bad_sig);
+	free(bad_hash);
+	free(bad_seq);
+	free(bad_time);
+	audit_close(forged);
+	audit_close(log10);
+}
+
+/* The read the station holds for @plate, found by an investigator's search. New reference. */
+static json_t *held_read(const struct station_proc *sp, const struct creds *det, const char *plate)
+{
+	char q[256], *body = NULL;
+	snprintf(q, sizeof(q),
+		 "{\"purpose\": \"stolen_vehicle\", \"case_number\": \"2026-000123\", "
+		 "\"justification\": \"Early hit on a stolen plate, checking its final read\", "
+		 "\"plate\": \"%s\"}",
+		 plate);
+	long st = http(sp->url, "/v1/search", &det->tls, "POST", q, strlen(q), &body);
+	CHECK_MSG(st == 200, "search: %ld %s", st, body);
+	json_t *o = json_loads(body, 0, NULL);
+	free(body);
+	CHECK_INT_EQ(json_integer_value(json_object_get(o, "count")), 1);
+	json_t *rd = json_incref(json_array_get(json_object_get(o, "reads"), 0));
+	json_decref(o);
+	return rd;
+}
+
+/* One read of @u as the unit sends it now, in a batch of its own (JSON text; free it). */
+static char *batch_of(struct unit *u, const char *id)
+{
+	struct store_read r;
+	struct store_hit h;
+	CHECK_OK(store_get_read(u->store, id, &r));
+	bool has = store_get_hit(u->store, id, &h) == 0;
+	json_t *batch = json_pack("{s:s, s:[o]}", "format", SYNC_FORMAT_READS, "reads",
+				  sync_read_to_json(&r, has ? &h : NULL, true));
+	store_read_finish(&r);
+	char *text = json_dumps(batch, JSON_COMPACT);
+	json_decref(batch);
+	return text;
+}
+
+static void post_batch(const struct station_proc *sp, struct unit *u, const char *batch)
+{
+	char *body = NULL;
+	CHECK_INT_EQ(http(sp->url, "/v1/reads", &u->creds.tls, "POST", batch, strlen(batch), &body),
+		     200);
+	CHECK_STR_CONTAINS(body, "\"stored\":[\"unit12-");
+	free(body);
+}
+
+/* An early hit's read goes up, then its pass's final vote replaces it under the same id
+ * (revision 1): the station takes the newer version, keeps it through a later disposition,
+ * and a replay of the early version or of an older state changes nothing. */
+static void test_early_hit_update(void)
+{
+	struct station_proc sp = {0};
+	struct creds admin, det;
+	struct unit u;
+	struct sync_round_result res;
+	station_make(&sp);
+	enroll(&sp, "unit12", SYNC_ROLE_UNIT, -60, 86400, &u.creds);
+	enroll(&sp, "admin", SYNC_ROLE_ADMIN, -60, 86400, &admin);
+	enroll(&sp, "det", SYNC_ROLE_INVESTIGATOR, -60, 86400, &det);
+	station_up(&sp, 0);
+	unit_open(&u, "unit12", sp.url, false, NULL);
+
+	/* The early read: three frames agreed, the vehicle still in view; it hit. */
+	struct store_read r = {0};
+	r.captured_at = alpr_clock_now(NULL) - 60 * SEC;
+	alpr_strlcpy(r.camera, "front", sizeof(r.camera));
+	alpr_strlcpy(r.plate, "EAR1234", sizeof(r.plate));
+	alpr_strlcpy(r.state, "NH", sizeof(r.state));
+	r.confidence = 0.8f;
+	r.gps.mode = STORE_FIX_NONE;
+	r.track_id = 77;
+	r.frames_voted = 3;
+	struct store_hit hit = {0};
+	hit.hit_at = r.captured_at;
+	alpr_strlcpy(hit.list, "stolen", sizeof(hit.list));
+	alpr_strlcpy(hit.plate, "EAR1234", sizeof(hit.plate));
+	alpr_strlcpy(hit.state, "NH", sizeof(hit.state));
+	hit.category = POLICY_CAT_STOLEN_PLATE;
+	struct store_put_result pr;
+	CHECK_OK(store_put_read(u.store, &r, &hit, &pr));
+	char *early = batch_of(&u, pr.id);
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.uploaded, 1);
+	json_t *rd = held_read(&sp, &det, "EAR1234");
+	CHECK_INT_EQ(json_integer_value(json_object_get(rd, "frames_voted")), 3);
+	CHECK(!json_object_get(rd, "revision"));
+	json_decref(rd);
+
+	/* The pass closes: the final vote of nine frames, surer, replaces the stored read. */
+	r.frames_voted = 9;
+	r.confidence = 0.97f;
+	CHECK_OK(store_update_hit_read(u.store, pr.id, &r));
+	char *final = batch_of(&u, pr.id);
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.uploaded, 1);
+	rd = held_read(&sp, &det, "EAR1234");
+	CHECK_INT_EQ(json_integer_value(json_object_get(rd, "frames_voted")), 9);
+	CHECK_INT_EQ(json_integer_value(json_object_get(rd, "revision")), 1);
+	json_decref(rd);
+	json_t *s = stats(&sp, &admin);
+	CHECK_INT_EQ(stat_int(s, NULL, "reads"), 1);
+	CHECK_INT_EQ(stat_int(s, "unit12", "stored"), 1);
+	CHECK_INT_EQ(stat_int(s, "unit12", "updated"), 1);
+	json_decref(s);
+
+	/* The officer confirms: the final read keeps its votes and gains the disposition. */
+	CHECK_OK(store_set_disposition(u.store, pr.id, STORE_HIT_CONFIRMED, "officer7"));
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.uploaded, 1);
+
+	/* Replays: the early version, the final one before the disposition, the current one.
+	 * Each is acknowledged (the unit may mark it) and changes nothing. */
+	char *current = batch_of(&u, pr.id);
+	const char *replays[] = {early, final, current, early};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(replays); i++) {
+		post_batch(&sp, &u, replays[i]);
+		rd = held_read(&sp, &det, "EAR1234");
+		CHECK_INT_EQ(json_integer_value(json_object_get(rd, "frames_voted")), 9);
+		CHECK_INT_EQ(json_integer_value(json_object_get(rd, "revision")), 1);
+		json_t *disp = json_object_get(json_object_get(rd, "hit"), "dispositions");
+		CHECK_INT_EQ(json_array_size(disp), 1);
+		CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(disp, 0), "status")),
+			     "confirmed");
+		json_decref(rd);
+	}
+	s = stats(&sp, &admin);
+	CHECK_INT_EQ(stat_int(s, NULL, "reads"), 1);
+	CHECK_INT_EQ(stat_int(s, "unit12", "updated"), 2);
+	CHECK_INT_EQ(stat_int(s, "unit12", "duplicates"), 4);
+	json_decref(s);
+
+	/* A revision out of range is refused by id, like any invalid field. */
+	char *bad = strdup(current);
+	char *p = strstr(bad, "\"revision\":1");
+	CHECK(p);
+	memcpy(p, "\"revision\":0", 12);
+	char *body = NULL;
+	CHECK_INT_EQ(http(sp.url, "/v1/reads", &u.creds.tls, "POST", bad, strlen(bad), &body), 200);
+	CHECK_STR_CONTAINS(body, "revision: out of range");
+	free(body);
+	free(bad);
+	free(early);
+	free(final);
+	free(current);
+	unit_close(&u);
+	station_down(&sp);
+}
+
 static const struct check_case cases[] = {
 	{"happy-path", test_happy_path},
 	{"station-down-up", test_station_down_up},
@@ -1310,6 +1676,8 @@ static const struct check_case cases[] = {
 	{"malformed", test_malformed},
 	{"replay", test_replay},
 	{"hotlist-publish", test_hotlist_publish},
+	{"checkpoint-signature", test_checkpoint_signature},
+	{"early-hit-update", test_early_hit_update},
 };
 
 int main(int argc, char **argv)

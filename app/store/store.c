@@ -77,6 +77,7 @@ struct row {
 	uint8_t cls;
 	uint8_t flags;
 	int64_t captured_at;
+	uint8_t revision; /* store_read.revision; 0 in rows written before it existed */
 };
 
 struct mem_read {
@@ -181,6 +182,7 @@ static void row_encode(const struct row *r, uint8_t *out)
 	out[0] = 1; /* format */
 	out[1] = r->cls;
 	out[2] = r->flags;
+	out[3] = r->revision;
 	be64_put(out + 8, (uint64_t)r->captured_at);
 }
 
@@ -193,6 +195,7 @@ static int row_decode(const MDB_val *v, struct row *r)
 	}
 	r->cls = p[1];
 	r->flags = p[2];
+	r->revision = p[3];
 	r->captured_at = (int64_t)be64_get(p + 8);
 	return 0;
 }
@@ -1205,7 +1208,7 @@ static int evict_oldest(struct store *s, unsigned max, unsigned *n)
 			break;
 		}
 		seq = be64_get(ek + 9);
-		row = (struct row){CLASS_READ, 0, expiry_key_time(ek)};
+		row = (struct row){CLASS_READ, 0, expiry_key_time(ek), 0};
 		r = delete_read(s, txn, seq, &row, &had_crop);
 		if (r == 0) {
 			(*n)++;
@@ -1414,7 +1417,7 @@ static int put_fn(struct store *s, MDB_txn *txn, void *arg)
 	const struct store_read *rd = c->read;
 	uint8_t packed[PACKED_MAX], fmt = (uint8_t)rd->crop_format, kb[8];
 	struct row row = {c->hit ? CLASS_HIT : CLASS_READ, rd->crop_len ? ROW_CROP : 0,
-			  rd->captured_at};
+			  rd->captured_at, 0};
 	MDB_val k = {8, kb}, v;
 	size_t n;
 	int r;
@@ -1617,6 +1620,7 @@ static int load(struct store *s, uint64_t seq, struct store_read *out, struct st
 		goto out;
 	}
 	format_id(s, seq, out->id);
+	out->revision = row.revision;
 	if ((row.cls != CLASS_READ || !crop_gone(s, row.captured_at, now)) &&
 	    mdb_get(txn, s->crops, &k, &v) == 0) {
 		uint8_t *crop;
@@ -1894,6 +1898,9 @@ static int update_fn(struct store *s, MDB_txn *txn, void *arg)
 		return r;
 	}
 	row.flags &= (uint8_t)~ROW_SYNCED;
+	if (row.revision < UINT8_MAX) {
+		row.revision++;
+	}
 	if ((r = row_put(s, txn, c->seq, &row)) < 0) {
 		return r;
 	}
@@ -2067,7 +2074,7 @@ static int purge_class(struct store *s, MDB_txn *txn, MDB_cursor *cur, uint8_t c
 			c->counts.crops++;
 			continue;
 		}
-		row = (struct row){cls, 0, t};
+		row = (struct row){cls, 0, t, 0};
 		if ((r = delete_read(s, txn, seq, &row, &had_crop)) < 0) {
 			return r;
 		}

@@ -152,6 +152,10 @@ struct store_read {
 	struct store_gps gps;
 	uint64_t track_id;
 	uint32_t frames_voted;
+	/* Set by the store (ignored by store_put_read()): 0 as first stored, then one more at
+	 * each store_update_hit_read() (at most 255). The station keeps the highest revision of
+	 * a read (docs/sync-protocol.md, "Newer wins"). */
+	uint32_t revision;
 };
 
 /* Frees the crop of a read filled by store_get_read(); the struct itself is the caller's. */
@@ -278,10 +282,9 @@ int store_get_hit(struct store *s, const char *read_id, struct store_hit *out);
  * capture time and so the deadline stay), keeping the hit and its dispositions, and queues it
  * for sync again. For a hit raised while the vehicle was still in view (the runtime's early
  * hit), whose pass's final vote comes later. @r's crop, when it has one, replaces the stored
- * crop; without one the stored crop stays. One transaction. Known limit: a station that
- * already holds this read keeps its first version (idempotent by id; only a hit with more
- * dispositions replaces it), so an update synced after the early read is acknowledged, not
- * stored: the protocol has no read revision yet. -ENOENT (unknown or expired),
+ * crop; without one the stored crop stays. One transaction. The read's revision goes up by
+ * one, so that a station already holding the early version replaces it with this one (and
+ * never the reverse). -ENOENT (unknown or expired),
  * -EPERM (a read without a hit: a non-hit read is never rewritten), -EINVAL. */
 int store_update_hit_read(struct store *s, const char *read_id, const struct store_read *r);
 /* Records the officer's disposition of the hit on @read_id, at the clock's time. -EPERM for a
