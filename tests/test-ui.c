@@ -257,6 +257,13 @@ static GdkTexture *screenshot(struct fixture *f, const char *name)
 	GdkTexture *t;
 
 	alpr_ui_demo_wait_frames(f->w, 2);
+	/* On a loaded machine the X server may take a few frames to give the window its size. */
+	for (int i = 0; i < 300 && (gtk_widget_get_width(f->w) != f->opts.width ||
+				    gtk_widget_get_height(f->w) != f->opts.height);
+	     i++) {
+		alpr_ui_demo_wait_frames(f->w, 1);
+		g_usleep(10000);
+	}
 	t = alpr_ui_render(f->w, &error);
 	CHECK_MSG(t != NULL, "render: %s", error ? error->message : "?");
 	CHECK(gdk_texture_save_to_png(t, check_path(name)));
