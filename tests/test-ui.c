@@ -1804,6 +1804,24 @@ static void test_sound_fallback(void)
 {
 	static const char *const sinks[] = {"osssink", "nosuchsink", "autoaudiosink"};
 
+	/* Installed, the alert is found beside the data (not in a build tree that is gone);
+	 * from the build folder, the build's own. */
+	const char *saved = g_getenv("ALPR_DATADIR");
+	g_autofree char *saved_dir = g_strdup(saved);
+	g_autofree char *installed = g_build_filename(check_tmpdir(), "alert.wav", NULL);
+	CHECK(g_file_set_contents(installed, "RIFF", 4, NULL));
+	g_setenv("ALPR_DATADIR", check_tmpdir(), TRUE);
+	g_autofree char *found = alpr_ui_default_sound_path();
+	CHECK_STR_EQ(found, installed);
+	unlink(installed);
+	g_autofree char *built = alpr_ui_default_sound_path();
+	CHECK_STR_EQ(built, ALPR_UI_ALERT_WAV);
+	if (saved_dir) {
+		g_setenv("ALPR_DATADIR", saved_dir, TRUE);
+	} else {
+		g_unsetenv("ALPR_DATADIR");
+	}
+
 	g_unsetenv("ALPR_UI_AUDIO_SINK");
 	for (size_t i = 0; i < ALPR_ARRAY_SIZE(sinks); i++) {
 		struct alpr_ui_sound *s = alpr_ui_sound_new(ALPR_UI_ALERT_WAV, sinks[i]);

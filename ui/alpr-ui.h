@@ -100,7 +100,8 @@ struct alpr_ui_options {
 				size_t errsz, void *userdata);
 	void *userdata;          /* for every hook above */
 	const char *unit_name;   /* shown in the status bar; NULL: "unit" */
-	const char *sound_path;  /* the alert WAV; NULL: the one the build made */
+	const char *sound_path;  /* the alert WAV; NULL: alert.wav in alpr_datadir() (where
+				    meson install puts it), else the one in the build tree */
 	const char *audio_sink;  /* GStreamer sink for the alert; NULL: $ALPR_UI_AUDIO_SINK or
 				    autoaudiosink ("fakesink" where there is no sound card) */
 	int64_t idle_lock_us;    /* lock after this long untouched; 0: 5 minutes; < 0: never */

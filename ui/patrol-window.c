@@ -1185,6 +1185,17 @@ static void alpr_patrol_window_init(AlprPatrolWindow *w)
 	g_mutex_init(&w->frame_lock);
 }
 
+char *alpr_ui_default_sound_path(void)
+{
+	char *p = g_build_filename(alpr_datadir(), "alert.wav", NULL);
+
+	if (g_file_test(p, G_FILE_TEST_IS_REGULAR)) {
+		return p;
+	}
+	g_free(p);
+	return g_strdup(ALPR_UI_ALERT_WAV);
+}
+
 AlprPatrolWindow *alpr_patrol_window_new(GtkApplication *app, const struct alpr_ui_options *opts)
 {
 	AlprPatrolWindow *w = g_object_new(ALPR_TYPE_PATROL_WINDOW, "application", app, NULL);
@@ -1192,7 +1203,8 @@ AlprPatrolWindow *alpr_patrol_window_new(GtkApplication *app, const struct alpr_
 
 	w->opts = *opts;
 	w->unit_name = g_strdup(opts->unit_name ? opts->unit_name : "unit");
-	w->sound_path = g_strdup(opts->sound_path ? opts->sound_path : ALPR_UI_ALERT_WAV);
+	w->sound_path =
+		opts->sound_path ? g_strdup(opts->sound_path) : alpr_ui_default_sound_path();
 	w->audio_sink = g_strdup(opts->audio_sink);
 	w->opts.unit_name = w->unit_name;
 	w->opts.sound_path = w->sound_path;

@@ -47,6 +47,11 @@ void alpr_ui_theme_apply(GdkDisplay *display, bool night);
 /* Pango markup of an aligned plate with the differing columns highlighted. */
 char *alpr_ui_plate_markup(const char *aligned, const bool *differs, size_t len, bool night);
 
+/* The alert WAV when alpr_ui_options.sound_path is NULL: alert.wav in alpr_datadir() (where
+ * meson install puts it), else the one in the build tree (a run from the build folder).
+ * Newly allocated (g_free). */
+char *alpr_ui_default_sound_path(void);
+
 struct alpr_ui_sound;
 /* A player for the alert at @path through @sink (NULL: $ALPR_UI_AUDIO_SINK or
  * autoaudiosink). Never NULL. A sink that cannot open (no sound card) is replaced, once,
