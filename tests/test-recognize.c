@@ -779,6 +779,56 @@ static void test_candidates(void)
 	n = rec_candidates(e, 8, &s, NULL, 10, out);
 	CHECK_STR_EQ(out[0].text, "ABC1234");
 
+	/* A logo between the character groups read unsurely as a character: the row without it
+	 * fits a syntax and wins, the row with it stays a candidate. Its alternatives fill the
+	 * position (six, as the classifier gives them), and the string without it still gets
+	 * in: the "no character" alternative displaces the weakest. */
+	struct rec_position m[7] = {pos1('A', 0.95f), pos1('B', 0.95f), pos1('C', 0.95f),
+				    pos1('4', 0.3f),  pos1('1', 0.95f), pos1('2', 0.95f),
+				    pos1('3', 0.95f)};
+	static const char junk[] = "4KNVMH";
+	for (int a = 0; a < REC_MAX_ALTS; a++) {
+		m[3].ch[a] = junk[a];
+		m[3].p[a] = a == 0 ? 0.3f : 0.1f - 0.01f * (float)a;
+	}
+	m[3].nalts = REC_MAX_ALTS;
+	m[3].drop = 0.35f;
+	n = rec_candidates(m, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABC123");
+	seen = false;
+	for (int i = 0; i < n; i++) {
+		seen |= strcmp(out[i].text, "ABC4123") == 0;
+	}
+	CHECK(seen);
+	/* Read surely, the same character stands: a drop is a doubt, not a rule. */
+	m[3] = pos1('4', 0.95f);
+	m[3].drop = 0.02f;
+	n = rec_candidates(m, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABC4123");
+
+	/* A position the classifier could hardly read (a sticker: '1' at 0.08) is not made a
+	 * sure '7' or 'T' by the look-alike table: its look-alikes are no likelier than it, so
+	 * the string without it wins. "ABC7123" and "ABCT123" would fit no syntax either way;
+	 * "ABC1123" neither. */
+	m[3] = pos1('1', 0.08f);
+	m[3].drop = 0.15f * 0.92f;
+	n = rec_candidates(m, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABC123");
+
+	/* At most two positions are left out of a string: a nine-character row (a date stamp,
+	 * a slogan) does not become a shorter plate by dropping more, however doubtful each of
+	 * its characters is. */
+	struct rec_position d[9];
+	for (int i = 0; i < 9; i++) {
+		d[i] = pos1("ABCDEFGHJ"[i], 0.5f);
+		d[i].drop = 0.9f;
+	}
+	n = rec_candidates(d, 9, &s, NULL, RECOGNIZE_MAX_CANDIDATES, out);
+	CHECK(n > 0);
+	for (int i = 0; i < n; i++) {
+		CHECK_MSG(strlen(out[i].text) >= 7, "candidate %s", out[i].text);
+	}
+
 	/* nothing in, nothing out */
 	CHECK_INT_EQ(rec_candidates(p, 0, &s, NULL, 10, out), 0);
 }

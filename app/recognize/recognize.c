@@ -319,6 +319,7 @@ static int read_band(struct recognizer *r, int bw, int bh, struct rec_position *
 		}
 		struct rec_position *p = &pos[n++];
 		p->nalts = 1;
+		p->drop = 0;
 		p->ch[0] = c;
 		p->p[0] = clampf(conf / 100.0f, 0.01f, 0.999f);
 		TessChoiceIterator *ci = TessResultIteratorGetChoiceIterator(it);
@@ -422,8 +423,12 @@ static void cut_patch(struct recognizer *r, const uint8_t *g, int w, int h, size
 	}
 }
 
-/* Probability that a patch is not a character at all, above which it is left out. */
+/* Probability that a patch is not a character at all, above which it is left out. Below
+ * it, a position's doubt that it is a character (its drop, for the candidates) is that
+ * probability or DOUBT_DROP times the doubt about its best reading, whichever is larger: a
+ * logo, a bolt or a sticker between characters is read as one, unsurely. */
 #define NOT_A_CHAR 0.5f
+#define DOUBT_DROP 0.15f
 
 /* Classifies the patch into one position (alternatives best first). False when the patch
  * is not a character. */
@@ -463,6 +468,7 @@ static bool classify_position(struct recognizer *r, struct rec_position *p)
 	for (int k = 0; k < p->nalts; k++) {
 		p->p[k] = clampf(p->p[k], 0.001f, 0.999f);
 	}
+	p->drop = fmaxf(junk, DOUBT_DROP * (1 - p->p[0]));
 	return junk < NOT_A_CHAR;
 }
 
