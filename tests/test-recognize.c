@@ -785,6 +785,28 @@ static void test_syntax(void)
 	CHECK(rec_syntax_match(&s, "7ABC123", NULL));
 	CHECK(rec_syntax_match(&s, "ABC1234", ""));
 	CHECK(!rec_syntax_match(&s, "ABCDEFGH", NULL));
+	/* Every state has a table, with the earlier issues still on the road and the county-
+	 * coded series: Nebraska's 5-D2772, New Jersey's ABC-12D beside A12-BCD, Texas's
+	 * AB1-C234, an older Californian 123-ABC, Wyoming's county-coded numbers. */
+	static const char *const states[] = {
+		"AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA",
+		"ID", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS",
+		"MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA",
+		"RI", "SC", "SD", "TN", "TX", "UT", "VA", "VT", "WA", "WI", "WV", "WY"};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(states); i++) {
+		int k = 0;
+		for (int e = 0; e < s.n; e++) {
+			k += strcmp(s.e[e].state, states[i]) == 0;
+		}
+		CHECK_MSG(k >= (strcmp(states[i], "VT") == 0 ? 1 : 2), "%s has %d patterns",
+			  states[i], k);
+	}
+	CHECK(rec_syntax_match(&s, "5D2772", "NE"));
+	CHECK(rec_syntax_match(&s, "ABC12D", "NJ"));
+	CHECK(rec_syntax_match(&s, "A12BCD", "NJ"));
+	CHECK(rec_syntax_match(&s, "AB1C234", "TX"));
+	CHECK(rec_syntax_match(&s, "123ABC", "CA"));
+	CHECK(rec_syntax_match(&s, "221234", "WY"));
 
 	const char *bad[] = {"MO\tAA9A9A\n", "Missouri\tAA9A9A\t100\n", "MO\tAA9A9A\tmany\n",
 			     "MO\t\t100\n", "MO\tAAAAAAAAAAAAAAAA\t100\n"};
