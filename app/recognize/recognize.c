@@ -616,6 +616,41 @@ static bool guess_at(struct recognizer *r, const uint8_t *g, int w, int h, size_
 	return true;
 }
 
+/* Two narrow pieces close together may be the strokes of one character whose join the
+ * locator lost (an H or a U read as two I's): each under STROKE_W of the row's character
+ * width, at most STROKE_GAP apart, together under STROKE_UNION widths. Their union is read,
+ * and kept when the classifier is surer of it than of the two (the geometric mean of their
+ * best probabilities), as classify_row() decides for a wide blob read whole and split: a
+ * real "11" stays two. */
+#define STROKE_W     0.75f
+#define STROKE_GAP   0.7f
+#define STROKE_UNION 1.8f
+static int merge_strokes(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+			 const struct rec_region *reg, struct piece *pcs, int np, float cw)
+{
+	int n = 0;
+	for (int k = 0; k < np; k++) {
+		if (k + 1 < np) {
+			struct piece *a = &pcs[k], *b = &pcs[k + 1];
+			float wa = a->x1 - a->x0, wb = b->x1 - b->x0, gap = b->x0 - a->x1;
+			if (wa < STROKE_W * cw && wb < STROKE_W * cw && gap < STROKE_GAP * cw &&
+			    b->x1 - a->x0 < STROKE_UNION * cw) {
+				struct piece u;
+				read_piece(r, g, w, h, stride, reg, a->x0, b->x1, &u);
+				float gm = sqrtf((a->is_char ? a->pos.p[0] : 0.01f) *
+						 (b->is_char ? b->pos.p[0] : 0.01f));
+				if (u.is_char && u.pos.p[0] > gm) {
+					pcs[n++] = u;
+					k++;
+					continue;
+				}
+			}
+		}
+		pcs[n++] = pcs[k];
+	}
+	return n;
+}
+
 /* Reads a row character by character: each piece is cut out and classified; pieces that
  * are not characters are left out. Returns the number of positions written to @pos (more
  * than RECOGNIZE_MAX_CHARS: too many to be a plate). */
@@ -655,6 +690,9 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	 * wide or more ('1' and 'I' are the exceptions, never a whole plate). */
 	if (np >= 3 && cw < 0.25f * reg->char_h) {
 		return 0;
+	}
+	if (np >= 3) {
+		np = merge_strokes(r, g, w, h, stride, reg, pcs, np, cw);
 	}
 	bool guesses = np >= 3 && pitch > 0.3f * reg->char_h && pitch < 1.2f * reg->char_h;
 	int n = 0;
