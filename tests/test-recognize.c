@@ -611,6 +611,201 @@ static void test_state_names(void)
 	CHECK_INT_EQ(rec_states_load(&st, check_path("none.tsv"), err, sizeof(err)), -ENOENT);
 }
 
+/*
+ * Characters the locator cannot see: a plate crop (the plate fills the frame, as a camera's
+ * plate finder gives it) whose lettering touches graphics below it, the way a state's
+ * picture runs into the characters: the touched characters are not character-shaped blobs
+ * any more. One is inside the row, one at an end; the reader has to find them where the
+ * row's rhythm puts them. Measured at this seed (24 plates): with guesses one pitch out at
+ * the ends counted from the end blob's centre, in gaps counted by the pitch, and kept only
+ * when read at 0.6 or better (before 2026-11-29), top-1 2 and top-10 4; with guesses
+ * counted from the row's edges and by the room in a gap, two an end, kept as doubtful
+ * characters from 0.3, top-1 8 and top-10 16 (the broken characters read unsurely, so the
+ * string without them often ranks first). The stated rates are 2 and 3 under that.
+ */
+#define N_HIDDEN 24
+
+static void test_hidden_characters(void)
+{
+	struct rng g = {777};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_HIDDEN; i++) {
+		char text[16];
+		random_text(&g, text);
+		int ch = rnd_in(&g, 36, 48);
+		struct image t = render_text(bmf, text, ch, &g);
+		/* the characters' column spans in the rendered row */
+		int cx0[16], cx1[16], nc = 0;
+		bool in = false;
+		for (int x = 0; x < t.w && nc < 16; x++) {
+			bool ink = false;
+			for (int y = 0; y < t.h; y++) {
+				ink |= get_px(&t, x, y) < 128;
+			}
+			if (ink && !in) {
+				cx0[nc] = x;
+			}
+			if (!ink && in) {
+				cx1[nc++] = x;
+			}
+			in = ink;
+		}
+		if (in && nc < 16) {
+			cx1[nc++] = t.w;
+		}
+		int mx = ch / 2, my = (int)(0.6f * ch);
+		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		for (int y = 0; y < t.h; y++) {
+			for (int x = 0; x < t.w; x++) {
+				int a = 255 - get_px(&t, x, y);
+				uint8_t *p = &im.px[(size_t)(y + my) * im.w + x + mx];
+				*p = (uint8_t)((*p * (255 - a) + 30 * a) / 255);
+			}
+		}
+		/* one inner character and one end character broken across the middle (worn
+		 * paint, a font's thin joins): two short blobs, neither character-shaped */
+		int hide[2] = {rnd_in(&g, 2, 3), rnd_in(&g, 0, 1) ? 0 : (int)strlen(text) - 1};
+		int gap = ALPR_MAX(2, ch / 12);
+		for (int k = 0; k < 2 && nc == (int)strlen(text); k++) {
+			int c = hide[k];
+			for (int y = my + t.h / 2 - gap / 2; y < my + t.h / 2 - gap / 2 + gap;
+			     y++) {
+				memset(im.px + (size_t)y * im.w + mx + cx0[c], 225,
+				       (size_t)(cx1[c] - cx0[c]));
+			}
+		}
+		for (size_t k = 0; k < (size_t)im.w * im.h; k++) {
+			int v = im.px[k] + rnd_in(&g, -5, 5);
+			im.px[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+		CHECK_OK(
+			recognize_frame(r, im.px, im.w, im.h, (size_t)im.w, RECOGNIZE_GREY8, &res));
+		bool t1 = res.nplates > 0 && strcmp(res.plates[0].text, text) == 0, tn = false;
+		for (int p = 0; p < res.nplates; p++) {
+			for (int c = 0; c < res.plates[p].ncandidates; c++) {
+				tn |= strcmp(res.plates[p].candidates[c].text, text) == 0;
+			}
+		}
+		top1 += t1;
+		topn += tn;
+		printf("  %-8s (hidden %d, %d): %s%s\n", text, hide[0], hide[1],
+		       res.nplates ? res.plates[0].text : "-",
+		       t1   ? ""
+		       : tn ? " (in top 10)"
+			    : " (miss)");
+		free(t.px);
+		free(im.px);
+	}
+	printf("hidden characters: top-1 %d, top-10 %d of %d\n", top1, topn, N_HIDDEN);
+	CHECK_MSG(top1 >= 6, "top-1 %d of %d", top1, N_HIDDEN);
+	CHECK_MSG(topn >= 13, "top-10 %d of %d", topn, N_HIDDEN);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * Letters whose strokes the locator sees apart: an H or a U whose join is faint (a thin
+ * crossbar at low resolution, worn paint) is two upright blobs, each an 'I' to the
+ * classifier. The reader tries the two as one and keeps the surer reading. Plate crops as
+ * in hidden-characters, one letter an H or a U with the ink between its stems faded to a
+ * quarter. Measured at this seed: read as two strokes (before 2026-11-29) top-1 7, top-10
+ * 7 (2HAM336 read 2IIAM336); tried as one, 13 and 13. The stated rate is 2 under that.
+ */
+#define N_JOINS 24
+
+static void test_faint_joins(void)
+{
+	struct rng g = {4242};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_JOINS; i++) {
+		char text[16];
+		random_text(&g, text);
+		int len = (int)strlen(text), at = -1;
+		for (int k = 0; k < len && at < 0; k++) {
+			if (text[k] >= 'A' && text[k] <= 'Z') {
+				at = k;
+			}
+		}
+		CHECK(at >= 0);
+		text[at] = rnd_in(&g, 0, 1) ? 'H' : 'U';
+		int ch = rnd_in(&g, 30, 44);
+		struct image t = render_text(bmf, text, ch, &g);
+		int cx0[16], cx1[16], nc = 0;
+		bool in = false;
+		for (int x = 0; x < t.w && nc < 16; x++) {
+			bool ink = false;
+			for (int y = 0; y < t.h; y++) {
+				ink |= get_px(&t, x, y) < 128;
+			}
+			if (ink && !in) {
+				cx0[nc] = x;
+			}
+			if (!ink && in) {
+				cx1[nc++] = x;
+			}
+			in = ink;
+		}
+		if (in && nc < 16) {
+			cx1[nc++] = t.w;
+		}
+		CHECK_INT_EQ(nc, len);
+		/* fade the ink between the stems */
+		int lw = cx1[at] - cx0[at];
+		for (int y = 0; y < t.h; y++) {
+			for (int x = cx0[at] + lw * 3 / 10; x < cx0[at] + lw * 7 / 10; x++) {
+				uint8_t *p = &t.px[(size_t)y * t.w + x];
+				*p = (uint8_t)(255 - (255 - *p) * 1 / 4);
+			}
+		}
+		int mx = ch / 2, my = (int)(0.6f * ch);
+		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		for (int y = 0; y < t.h; y++) {
+			for (int x = 0; x < t.w; x++) {
+				int a = 255 - get_px(&t, x, y);
+				uint8_t *p = &im.px[(size_t)(y + my) * im.w + x + mx];
+				*p = (uint8_t)((*p * (255 - a) + 30 * a) / 255);
+			}
+		}
+		for (size_t k = 0; k < (size_t)im.w * im.h; k++) {
+			int v = im.px[k] + rnd_in(&g, -5, 5);
+			im.px[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+		CHECK_OK(
+			recognize_frame(r, im.px, im.w, im.h, (size_t)im.w, RECOGNIZE_GREY8, &res));
+		bool t1 = res.nplates > 0 && strcmp(res.plates[0].text, text) == 0, tn = false;
+		for (int p = 0; p < res.nplates; p++) {
+			for (int c = 0; c < res.plates[p].ncandidates; c++) {
+				tn |= strcmp(res.plates[p].candidates[c].text, text) == 0;
+			}
+		}
+		top1 += t1;
+		topn += tn;
+		printf("  %-8s: %s%s\n", text, res.nplates ? res.plates[0].text : "-",
+		       t1   ? ""
+		       : tn ? " (in top 10)"
+			    : " (miss)");
+		free(t.px);
+		free(im.px);
+	}
+	printf("faint joins: top-1 %d, top-10 %d of %d\n", top1, topn, N_JOINS);
+	CHECK_MSG(top1 >= 11, "top-1 %d of %d", top1, N_JOINS);
+	CHECK_MSG(topn >= 11, "top-10 %d of %d", topn, N_JOINS);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
 static void test_frame_api(void)
 {
 	struct recognizer *a = new_recognizer(5), *b = new_recognizer(1);
@@ -687,6 +882,28 @@ static void test_syntax(void)
 	CHECK(rec_syntax_match(&s, "7ABC123", NULL));
 	CHECK(rec_syntax_match(&s, "ABC1234", ""));
 	CHECK(!rec_syntax_match(&s, "ABCDEFGH", NULL));
+	/* Every state has a table, with the earlier issues still on the road and the county-
+	 * coded series: Nebraska's 5-D2772, New Jersey's ABC-12D beside A12-BCD, Texas's
+	 * AB1-C234, an older Californian 123-ABC, Wyoming's county-coded numbers. */
+	static const char *const states[] = {
+		"AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA",
+		"ID", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS",
+		"MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA",
+		"RI", "SC", "SD", "TN", "TX", "UT", "VA", "VT", "WA", "WI", "WV", "WY"};
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(states); i++) {
+		int k = 0;
+		for (int e = 0; e < s.n; e++) {
+			k += strcmp(s.e[e].state, states[i]) == 0;
+		}
+		CHECK_MSG(k >= (strcmp(states[i], "VT") == 0 ? 1 : 2), "%s has %d patterns",
+			  states[i], k);
+	}
+	CHECK(rec_syntax_match(&s, "5D2772", "NE"));
+	CHECK(rec_syntax_match(&s, "ABC12D", "NJ"));
+	CHECK(rec_syntax_match(&s, "A12BCD", "NJ"));
+	CHECK(rec_syntax_match(&s, "AB1C234", "TX"));
+	CHECK(rec_syntax_match(&s, "123ABC", "CA"));
+	CHECK(rec_syntax_match(&s, "221234", "WY"));
 
 	const char *bad[] = {"MO\tAA9A9A\n", "Missouri\tAA9A9A\t100\n", "MO\tAA9A9A\tmany\n",
 			     "MO\t\t100\n", "MO\tAAAAAAAAAAAAAAAA\t100\n"};
@@ -779,6 +996,56 @@ static void test_candidates(void)
 	n = rec_candidates(e, 8, &s, NULL, 10, out);
 	CHECK_STR_EQ(out[0].text, "ABC1234");
 
+	/* A logo between the character groups read unsurely as a character: the row without it
+	 * fits a syntax and wins, the row with it stays a candidate. Its alternatives fill the
+	 * position (six, as the classifier gives them), and the string without it still gets
+	 * in: the "no character" alternative displaces the weakest. */
+	struct rec_position m[7] = {pos1('A', 0.95f), pos1('B', 0.95f), pos1('C', 0.95f),
+				    pos1('4', 0.3f),  pos1('1', 0.95f), pos1('2', 0.95f),
+				    pos1('3', 0.95f)};
+	static const char junk[] = "4KNVMH";
+	for (int a = 0; a < REC_MAX_ALTS; a++) {
+		m[3].ch[a] = junk[a];
+		m[3].p[a] = a == 0 ? 0.3f : 0.1f - 0.01f * (float)a;
+	}
+	m[3].nalts = REC_MAX_ALTS;
+	m[3].drop = 0.35f;
+	n = rec_candidates(m, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABC123");
+	seen = false;
+	for (int i = 0; i < n; i++) {
+		seen |= strcmp(out[i].text, "ABC4123") == 0;
+	}
+	CHECK(seen);
+	/* Read surely, the same character stands: a drop is a doubt, not a rule. */
+	m[3] = pos1('4', 0.95f);
+	m[3].drop = 0.02f;
+	n = rec_candidates(m, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABC4123");
+
+	/* A position the classifier could hardly read (a sticker: '1' at 0.08) is not made a
+	 * sure '7' or 'T' by the look-alike table: its look-alikes are no likelier than it, so
+	 * the string without it wins. "ABC7123" and "ABCT123" would fit no syntax either way;
+	 * "ABC1123" neither. */
+	m[3] = pos1('1', 0.08f);
+	m[3].drop = 0.15f * 0.92f;
+	n = rec_candidates(m, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABC123");
+
+	/* At most two positions are left out of a string: a nine-character row (a date stamp,
+	 * a slogan) does not become a shorter plate by dropping more, however doubtful each of
+	 * its characters is. */
+	struct rec_position d[9];
+	for (int i = 0; i < 9; i++) {
+		d[i] = pos1("ABCDEFGHJ"[i], 0.5f);
+		d[i].drop = 0.9f;
+	}
+	n = rec_candidates(d, 9, &s, NULL, RECOGNIZE_MAX_CANDIDATES, out);
+	CHECK(n > 0);
+	for (int i = 0; i < n; i++) {
+		CHECK_MSG(strlen(out[i].text) >= 7, "candidate %s", out[i].text);
+	}
+
 	/* nothing in, nothing out */
 	CHECK_INT_EQ(rec_candidates(p, 0, &s, NULL, 10, out), 0);
 }
@@ -862,6 +1129,8 @@ int main(int argc, char **argv)
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
 		{"state-names", test_state_names},
+		{"hidden-characters", test_hidden_characters},
+		{"faint-joins", test_faint_joins},
 		{"frame-api", test_frame_api},
 		{"syntax", test_syntax},
 		{"candidates", test_candidates},

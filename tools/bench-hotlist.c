@@ -24,7 +24,8 @@
 
 #include "hotlist-private.h"
 
-#define SYNTAX_MAX 128
+/* As many patterns as the recognizer takes (REC_MAX_SYNTAX); the table has about 150. */
+#define SYNTAX_MAX 512
 
 struct syntax {
 	char state[3];
@@ -65,13 +66,20 @@ static int load_syntax(struct bench *b)
 		fprintf(stderr, "alpr-bench-hotlist: %s: %m\n", path);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) && b->nsyn < SYNTAX_MAX) {
+	while (fgets(line, sizeof(line), f)) {
 		struct syntax *s = &b->syn[b->nsyn];
 		char st[8], pat[16];
 		int w;
 		if (line[0] == '#' || sscanf(line, "%7s %15s %d", st, pat, &w) != 3 ||
 		    strlen(st) != 2 || strlen(pat) > HOTLIST_PLATE_MAX) {
 			continue;
+		}
+		if (b->nsyn == SYNTAX_MAX) {
+			/* a silently shortened table would drop the last states from the lists */
+			fprintf(stderr, "alpr-bench-hotlist: %s: more than %d patterns\n", path,
+				SYNTAX_MAX);
+			fclose(f);
+			return -1;
 		}
 		memcpy(s->state, st, 3);
 		memcpy(s->pattern, pat, strlen(pat) + 1);

@@ -106,11 +106,15 @@ bool rec_pattern_match(const char *pattern, const char *text);
 
 #define REC_MAX_ALTS 6
 
-/* One character position as the OCR saw it: alternatives best first, probabilities 0..1. */
+/* One character position as the OCR saw it: alternatives best first, probabilities 0..1,
+ * and the probability that it holds no character at all (a logo, a dash, a sticker or the
+ * frame read as one; 0 when the reader has no such doubt): the candidates include the
+ * string without it. */
 struct rec_position {
 	int nalts;
 	char ch[REC_MAX_ALTS];
 	float p[REC_MAX_ALTS];
+	float drop;
 };
 
 /* Builds up to @topn candidates from @n positions into @out (ranked, best first), adding the
