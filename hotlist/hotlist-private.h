@@ -26,6 +26,12 @@
 /* Shortest plates an edit (one missing or extra character) may match: shorter plates would
  * match too much. */
 #define HOTLIST_EDIT_MIN_LEN 5
+/* An edit is evidence only when few listed plates could explain it: past this many under one
+ * edit of a candidate (the plates one character longer than it, or those one character
+ * shorter), the read says nothing about which one it was, and none is reported. In dense
+ * series (4- to 6-digit numeric plates) a read would otherwise match dozens of unrelated
+ * plates, each costing a seek into the entries. */
+#define HOTLIST_EDIT_AMBIGUOUS 3
 
 /* Read transactions kept for reuse. A pooled transaction stays live on its snapshot while
  * that snapshot is still the newest: the next lookup uses it as it is, skipping LMDB's renew

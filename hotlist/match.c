@@ -232,6 +232,23 @@ static int match_missing(struct match_ctx *c, MDB_cursor *del1, const uint8_t *f
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : hotlist_mdb_err(rc);
 }
 
+/* How many plates one character longer than @p (@n characters) the two deletion indexes
+ * hold, stale ones included (they are few: the indexes are rebuilt past a share). */
+static size_t deletion_count(MDB_cursor *del1[2], const char *p, size_t n)
+{
+	size_t total = 0;
+
+	for (int idx = 0; idx < 2; idx++) {
+		MDB_val k = {n, (void *)p}, v;
+		size_t count = 0;
+		if (mdb_cursor_get(del1[idx], &k, &v, MDB_SET_KEY) == 0 &&
+		    mdb_cursor_count(del1[idx], &count) == 0) {
+			total += count;
+		}
+	}
+	return total;
+}
+
 /* The look-alike class of a character (ARCHITECTURE: 0/O/D/Q, 1/I, 2/Z, 5/S, 8/B, 6/G). */
 static const char *lookalike_class(char ch)
 {
@@ -324,8 +341,10 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2]
 	if (o->no_edit) {
 		return 0;
 	}
-	/* One character extra in the read: the entry is the read minus one character. */
+	/* One character extra in the read: the entry is the read minus one character. The
+	 * listed ones are found first (index only), and read only when they are few. */
 	if (n >= HOTLIST_EDIT_MIN_LEN) {
+		size_t at[HOTLIST_PLATE_MAX], nat = 0;
 		for (size_t i = 0; i < n; i++) {
 			char q[HOTLIST_PLATE_MAX + 1];
 			if (i > 0 && p[i] == p[i - 1]) {
@@ -333,9 +352,15 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2]
 			}
 			memcpy(q, p, i);
 			memcpy(q + i, p + i + 1, n - i);
-			if (!plate_listed(c, equiv, q, n - 1)) {
-				continue;
+			if (plate_listed(c, equiv, q, n - 1)) {
+				at[nat++] = i;
 			}
+		}
+		for (size_t j = 0; j < nat && nat <= HOTLIST_EDIT_AMBIGUOUS; j++) {
+			char q[HOTLIST_PLATE_MAX + 1];
+			size_t i = at[j];
+			memcpy(q, p, i);
+			memcpy(q + i, p + i + 1, n - i);
 			tmpl_init(&m, cand, p, HOTLIST_MATCH_EDIT,
 				  conf * kind_weight(HOTLIST_MATCH_EDIT, 1));
 			m.npositions = 1;
@@ -346,8 +371,10 @@ static int match_one(struct match_ctx *c, MDB_cursor *equiv, MDB_cursor *del1[2]
 			}
 		}
 	}
-	/* One character missing from the read: the read is the entry minus one character. */
-	if (n + 1 >= HOTLIST_EDIT_MIN_LEN && n + 1 <= HOTLIST_PLATE_MAX) {
+	/* One character missing from the read: the read is the entry minus one character.
+	 * Counted in both deletion indexes first: past HOTLIST_EDIT_AMBIGUOUS plates, none. */
+	if (n + 1 >= HOTLIST_EDIT_MIN_LEN && n + 1 <= HOTLIST_PLATE_MAX &&
+	    deletion_count(del1, p, n) <= HOTLIST_EDIT_AMBIGUOUS) {
 		for (int idx = 0; idx < 2; idx++) {
 			/* del1 has its own filter; del1r is small and unfiltered. */
 			r = match_missing(c, del1[idx], idx == 0 ? c->bloomd : NULL,

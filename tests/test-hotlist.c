@@ -707,6 +707,54 @@ static void test_many_lookalikes(void)
 	fx_close(&f);
 }
 
+/* In a dense numeric series, a read one character short or long could be any of many listed
+ * plates: such an edit is no evidence for any one of them, and none is reported (else one
+ * read of "1234" would put dozens of unrelated plates before the officer). An edit that few
+ * listed plates explain still matches. HOTLIST_EDIT_AMBIGUOUS is 3. */
+static void test_edit_ambiguous(void)
+{
+	struct fixture f;
+	struct hotlist_match m[HOTLIST_MATCH_MAX];
+
+	fx_open(&f);
+	/* Read 1234, one character missing: 12345 alone explains it... */
+	import_text(&f, "a", "plate,category\n12345,local\n", 0);
+	CHECK_INT_EQ(match1(&f, "1234", NULL, NULL, m, HOTLIST_MATCH_MAX), 1);
+	CHECK_STR_EQ(m[0].entry.plate, "12345");
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EDIT);
+	CHECK(m[0].edit_missing);
+	/* ...three still do (the limit)... */
+	import_text(&f, "a", "plate,category\n12345,local\n12346,local\n91234,local\n", 0);
+	CHECK_INT_EQ(match1(&f, "1234", NULL, NULL, m, HOTLIST_MATCH_MAX), 3);
+	/* ...ten do not. */
+	char csv[512] = "plate,category\n";
+	for (int d = 0; d < 10; d++) {
+		size_t len = strlen(csv);
+		snprintf(csv + len, sizeof(csv) - len, "1234%d,local\n", d);
+	}
+	import_text(&f, "a", csv, 0);
+	CHECK_INT_EQ(match1(&f, "1234", NULL, NULL, m, HOTLIST_MATCH_MAX), 0);
+	/* Exact and look-alike matches are never held back: 12341 read exactly, 1234I as a
+	 * look-alike of it. */
+	CHECK_INT_EQ(match1(&f, "12341", NULL, NULL, m, HOTLIST_MATCH_MAX), 1);
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EXACT);
+	CHECK(match1(&f, "1234I", NULL, NULL, m, HOTLIST_MATCH_MAX) >= 1);
+	CHECK_INT_EQ(m[0].kind, HOTLIST_MATCH_EQUIVALENT);
+
+	/* Read 123456, one character extra: one listed plate among its deletions matches... */
+	fx_close(&f);
+	fx_open_at(&f, check_path("db2"));
+	import_text(&f, "b", "plate,category\n12356,local\n", 0);
+	CHECK_INT_EQ(match1(&f, "123456", NULL, NULL, m, HOTLIST_MATCH_MAX), 1);
+	CHECK_STR_EQ(m[0].entry.plate, "12356");
+	CHECK(!m[0].edit_missing);
+	/* ...four of its six deletions listed match none. */
+	import_text(&f, "b", "plate,category\n12356,local\n23456,local\n13456,local\n12345,local\n",
+		    0);
+	CHECK_INT_EQ(match1(&f, "123456", NULL, NULL, m, HOTLIST_MATCH_MAX), 0);
+	fx_close(&f);
+}
+
 /* The plate filter never says "not listed" for a listed plate, and rarely says "maybe" for
  * one that is not (each maybe costs a real lookup). */
 static void test_bloom(void)
@@ -1445,6 +1493,7 @@ static const struct check_case cases[] = {
 	{"index-maintenance", test_index_maintenance},
 	{"bloom", test_bloom},
 	{"many-lookalikes", test_many_lookalikes},
+	{"edit-ambiguous", test_edit_ambiguous},
 	{"overlay", test_overlay},
 	{"two-databases", test_two_databases},
 	{"live-snapshot", test_live_snapshot},

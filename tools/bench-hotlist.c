@@ -332,6 +332,45 @@ static void time_lookups(struct hotlist *h, struct bench *b, size_t n, int64_t *
 	       "exact lookup", p50, p99, mx, count, found);
 }
 
+/* Times @count reads of 10 candidates matched against the list and prints p50/p99/max: half
+ * are listed vehicles whose top candidate is a look-alike misread, half are vehicles not on
+ * the list; the other nine candidates are one-character mutations of the first. */
+static void time_matches(struct hotlist *h, struct bench *b, size_t n, int64_t *ns, size_t count)
+{
+	struct hotlist_match *m = alpr_xcalloc(HOTLIST_MATCH_MAX, sizeof(*m));
+	size_t hits = 0;
+	double p50, p99, mx;
+
+	for (size_t i = 0; i < count; i++) {
+		char cand[10][HOTLIST_PLATE_MAX + 1];
+		char st2[3];
+		struct hotlist_candidate cs[10];
+		if (i % 2 == 0) {
+			memcpy(cand[0], b->plates[rnd(b) % n], HOTLIST_PLATE_MAX + 1);
+			make_lookalike(b, cand[0]);
+		} else {
+			gen_plate(b, cand[0], st2);
+		}
+		for (int k = 1; k < 10; k++) {
+			memcpy(cand[k], cand[0], sizeof(cand[0]));
+			mutate(b, cand[k]);
+		}
+		for (int k = 0; k < 10; k++) {
+			cs[k].plate = cand[k];
+			cs[k].confidence = 0.9f - 0.08f * (float)k;
+		}
+		int64_t t0 = now_ns();
+		int k = hotlist_match(h, cs, 10, NULL, NULL, m, HOTLIST_MATCH_MAX);
+		ns[i] = now_ns() - t0;
+		hits += k > 0 && i % 2 == 0;
+	}
+	percentiles(ns, count, &p50, &p99, &mx);
+	printf("%-28s p50 %6.2f us  p99 %6.2f us  max %7.1f us  (%zu reads, %zu of %zu listed "
+	       "found)\n",
+	       "match, 10 candidates", p50, p99, mx, count, hits, count / 2);
+	free(m);
+}
+
 static int collect_plate(const struct hotlist_entry *e, void *userdata)
 {
 	struct bench *b = userdata;
@@ -339,9 +378,9 @@ static int collect_plate(const struct hotlist_entry *e, void *userdata)
 	return 0;
 }
 
-/* --lookups-only DB: the lookup figure alone, three rounds, against an existing database
- * (a unit left by --skip-apply), so two builds can be compared on the same file in the same
- * minute. The plates looked up are the database's own. */
+/* --lookups-only DB: the lookup and match figures alone, three rounds each, against an existing
+ * database (a unit left by --skip-apply), so two builds can be compared on the same file in the
+ * same minute. The plates looked up are the database's own. */
 static int lookups_only(const char *dir, uint64_t seed)
 {
 	char err[512];
@@ -350,6 +389,10 @@ static int lookups_only(const char *dir, uint64_t seed)
 	struct hotlist_stats hs;
 	struct bench b = {.rng = seed * UINT64_C(0x9E3779B97F4A7C15) | 1};
 	enum { LOOKUPS = 200000 };
+
+	if (load_syntax(&b) < 0) {
+		return 1;
+	}
 
 	if (policy_load_named("default", &pol, err, sizeof(err)) < 0) {
 		fprintf(stderr, "alpr-bench-hotlist: %s\n", err);
@@ -372,6 +415,9 @@ static int lookups_only(const char *dir, uint64_t seed)
 	int64_t *ns = alpr_xcalloc(LOOKUPS, sizeof(*ns));
 	for (int round = 0; round < 3; round++) {
 		time_lookups(h, &b, b.n, ns, LOOKUPS);
+	}
+	for (int round = 0; round < 3; round++) {
+		time_matches(h, &b, b.n, ns, LOOKUPS / 4);
 	}
 	free(ns);
 	free(b.plates);
@@ -565,39 +611,7 @@ int main(int argc, char **argv)
 	enum { LOOKUPS = 200000, MATCHES = 50000 };
 	int64_t *ns = alpr_xcalloc(LOOKUPS, sizeof(*ns));
 	time_lookups(h, &b, n, ns, LOOKUPS);
-	double p50, p99, mx;
-
-	/* Reads of 10 candidates: half are listed vehicles whose top candidate is a
-	 * look-alike misread, half are vehicles not on the list. */
-	struct hotlist_match *m = alpr_xcalloc(HOTLIST_MATCH_MAX, sizeof(*m));
-	size_t hits = 0;
-	for (size_t i = 0; i < MATCHES; i++) {
-		char cand[10][HOTLIST_PLATE_MAX + 1];
-		char st2[3];
-		struct hotlist_candidate cs[10];
-		if (i % 2 == 0) {
-			memcpy(cand[0], b.plates[rnd(&b) % n], HOTLIST_PLATE_MAX + 1);
-			make_lookalike(&b, cand[0]);
-		} else {
-			gen_plate(&b, cand[0], st2);
-		}
-		for (int k = 1; k < 10; k++) {
-			memcpy(cand[k], cand[0], sizeof(cand[0]));
-			mutate(&b, cand[k]);
-		}
-		for (int k = 0; k < 10; k++) {
-			cs[k].plate = cand[k];
-			cs[k].confidence = 0.9f - 0.08f * (float)k;
-		}
-		int64_t t0 = now_ns();
-		int k = hotlist_match(h, cs, 10, NULL, NULL, m, HOTLIST_MATCH_MAX);
-		ns[i] = now_ns() - t0;
-		hits += k > 0 && i % 2 == 0;
-	}
-	percentiles(ns, MATCHES, &p50, &p99, &mx);
-	printf("%-28s p50 %6.2f us  p99 %6.2f us  max %7.1f us  (%d reads, %zu of %d listed "
-	       "found)\n",
-	       "match, 10 candidates", p50, p99, mx, MATCHES, hits, MATCHES / 2);
+	time_matches(h, &b, n, ns, MATCHES);
 
 	/* A delta of 50,000 changes: copy the database as a unit holding version 1, change
 	 * the station's list, write the signed delta, apply it on the unit. */
@@ -717,7 +731,6 @@ int main(int argc, char **argv)
 	printf("%-28s %10ld MB\n", "peak RSS", peak_rss_mb());
 
 	free(ns);
-	free(m);
 	free(b.plates);
 	free(b.states);
 	policy_destroy(pol);
