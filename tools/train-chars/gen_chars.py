@@ -59,6 +59,18 @@ FONTS = [
     ("/usr/share/fonts/opentype/b612/B612-Bold.otf", 0.6, 0.9),
     ("/usr/share/fonts/opentype/cantarell/Cantarell-Bold.otf", 0.6, 0.9),
 ]
+# --serif: roman faces instead. Few plates use them, but a net trained on plate lettering alone
+# reads a serif T (wide top, a foot) as I; the recogniser's own synthetic test draws serif text.
+SERIF_FONTS = [
+    ("/usr/share/fonts/opentype/urw-base35/NimbusRoman-Bold.otf", 0.6, 1.0),
+    ("/usr/share/fonts/opentype/urw-base35/NimbusRoman-Regular.otf", 0.6, 1.0),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSerifCondensed-Bold.ttf", 0.6, 1.0),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 0.6, 1.0),
+    ("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf", 0.6, 1.0),
+    ("/usr/share/fonts/truetype/freefont/FreeSerifBold.ttf", 0.6, 1.0),
+    ("/usr/share/fonts/opentype/urw-base35/C059-Bold.otf", 0.6, 1.0),
+    ("/usr/share/fonts/opentype/urw-base35/P052-Roman.otf", 0.6, 1.0),
+]
 DECOR_FONTS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
     "/usr/share/fonts/truetype/freefont/FreeSerifBoldItalic.ttf",
@@ -344,7 +356,10 @@ def main():
     ap.add_argument("--plate", type=float, default=0.0,
                     help="share of samples (0-1) in the project's drawn plate lettering "
                          "(platefont.py) rather than a packaged font")
+    ap.add_argument("--serif", action="store_true", help="roman faces (SERIF_FONTS), not FONTS")
     a = ap.parse_args()
+    if a.serif:
+        FONTS[:] = SERIF_FONTS
     global WIDE, PLATE
     WIDE = a.wide
     PLATE = a.plate
