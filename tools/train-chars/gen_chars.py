@@ -26,6 +26,8 @@ import random
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+import platefont  # US plate lettering drawn here (platefont.py)
+
 # Must match app/recognize/classify.h.
 PATCH_W, PATCH_H, CHAR_PX = 24, 32, 26
 MASK_MARGIN = 0.10
@@ -57,6 +59,18 @@ FONTS = [
     ("/usr/share/fonts/opentype/b612/B612-Bold.otf", 0.6, 0.9),
     ("/usr/share/fonts/opentype/cantarell/Cantarell-Bold.otf", 0.6, 0.9),
 ]
+# --serif: roman faces instead. Few plates use them, but a net trained on plate lettering alone
+# reads a serif T (wide top, a foot) as I; the recogniser's own synthetic test draws serif text.
+SERIF_FONTS = [
+    ("/usr/share/fonts/opentype/urw-base35/NimbusRoman-Bold.otf", 0.6, 1.0),
+    ("/usr/share/fonts/opentype/urw-base35/NimbusRoman-Regular.otf", 0.6, 1.0),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSerifCondensed-Bold.ttf", 0.6, 1.0),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 0.6, 1.0),
+    ("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf", 0.6, 1.0),
+    ("/usr/share/fonts/truetype/freefont/FreeSerifBold.ttf", 0.6, 1.0),
+    ("/usr/share/fonts/opentype/urw-base35/C059-Bold.otf", 0.6, 1.0),
+    ("/usr/share/fonts/opentype/urw-base35/P052-Roman.otf", 0.6, 1.0),
+]
 DECOR_FONTS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
     "/usr/share/fonts/truetype/freefont/FreeSerifBoldItalic.ttf",
@@ -76,10 +90,28 @@ def font(path, size):
 
 
 WIDE = False  # --wide: the fonts at their natural width and wider (set by main)
+PLATE = 0.0  # --plate: the share of samples in the project's plate lettering (set by main)
+PLATE_H = 70  # its H height in render pixels (about a BIG font's cap height)
+
+
+def plate_glyph(rng, ch, st):
+    """A character of platefont.py's lettering in style st, sometimes with the shadow of an
+    embossed plate (a grey copy offset down and sideways)."""
+    g = platefont.render(rng, ch, st, PLATE_H)
+    if g is None or st.get("shadow") is None:
+        return g
+    dx, dy, grey = st["shadow"]
+    out = Image.new("L", (g.width + abs(dx), g.height + abs(dy)), 255)
+    sx, sy = max(0, dx), max(0, dy)
+    out.paste(Image.eval(g, lambda v: 255 - (255 - v) * (255 - grey) // 255), (sx, sy))
+    paste_ink(out, g, sx - dx, sy - dy)
+    return out
 
 
 def glyph(rng, ch, spec):
     """The character as a tight ink crop (L, 0 = ink, 255 = paper), squeezed and weighted."""
+    if spec[0] == "plate":
+        return plate_glyph(rng, ch, spec[1])
     path, lo, hi = spec
     if WIDE:  # some states' lettering is as wide as the font's own, or wider
         lo, hi = hi / 0.55, hi * 1.3
@@ -269,6 +301,12 @@ def make_sample(args):
     junk = rng.random() < 0.12
     label = JUNK if junk else rng.randrange(len(LABELS))
     spec = rng.choice(FONTS)
+    if PLATE > 0 and rng.random() < PLATE:
+        st = platefont.style(rng)
+        st["shadow"] = None
+        if rng.random() < 0.3:  # embossed: a shadow a few per cent of the height away
+            st["shadow"] = (rng.randint(-3, 3), rng.randint(1, 5), rng.randint(60, 200))
+        spec = ("plate", st)
     ref = glyph(rng, "H", spec)  # the font's character height
     ch_px = ref.height
     W, H = int(ch_px * 3.2), int(ch_px * 2.2)
@@ -315,9 +353,16 @@ def main():
     ap.add_argument("--preview", help="also write the first 400 patches as one PNG here")
     ap.add_argument("--wide", action="store_true",
                     help="lettering at the font's natural width and wider, not condensed")
+    ap.add_argument("--plate", type=float, default=0.0,
+                    help="share of samples (0-1) in the project's drawn plate lettering "
+                         "(platefont.py) rather than a packaged font")
+    ap.add_argument("--serif", action="store_true", help="roman faces (SERIF_FONTS), not FONTS")
     a = ap.parse_args()
-    global WIDE
+    if a.serif:
+        FONTS[:] = SERIF_FONTS
+    global WIDE, PLATE
     WIDE = a.wide
+    PLATE = a.plate
     work = [(a.seed, i) for i in range(a.count)]
     if a.jobs > 1:
         with multiprocessing.Pool(a.jobs) as pool:

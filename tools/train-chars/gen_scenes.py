@@ -26,10 +26,38 @@ import generate  # noqa: E402  (tools/train-ocr/generate.py: the plate renderer)
 # gen_chars.py): widen them downwards, the same way.
 generate.FONTS[:] = [(p, lo * 0.55, hi) for p, lo, hi in generate.FONTS]
 
+import platefont  # noqa: E402  (US plate lettering drawn here)
+
+PLATE = 0.0  # --plate: the share of scenes lettered with platefont.py (set by main)
+_style = None  # the current scene's platefont style, or None for the renderer's fonts
+_font_glyph = generate.render_glyph
+
+
+def render_glyph(rng, ch, fpath, cap_h, squeeze, color, bold_px):
+    """generate.render_glyph(), but in platefont.py's lettering when the scene has a style."""
+    if _style is None:
+        return _font_glyph(rng, ch, fpath, cap_h, squeeze, color, bold_px)
+    g = platefont.render(rng, ch, _style, 4 * cap_h)  # drawn large, then scaled down
+    if g is None:
+        return None
+    f = cap_h / (4 * cap_h)
+    mask = Image.eval(g, lambda v: 255 - v).resize(
+        (max(1, int(round(g.width * f))), max(1, int(round(g.height * f)))), Image.LANCZOS)
+    out = Image.new("RGBA", mask.size, color + (255,))
+    out.putalpha(mask)
+    return out
+
+
+generate.render_glyph = render_glyph
+
 
 def make(args):
     seed, i, out = args
     rng = random.Random(f"{seed}:{i}")
+    global _style
+    _style = None
+    if PLATE > 0 and rng.random() < PLATE:
+        _style = platefont.style(rng)
     img, box, gt = generate.render_plate(rng)
     img, box = generate.warp(rng, img, box)
     x0, y0, x1, y1 = box
@@ -68,7 +96,12 @@ def main():
     ap.add_argument("--count", type=int, required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--plate", type=float, default=0.0,
+                    help="share of scenes (0-1) lettered with the project's drawn plate "
+                         "lettering (platefont.py) rather than a packaged font")
     a = ap.parse_args()
+    global PLATE
+    PLATE = a.plate
     os.makedirs(a.out, exist_ok=True)
     work = [(a.seed, i, a.out) for i in range(a.count)]
     if a.jobs > 1:
