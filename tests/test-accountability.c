@@ -815,6 +815,34 @@ static void make_hotlist(const char *dir)
 	policy_destroy(p);
 }
 
+/* alpr-report over the audit log @log from an hour before @started to an hour from now, with
+ * @profile, written to @prefix (.html and .json); the JSON at @json, loaded. */
+static json_t *report_json(const char *log, int64_t started, const char *prefix,
+			   const char *profile, const char *json)
+{
+	char from[32], to[32], *o = NULL, *e = NULL;
+	alpr_time_format(started - ALPR_USEC_PER_HOUR, from, sizeof(from));
+	alpr_time_format(alpr_clock_now(NULL) + ALPR_USEC_PER_HOUR, to, sizeof(to));
+	char *gen[] = {(char *)env_or_fail("ALPR_REPORT_BIN"),
+		       "--audit",
+		       (char *)log,
+		       "--from",
+		       from,
+		       "--to",
+		       to,
+		       "--out",
+		       (char *)prefix,
+		       "--policy",
+		       (char *)profile,
+		       NULL};
+	CHECK_MSG(run(gen, &o, &e) == 0, "alpr-report: %s%s", o, e);
+	free(o);
+	free(e);
+	json_t *rep = json_load_file(json, 0, NULL);
+	CHECK(rep);
+	return rep;
+}
+
 /* The default profile with short lives for non-hit reads and misread hits, and no
  * suppression, so that the second run purges the first's and the report shows small
  * counts. */
@@ -1008,26 +1036,7 @@ static void test_unit_run(void)
 	free(e);
 
 	/* The report over both runs, and its re-derivation from the log alone. */
-	char from[32], to[32];
-	alpr_time_format(started - ALPR_USEC_PER_HOUR, from, sizeof(from));
-	alpr_time_format(alpr_clock_now(NULL) + ALPR_USEC_PER_HOUR, to, sizeof(to));
-	char *gen[] = {(char *)env_or_fail("ALPR_REPORT_BIN"),
-		       "--audit",
-		       audit,
-		       "--from",
-		       from,
-		       "--to",
-		       to,
-		       "--out",
-		       prefix,
-		       "--policy",
-		       profile,
-		       NULL};
-	CHECK_MSG(run(gen, &o, &e) == 0, "alpr-report: %s%s", o, e);
-	free(o);
-	free(e);
-	json_t *rep = json_load_file(json, 0, NULL);
-	CHECK(rep);
+	json_t *rep = report_json(audit, started, prefix, profile, json);
 	json_t *hits = json_object_get(rep, "hits");
 	CHECK_INT_EQ(json_integer_value(json_object_get(hits, "total")), ev1.nhits + ev2.nhits);
 	CHECK_INT_EQ(json_integer_value(json_object_get(hits, "misread")), 1);
@@ -1717,26 +1726,7 @@ static void test_import_audited(void)
 	free(rs);
 
 	/* The report counts what the import refused. */
-	char from[32], to[32];
-	alpr_time_format(started - ALPR_USEC_PER_HOUR, from, sizeof(from));
-	alpr_time_format(alpr_clock_now(NULL) + ALPR_USEC_PER_HOUR, to, sizeof(to));
-	char *gen[] = {(char *)env_or_fail("ALPR_REPORT_BIN"),
-		       "--audit",
-		       log,
-		       "--from",
-		       from,
-		       "--to",
-		       to,
-		       "--out",
-		       prefix,
-		       "--policy",
-		       profile,
-		       NULL};
-	CHECK_MSG(run(gen, &o, &e) == 0, "alpr-report: %s%s", o, e);
-	free(o);
-	free(e);
-	json_t *rep = json_load_file(json, 0, NULL);
-	CHECK(rep);
+	json_t *rep = report_json(log, started, prefix, profile, json);
 	json_t *hot = json_object_get(rep, "hotlist");
 	CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(hot, "refused"),
 							"immigration_violator")),

@@ -625,6 +625,32 @@ static void test_state_names(void)
  */
 #define N_HIDDEN 24
 
+/* The column spans [x0, x1) of ink (grey < 128) in @t, left to right: the characters of a
+ * rendered row. Returns how many, at most @cap. */
+static int ink_columns(const struct image *t, int *x0, int *x1, int cap)
+{
+	int n = 0;
+	bool in = false;
+
+	for (int x = 0; x < t->w && n < cap; x++) {
+		bool ink = false;
+		for (int y = 0; y < t->h; y++) {
+			ink |= get_px(t, x, y) < 128;
+		}
+		if (ink && !in) {
+			x0[n] = x;
+		}
+		if (!ink && in) {
+			x1[n++] = x;
+		}
+		in = ink;
+	}
+	if (in && n < cap) {
+		x1[n++] = t->w;
+	}
+	return n;
+}
+
 static void test_hidden_characters(void)
 {
 	struct rng g = {777};
@@ -639,24 +665,7 @@ static void test_hidden_characters(void)
 		int ch = rnd_in(&g, 36, 48);
 		struct image t = render_text(bmf, text, ch, &g);
 		/* the characters' column spans in the rendered row */
-		int cx0[16], cx1[16], nc = 0;
-		bool in = false;
-		for (int x = 0; x < t.w && nc < 16; x++) {
-			bool ink = false;
-			for (int y = 0; y < t.h; y++) {
-				ink |= get_px(&t, x, y) < 128;
-			}
-			if (ink && !in) {
-				cx0[nc] = x;
-			}
-			if (!ink && in) {
-				cx1[nc++] = x;
-			}
-			in = ink;
-		}
-		if (in && nc < 16) {
-			cx1[nc++] = t.w;
-		}
+		int cx0[16], cx1[16], nc = ink_columns(&t, cx0, cx1, 16);
 		int mx = ch / 2, my = (int)(0.6f * ch);
 		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
 		im.px = alpr_xmalloc((size_t)im.w * im.h);
@@ -740,24 +749,7 @@ static void test_faint_joins(void)
 		text[at] = rnd_in(&g, 0, 1) ? 'H' : 'U';
 		int ch = rnd_in(&g, 30, 44);
 		struct image t = render_text(bmf, text, ch, &g);
-		int cx0[16], cx1[16], nc = 0;
-		bool in = false;
-		for (int x = 0; x < t.w && nc < 16; x++) {
-			bool ink = false;
-			for (int y = 0; y < t.h; y++) {
-				ink |= get_px(&t, x, y) < 128;
-			}
-			if (ink && !in) {
-				cx0[nc] = x;
-			}
-			if (!ink && in) {
-				cx1[nc++] = x;
-			}
-			in = ink;
-		}
-		if (in && nc < 16) {
-			cx1[nc++] = t.w;
-		}
+		int cx0[16], cx1[16], nc = ink_columns(&t, cx0, cx1, 16);
 		CHECK_INT_EQ(nc, len);
 		/* fade the ink between the stems */
 		int lw = cx1[at] - cx0[at];
