@@ -625,6 +625,25 @@ static void test_state_names(void)
  */
 #define N_HIDDEN 24
 
+/* Adds sensor noise (+-5) to @im, reads it, and says whether @text is the best plate's
+ * reading (returned) and whether it is among any plate's candidates (*in_topn). */
+static bool read_noisy(struct recognizer *r, struct image *im, struct rng *g, const char *text,
+		       struct recognize_result *res, bool *in_topn)
+{
+	for (size_t k = 0; k < (size_t)im->w * im->h; k++) {
+		int v = im->px[k] + rnd_in(g, -5, 5);
+		im->px[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+	}
+	CHECK_OK(recognize_frame(r, im->px, im->w, im->h, (size_t)im->w, RECOGNIZE_GREY8, res));
+	*in_topn = false;
+	for (int p = 0; p < res->nplates; p++) {
+		for (int c = 0; c < res->plates[p].ncandidates; c++) {
+			*in_topn |= strcmp(res->plates[p].candidates[c].text, text) == 0;
+		}
+	}
+	return res->nplates > 0 && strcmp(res->plates[0].text, text) == 0;
+}
+
 /* The column spans [x0, x1) of ink (grey < 128) in @t, left to right: the characters of a
  * rendered row. Returns how many, at most @cap. */
 static int ink_columns(const struct image *t, int *x0, int *x1, int cap)
@@ -689,18 +708,7 @@ static void test_hidden_characters(void)
 				       (size_t)(cx1[c] - cx0[c]));
 			}
 		}
-		for (size_t k = 0; k < (size_t)im.w * im.h; k++) {
-			int v = im.px[k] + rnd_in(&g, -5, 5);
-			im.px[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-		}
-		CHECK_OK(
-			recognize_frame(r, im.px, im.w, im.h, (size_t)im.w, RECOGNIZE_GREY8, &res));
-		bool t1 = res.nplates > 0 && strcmp(res.plates[0].text, text) == 0, tn = false;
-		for (int p = 0; p < res.nplates; p++) {
-			for (int c = 0; c < res.plates[p].ncandidates; c++) {
-				tn |= strcmp(res.plates[p].candidates[c].text, text) == 0;
-			}
-		}
+		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
 		top1 += t1;
 		topn += tn;
 		printf("  %-8s (hidden %d, %d): %s%s\n", text, hide[0], hide[1],
@@ -770,18 +778,7 @@ static void test_faint_joins(void)
 				*p = (uint8_t)((*p * (255 - a) + 30 * a) / 255);
 			}
 		}
-		for (size_t k = 0; k < (size_t)im.w * im.h; k++) {
-			int v = im.px[k] + rnd_in(&g, -5, 5);
-			im.px[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-		}
-		CHECK_OK(
-			recognize_frame(r, im.px, im.w, im.h, (size_t)im.w, RECOGNIZE_GREY8, &res));
-		bool t1 = res.nplates > 0 && strcmp(res.plates[0].text, text) == 0, tn = false;
-		for (int p = 0; p < res.nplates; p++) {
-			for (int c = 0; c < res.plates[p].ncandidates; c++) {
-				tn |= strcmp(res.plates[p].candidates[c].text, text) == 0;
-			}
-		}
+		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
 		top1 += t1;
 		topn += tn;
 		printf("  %-8s: %s%s\n", text, res.nplates ? res.plates[0].text : "-",
