@@ -886,6 +886,59 @@ static void test_live_snapshot(void)
 	fx_close(&f);
 }
 
+/* The map is advised for 2 MB pages (hotlist.c, map_hugepages()): a lookup's misses in the
+ * lower levels of a large tree are then no longer TLB misses too (docs/benchmarks.md). The
+ * kernel shows the advice as "hg" in the mapping's VmFlags; a read-only handle gets it too. */
+static bool map_advised(const char *dir)
+{
+	char want[PATH_MAX], line[1024];
+	bool in = false, hg = false, seen = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	snprintf(want, sizeof(want), "%s/data.mdb", dir);
+	CHECK(f != NULL);
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			size_t n = strcspn(line, "\n");
+			line[n] = '\0';
+			in = n >= strlen(want) && strcmp(line + n - strlen(want), want) == 0;
+			seen |= in;
+		} else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			hg |= strstr(line, " hg") != NULL;
+		}
+	}
+	if (f) {
+		fclose(f);
+	}
+	CHECK_MSG(seen, "no mapping of %s in /proc/self/smaps", want);
+	return hg;
+}
+
+static void test_huge_map(void)
+{
+	struct fixture f;
+
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) != 0) {
+		printf("# this kernel has no transparent huge pages: nothing to advise\n");
+		return;
+	}
+	fx_open(&f);
+	import_text(&f, "x", basic_csv, 0);
+	CHECK_MSG(map_advised(check_path("db")), "the hotlist's map is not advised for 2 MB pages");
+	fx_close(&f);
+
+	struct hotlist_options o = {.read_only = true, .map_size = 256u << 20};
+	char err[256];
+	struct hotlist *h;
+	CHECK_MSG(policy_load_named("default", &f.policy, err, sizeof(err)) == 0, "%s", err);
+	o.policy = f.policy;
+	CHECK_OK(hotlist_open(check_path("db"), &o, &h));
+	CHECK_MSG(map_advised(check_path("db")), "a read-only map is not advised for 2 MB pages");
+	hotlist_close(h);
+	policy_destroy(f.policy);
+}
+
 /* ---- versions ---- */
 
 static char *export_string(struct fixture *f, const char *list, uint64_t version, int *r)
@@ -1497,6 +1550,7 @@ static const struct check_case cases[] = {
 	{"overlay", test_overlay},
 	{"two-databases", test_two_databases},
 	{"live-snapshot", test_live_snapshot},
+	{"huge-map", test_huge_map},
 	{"versions-export-diff", test_versions_export_diff},
 	{"versions-pruned", test_versions_pruned},
 	{"sign-verify", test_sign_verify},
