@@ -510,6 +510,8 @@ static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn
 	for (size_t i = 0; i < nacc && r == 0; i++) {
 		struct accepted *a = &acc[i];
 		MDB_val k = {strlen(a->r.id), a->r.id}, old;
+		bool crop = a->r.crop && a->crop_deadline > now;
+		int64_t kept_cd = 0; /* the held crop's deadline, when it stays */
 		int rc = mdb_get(txn, s->reads, &k, &old);
 		if (rc == 0 && old.mv_size >= READ_HDR) {
 			const uint8_t *h = old.mv_data;
@@ -527,8 +529,14 @@ static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn
 				continue;
 			}
 			int64_t od = (int64_t)get_be64(h), ocd = (int64_t)get_be64(h + 8);
+			/* A newer version without a crop (the unit's copy has expired, or it sent
+			 * none) leaves the held crop in place under its own deadline: replacing the
+			 * read must neither destroy the image nor free it from retention. */
+			if (!crop) {
+				kept_cd = ocd;
+			}
 			if ((r = del_expiry(s, txn, 'r', od, a->r.id)) < 0 ||
-			    (ocd && (r = del_expiry(s, txn, 'c', ocd, a->r.id)) < 0)) {
+			    (ocd && crop && (r = del_expiry(s, txn, 'c', ocd, a->r.id)) < 0)) {
 				break;
 			}
 			updated++;
@@ -538,7 +546,6 @@ static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn
 		} else {
 			fresh++;
 		}
-		bool crop = a->r.crop && a->crop_deadline > now;
 		json_t *canon = sync_read_to_json(&a->r, a->has_hit ? &a->hit : NULL, false);
 		char *text = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(canon);
@@ -548,7 +555,7 @@ static enum MHD_Result post_reads(struct station *s, struct MHD_Connection *conn
 		if (rc == 0) {
 			uint8_t *p = v.mv_data;
 			be64(p, (uint64_t)a->deadline);
-			be64(p + 8, crop ? (uint64_t)a->crop_deadline : 0);
+			be64(p + 8, crop ? (uint64_t)a->crop_deadline : (uint64_t)kept_cd);
 			p[16] = a->has_hit;
 			p[17] = (uint8_t)a->hit.ndispositions;
 			memcpy(p + READ_HDR, text, tl);

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "audit.h"
 #include "check.h"
 #include "hotlist.h"
@@ -1666,6 +1668,92 @@ static void test_early_hit_update(void)
 	station_down(&sp);
 }
 
+/* Every crop the station holds (db "crops") has its deadline in the expiry index, where the
+ * purge finds it: a crop without one would be kept forever. */
+static void check_crops_expire(const struct station_proc *sp, size_t want_crops)
+{
+	char dbdir[1100];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi crops, expiry;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t n = 0;
+
+	snprintf(dbdir, sizeof(dbdir), "%s/db", sp->dir);
+	CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 16) == 0);
+	CHECK(mdb_env_open(env, dbdir, MDB_RDONLY, 0600) == 0);
+	CHECK(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0);
+	CHECK(mdb_dbi_open(txn, "crops", 0, &crops) == 0);
+	CHECK(mdb_dbi_open(txn, "expiry", 0, &expiry) == 0);
+	CHECK(mdb_cursor_open(txn, crops, &cur) == 0);
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		/* Expiry keys: 'c', 8 bytes of deadline, the id (station.c, expiry_key()). */
+		MDB_cursor *ec;
+		MDB_val ek, ev;
+		bool found = false;
+		CHECK(mdb_cursor_open(txn, expiry, &ec) == 0);
+		for (int r2 = mdb_cursor_get(ec, &ek, &ev, MDB_FIRST); r2 == 0 && !found;
+		     r2 = mdb_cursor_get(ec, &ek, &ev, MDB_NEXT)) {
+			found = ek.mv_size == 9 + k.mv_size &&
+				((const char *)ek.mv_data)[0] == 'c' &&
+				memcmp((const char *)ek.mv_data + 9, k.mv_data, k.mv_size) == 0;
+		}
+		mdb_cursor_close(ec);
+		CHECK_MSG(found, "the crop of %.*s has no deadline: it would never be purged",
+			  (int)k.mv_size, (const char *)k.mv_data);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	CHECK_INT_EQ(n, want_crops);
+}
+
+/* A newer version of a held read that carries no crop (the unit's copy expired first, or it
+ * was sent without) replaces the read and leaves the held crop under its own deadline. */
+static void test_replaced_crop(void)
+{
+	struct station_proc sp = {0};
+	struct creds admin;
+	struct unit u;
+	struct sync_round_result res;
+	char id[STORE_ID_MAX + 1];
+
+	station_make(&sp);
+	enroll(&sp, "unit12", SYNC_ROLE_UNIT, -60, 86400, &u.creds);
+	enroll(&sp, "admin", SYNC_ROLE_ADMIN, -60, 86400, &admin);
+	station_up(&sp, 0);
+	unit_open(&u, "unit12", sp.url, false, NULL);
+	add_reads(&u, 1, 3, id); /* read 0 of add_reads() carries a crop */
+	CHECK_OK(sync_client_run_once(u.client, &res));
+	CHECK_INT_EQ(res.uploaded, 1);
+	json_t *s = stats(&sp, &admin);
+	CHECK_INT_EQ(stat_int(s, NULL, "crops"), 1);
+	json_decref(s);
+
+	/* Revision 1 of the read, without its crop. */
+	char *text = batch_of(&u, id);
+	json_t *batch = json_loads(text, 0, NULL);
+	free(text);
+	json_t *rd = json_array_get(json_object_get(batch, "reads"), 0);
+	CHECK(json_object_del(rd, "crop") == 0);
+	json_object_set_new(rd, "revision", json_integer(1));
+	text = json_dumps(batch, JSON_COMPACT);
+	json_decref(batch);
+	post_batch(&sp, &u, text);
+	free(text);
+	s = stats(&sp, &admin);
+	CHECK_INT_EQ(stat_int(s, "unit12", "updated"), 1);
+	CHECK_INT_EQ(stat_int(s, NULL, "crops"), 1);
+	json_decref(s);
+
+	unit_close(&u);
+	station_down(&sp);
+	check_crops_expire(&sp, 1);
+}
+
 static const struct check_case cases[] = {
 	{"happy-path", test_happy_path},
 	{"station-down-up", test_station_down_up},
@@ -1678,6 +1766,7 @@ static const struct check_case cases[] = {
 	{"hotlist-publish", test_hotlist_publish},
 	{"checkpoint-signature", test_checkpoint_signature},
 	{"early-hit-update", test_early_hit_update},
+	{"replaced-crop", test_replaced_crop},
 };
 
 int main(int argc, char **argv)
