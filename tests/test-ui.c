@@ -101,6 +101,8 @@ static void start_display(int width, int height)
 
 /* The check button's guard against stray taps: off, except where a test is about it. */
 static int64_t setup_guard_us = -1;
+/* How long a confirmation notice stays, for the windows setup() makes (0: the default). */
+static int64_t setup_notice_us = 0;
 
 struct fixture {
 	struct alpr_ui_demo *demo;
@@ -123,6 +125,7 @@ static void setup(struct fixture *f, int width, int height, bool night, bool sig
 	f->opts.night = night;
 	f->opts.idle_lock_us = -1;
 	f->opts.verify_guard_us = setup_guard_us;
+	f->opts.notice_us = setup_notice_us;
 	f->win = alpr_patrol_window_new(NULL, &f->opts);
 	f->w = GTK_WIDGET(f->win);
 	gtk_window_present(GTK_WINDOW(f->win));
@@ -300,6 +303,10 @@ static void check_patrol(int width, int height)
 	int plates = 0;
 
 	setup(&f, width, height, false, true);
+	/* Before the runtime's first status, the status bar says so, in amber: no "?". */
+	CHECK_STR_EQ(label_text(&f, "status-gps"), "GPS starting");
+	CHECK_STR_EQ(label_text(&f, "status-sync"), "Sync starting");
+	CHECK(gtk_widget_has_css_class(find(&f, "status-hotlist"), "warn"));
 	alpr_ui_demo_push_scene(f.demo, f.win);
 	CHECK(alpr_ui_demo_push_reads(f.demo, f.win, false, NULL) > 0);
 	t = screenshot(&f, "patrol.png");
@@ -322,6 +329,7 @@ static void check_patrol(int width, int height)
 		check_shown(&f, *n);
 	}
 	CHECK_STR_EQ(label_text(&f, "status-gps"), "GPS 3D, live");
+	CHECK(!gtk_widget_has_css_class(find(&f, "status-gps"), "warn"));
 	CHECK_STR_CONTAINS(label_text(&f, "status-hotlist"), "Hotlist v");
 	CHECK_STR_EQ(label_text(&f, "status-officer"), "Officer 4471");
 	for (GtkWidget *item = gtk_widget_get_first_child(find(&f, "reads-box")); item;
@@ -628,7 +636,9 @@ static void test_new_wanted(void)
 	struct hotlist_candidate c = {"7ABC123", 0.9f};
 	int64_t now = alpr_clock_now(NULL);
 
+	setup_notice_us = 2 * ALPR_USEC_PER_SEC;
 	setup(&f, 1024, 768, false, true);
+	setup_notice_us = 0;
 	tap(&f, "patrol-new-wanted");
 	CHECK_STR_EQ(page(&f), "wanted");
 	CHECK(check_touch_targets(find(&f, "wanted")) >= 4);
@@ -656,6 +666,17 @@ static void test_new_wanted(void)
 	CHECK_INT_EQ(hotlist_match(f.opts.hotlist, &c, 1, "CA", NULL, m, 4), 1);
 	CHECK_STR_EQ(m[0].entry.list, "officer");
 	check_shown(&f, "patrol-notice");
+	CHECK_STR_CONTAINS(label_text(&f, "patrol-notice"), "Added 7ABC123 CA");
+	/* A confirmation goes by itself (here after 2 s), so that it is not read as news later
+	 * in the shift. */
+	int64_t t0 = alpr_monotonic_us();
+	while (shown(find(&f, "patrol-notice")) &&
+	       alpr_monotonic_us() - t0 < 8 * ALPR_USEC_PER_SEC) {
+		alpr_ui_demo_wait_frames(f.w, 1);
+		g_usleep(100000);
+	}
+	CHECK_MSG(!shown(find(&f, "patrol-notice")), "the \"Added\" notice is still shown");
+	CHECK(alpr_monotonic_us() - t0 >= ALPR_USEC_PER_SEC);
 	teardown(&f);
 }
 

@@ -109,6 +109,8 @@ struct alpr_ui_options {
 	int64_t verify_guard_us; /* a new card ignores taps on its check button this long (so
 				    a tap meant for the previous card cannot verify it); 0: 0.7 s,
 				    < 0: none */
+	int64_t notice_us;       /* a confirmation in the patrol page's notice line ("Added
+				    ...") goes after this long; 0: 10 s. Warnings stay. */
 	bool night;              /* start in the night theme */
 	bool fullscreen;         /* full screen (the car); else width x height */
 	int width, height;       /* 0: 1280 x 800 */

@@ -10,6 +10,7 @@
 #include "ui-private.h"
 
 #define IDLE_LOCK_DEFAULT    (5 * ALPR_USEC_PER_MIN)
+#define NOTICE_DEFAULT       (10 * ALPR_USEC_PER_SEC)
 #define SHIFT_DEFAULT        (10 * ALPR_USEC_PER_HOUR)
 #define VERIFY_GUARD_DEFAULT (700 * 1000)
 #define OFFICER_LIST         "officer"
@@ -57,6 +58,7 @@ struct _AlprPatrolWindow {
 	bool locked;
 	int64_t last_activity_us; /* monotonic */
 	guint tick_source;
+	int64_t notice_until_us; /* monotonic; 0: the notice stays until replaced */
 	struct alpr_ui_sound *sound;
 
 	GMutex frame_lock; /* frame_slots: checked on the runtime's threads */
@@ -167,10 +169,20 @@ static void show_current(AlprPatrolWindow *w)
 
 /* ---- sign-in and lock ------------------------------------------------------------------ */
 
+/* A warning: it stays until another notice replaces it. */
 static void show_notice(AlprPatrolWindow *w, const char *text)
 {
 	gtk_label_set_text(GTK_LABEL(w->notice), text);
 	gtk_widget_set_visible(w->notice, TRUE);
+	w->notice_until_us = 0;
+}
+
+/* A confirmation: it goes after opts.notice_us (on_tick()), so that an old one is not read
+ * as news later in the shift. */
+static void show_notice_brief(AlprPatrolWindow *w, const char *text)
+{
+	show_notice(w, text);
+	w->notice_until_us = alpr_monotonic_us() + w->opts.notice_us;
 }
 
 static bool officer_id_valid(const char *officer)
@@ -534,10 +546,14 @@ static GtkWidget *build_statusbar(AlprPatrolWindow *w)
 	gtk_flow_box_set_homogeneous(GTK_FLOW_BOX(bar), FALSE);
 	w->st_cameras = named(gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6), "status-cameras");
 	items[n++] = w->st_cameras;
-	items[n++] = w->st_gps = status_label("status-gps", "GPS ?");
-	items[n++] = w->st_hotlist = status_label("status-hotlist", "Hotlist ?");
-	items[n++] = w->st_sync = status_label("status-sync", "Sync ?");
-	items[n++] = w->st_storage = status_label("status-storage", "Storage ?");
+	items[n++] = w->st_gps = status_label("status-gps", "GPS starting");
+	items[n++] = w->st_hotlist = status_label("status-hotlist", "Hotlist starting");
+	items[n++] = w->st_sync = status_label("status-sync", "Sync starting");
+	items[n++] = w->st_storage = status_label("status-storage", "Storage starting");
+	/* Amber until the runtime's first status (apply_status()) says otherwise. */
+	for (size_t i = 1; i < n; i++) {
+		gtk_widget_add_css_class(items[i], "warn");
+	}
 	items[n++] = w->st_officer = status_label("status-officer", "");
 	items[n++] = w->st_clock = status_label("status-clock", "");
 	for (size_t i = 0; i < n; i++) {
@@ -846,7 +862,7 @@ static void on_wanted_done(GObject *source, GAsyncResult *res, gpointer data)
 		g_autofree char *msg =
 			g_strdup_printf("Added %s %s to the officer list: it matches from now on",
 					job->e.plate, job->e.state);
-		show_notice(w, msg);
+		show_notice_brief(w, msg);
 	}
 	clear_wanted(w);
 	/* Back to patrol, unless the officer has gone elsewhere (signed out, a hit) meanwhile. */
@@ -1122,6 +1138,10 @@ static gboolean on_tick(gpointer data)
 	g_autofree char *text = local_time(now_us(w), "%H:%M");
 
 	gtk_label_set_text(GTK_LABEL(w->st_clock), text);
+	if (w->notice_until_us && alpr_monotonic_us() >= w->notice_until_us) {
+		gtk_widget_set_visible(w->notice, FALSE);
+		w->notice_until_us = 0;
+	}
 	if (w->officer[0] && !w->locked && w->opts.idle_lock_us > 0 &&
 	    alpr_monotonic_us() - w->last_activity_us > w->opts.idle_lock_us) {
 		alpr_info("ui", "locked after %lld s idle",
@@ -1209,6 +1229,9 @@ AlprPatrolWindow *alpr_patrol_window_new(GtkApplication *app, const struct alpr_
 	w->opts.unit_name = w->unit_name;
 	w->opts.sound_path = w->sound_path;
 	w->opts.audio_sink = w->audio_sink;
+	if (w->opts.notice_us <= 0) {
+		w->opts.notice_us = NOTICE_DEFAULT;
+	}
 	if (w->opts.idle_lock_us == 0) {
 		w->opts.idle_lock_us = IDLE_LOCK_DEFAULT;
 	}
