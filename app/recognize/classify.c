@@ -219,6 +219,21 @@ int rec_classifier_load(const char *path, struct rec_classifier **out, char *err
 		L->w = w;
 		L->b = w + nw;
 		w += nw + (size_t)L->out;
+		if (L->kind != LAYER_CONV) {
+			/* The file is output-major; dense() reads input-major. */
+			float *t = malloc(nw * sizeof(float));
+			if (!t) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			for (int o = 0; o < L->out; o++) {
+				for (int k = 0; k < L->in; k++) {
+					t[(size_t)k * L->out + o] = L->w[(size_t)o * L->in + k];
+				}
+			}
+			memcpy(L->w, t, nw * sizeof(float));
+			free(t);
+		}
 	}
 	free(data);
 	*out = c;
@@ -250,39 +265,79 @@ int rec_classifier_classes(const struct rec_classifier *c)
 	return c->nclasses;
 }
 
+static inline float max2(float a, float b)
+{
+	return a > b ? a : b;
+}
+
+/* @acc[i] += k0 * s[i] + k1 * s[i + 1] + k2 * s[i + 2] for i < n: one row of a 3x3 kernel
+ * over a whole padded plane at once, a loop the compiler vectorises. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+/* AVX2 where the processor has it (8 floats a step, 4 with SSE2), chosen when the program
+ * loads. */
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+conv_row(float *restrict acc, const float *restrict s, float k0, float k1, float k2, int n)
+{
+	for (int i = 0; i < n; i++) {
+		acc[i] += k0 * s[i] + k1 * s[i + 1] + k2 * s[i + 2];
+	}
+}
+
 /* 3x3 convolution (zero padding) + ReLU + 2x2 max pooling. @in holds L->in channels of
  * (w+2) x (h+2) with a zero border; @out gets L->out channels of (w/2+2) x (h/2+2), also
- * bordered. */
+ * bordered. The sums are taken over the padded width (pw), so that each kernel row is one
+ * long loop over the plane; the two columns past each row's end are computed and unused. */
 static void conv_block(const struct layer *L, const float *in, int w, int h, float *out)
 {
 	int pw = w + 2, ow = w / 2, oh = h / 2, opw = ow + 2;
+	int n = h * pw - 2; /* acc[y * pw + x], x < w, is the output at (x, y) */
 	float acc[(REC_PATCH_W + 2) * (REC_PATCH_H + 2)];
 	memset(out, 0, sizeof(float) * (size_t)L->out * opw * (oh + 2));
 	for (int o = 0; o < L->out; o++) {
-		for (int i = 0; i < w * h; i++) {
+		for (int i = 0; i < n; i++) {
 			acc[i] = L->b[o];
 		}
 		for (int c = 0; c < L->in; c++) {
 			const float *k = L->w + ((size_t)o * L->in + c) * 9;
 			const float *src = in + (size_t)c * pw * (h + 2);
-			for (int y = 0; y < h; y++) {
-				float *a = acc + y * w;
-				const float *r0 = src + (size_t)y * pw, *r1 = r0 + pw,
-					    *r2 = r1 + pw;
-				for (int x = 0; x < w; x++) {
-					a[x] += k[0] * r0[x] + k[1] * r0[x + 1] + k[2] * r0[x + 2] +
-						k[3] * r1[x] + k[4] * r1[x + 1] + k[5] * r1[x + 2] +
-						k[6] * r2[x] + k[7] * r2[x + 1] + k[8] * r2[x + 2];
-				}
-			}
+			conv_row(acc, src, k[0], k[1], k[2], n);
+			conv_row(acc, src + pw, k[3], k[4], k[5], n);
+			conv_row(acc, src + 2 * pw, k[6], k[7], k[8], n);
 		}
 		float *dst = out + (size_t)o * opw * (oh + 2);
 		for (int y = 0; y < oh; y++) {
 			for (int x = 0; x < ow; x++) {
-				const float *a = acc + (2 * y) * w + 2 * x;
-				float m = fmaxf(fmaxf(a[0], a[1]), fmaxf(a[w], a[w + 1]));
+				const float *a = acc + (2 * y) * pw + 2 * x;
+				float m = max2(max2(a[0], a[1]), max2(a[pw], a[pw + 1]));
 				dst[(y + 1) * opw + x + 1] = m > 0 ? m : 0;
 			}
+		}
+	}
+}
+
+/* A dense layer, its weights stored input-major (transposed at load): each input adds its
+ * column to the outputs, a loop the compiler vectorises, and the zeros that ReLU leaves (about
+ * half of them) cost nothing. */
+static void dense(const struct layer *L, const float *in, float *restrict out)
+{
+	for (int o = 0; o < L->out; o++) {
+		out[o] = L->b[o];
+	}
+	for (int i = 0; i < L->in; i++) {
+		float x = in[i];
+		if (x == 0) {
+			continue;
+		}
+		const float *restrict wc = L->w + (size_t)i * L->out;
+		for (int o = 0; o < L->out; o++) {
+			out[o] += wc[o] * x;
+		}
+	}
+	if (L->kind == LAYER_DENSE_RELU) {
+		for (int o = 0; o < L->out; o++) {
+			out[o] = out[o] < 0 ? 0 : out[o];
 		}
 	}
 }
@@ -325,14 +380,7 @@ void rec_classify(struct rec_classifier *c, const uint8_t *patch, float *prob)
 				out = t;
 				flat = true;
 			}
-			for (int o = 0; o < L->out; o++) {
-				const float *wr = L->w + (size_t)o * L->in;
-				float s = L->b[o];
-				for (int i = 0; i < L->in; i++) {
-					s += wr[i] * in[i];
-				}
-				out[o] = L->kind == LAYER_DENSE_RELU && s < 0 ? 0 : s;
-			}
+			dense(L, in, out);
 		}
 		units = L->out;
 		float *t = in;
@@ -342,7 +390,7 @@ void rec_classify(struct rec_classifier *c, const uint8_t *patch, float *prob)
 	/* softmax */
 	float mx = in[0], sum = 0;
 	for (int i = 1; i < c->nclasses; i++) {
-		mx = fmaxf(mx, in[i]);
+		mx = max2(mx, in[i]);
 	}
 	for (int i = 0; i < c->nclasses; i++) {
 		prob[i] = expf(in[i] - mx);
