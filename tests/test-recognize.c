@@ -893,6 +893,12 @@ static void test_syntax(void)
 	CHECK(rec_syntax_match(&s, "AB1C234", "TX"));
 	CHECK(rec_syntax_match(&s, "123ABC", "CA"));
 	CHECK(rec_syntax_match(&s, "221234", "WY"));
+	/* How common a format is: a state's share, or the states' average. */
+	CHECK(fabsf(rec_syntax_prior(&s, "ABC1234", "VA") - 0.75f) < 0.01f);
+	CHECK(rec_syntax_prior(&s, "ABC123", NULL) > 5 * rec_syntax_prior(&s, "1234AB", NULL));
+	CHECK(rec_syntax_prior(&s, "1234AB", NULL) > 0);
+	CHECK(rec_syntax_prior(&s, "ABCDEFGH", NULL) == 0);
+	CHECK(rec_syntax_prior(&s, "ABC123", NULL) <= 1);
 
 	const char *bad[] = {"MO\tAA9A9A\n", "Missouri\tAA9A9A\t100\n", "MO\tAA9A9A\tmany\n",
 			     "MO\t\t100\n", "MO\tAAAAAAAAAAAAAAAA\t100\n"};
@@ -977,6 +983,26 @@ static void test_candidates(void)
 	CHECK_INT_EQ(n, 3);
 	CHECK_STR_EQ(out[0].text, "7ABC123");
 	CHECK(out[0].syntax_match);
+
+	/* A look-alike whose two readings both fit a syntax: the commoner format wins when the
+	 * reader is unsure (999AAA is a format of most states; 9999AA of a few older issues),
+	 * and a sure reading still stands. */
+	struct rec_position o[6] = {pos1('3', 0.95f), pos1('5', 0.95f), pos1('5', 0.95f),
+				    pos1('0', 0.55f), pos1('C', 0.95f), pos1('T', 0.95f)};
+	o[3].ch[1] = 'O';
+	o[3].p[1] = 0.45f;
+	o[3].nalts = 2;
+	n = rec_candidates(o, 6, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "355OCT");
+	seen = false;
+	for (int i = 0; i < n; i++) {
+		seen |= strcmp(out[i].text, "3550CT") == 0;
+	}
+	CHECK(seen);
+	o[3].p[0] = 0.95f;
+	o[3].p[1] = 0.05f;
+	n = rec_candidates(o, 6, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "3550CT");
 
 	/* An extra character at an end (a frame read as "1") can be dropped. */
 	struct rec_position e[8] = {pos1('1', 0.4f),  pos1('A', 0.95f), pos1('B', 0.95f),

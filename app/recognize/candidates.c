@@ -40,8 +40,18 @@
  * not worth a place in the beam; and the most positions one string leaves out (one fewer
  * lets a nine-character row of a date stamp or a slogan become a seven-character plate
  * less often, but costs more real plates: measured 1 vs 2, 0.604 vs 0.613 us-dev top-1). */
-#define MIN_DROP  0.01f
-#define MAX_DROPS 2
+/* A string's format: its share of the plates (rec_syntax_prior(): of the state's, or
+ * averaged over the states) against FORMAT_COMMON, the share of the commonest formats
+ * (AAA999, AAA9999 and 999AAA each hold about a fifth of the states' plates), to the power
+ * FORMAT_WEIGHT, and no less than FORMAT_FLOOR: where two readings of a look-alike both fit
+ * a syntax, the commoner format is the likelier plate (355OCT, 999AAA, against 3550CT,
+ * 9999AA, the format of a few states' older issues). Rare formats are still formats: the
+ * floor keeps them well above a string that fits none (NO_SYNTAX_FACTOR). */
+#define FORMAT_COMMON 0.2f
+#define FORMAT_WEIGHT 0.5f
+#define FORMAT_FLOOR  0.1f
+#define MIN_DROP      0.01f
+#define MAX_DROPS     2
 
 static const char *lookalikes(char c)
 {
@@ -97,6 +107,11 @@ static const char *lookalikes(char c)
 	default:
 		return "";
 	}
+}
+
+static float format_price(float prior)
+{
+	return FORMAT_WEIGHT * logf(fminf(1, fmaxf(prior / FORMAT_COMMON, FORMAT_FLOOR)));
 }
 
 struct beam_entry {
@@ -195,19 +210,27 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 		nbeam = ALPR_MIN(nn, BEAM);
 		memcpy(beam, next, (size_t)nbeam * sizeof(beam[0]));
 	}
-	/* Syntax: prefer the chosen state's patterns, then any state's. */
+	/* Syntax: prefer the chosen state's patterns, then any state's; among them, the
+	 * commoner formats. */
 	bool have_state = state && state[0];
 	for (int b = 0; b < nbeam; b++) {
 		if (beam[b].len < 2) {
 			beam[b].logp = -1e9f;
 			continue;
 		}
-		if (syn && have_state && rec_syntax_match(syn, beam[b].text, state)) {
+		if (!syn) {
+			beam[b].logp += logf(NO_SYNTAX_FACTOR);
 			continue;
 		}
-		if (syn && !(have_state && state_read) &&
-		    rec_syntax_match(syn, beam[b].text, NULL)) {
-			beam[b].logp += have_state ? logf(OTHER_STATE_FACTOR) : 0;
+		float prior = have_state ? rec_syntax_prior(syn, beam[b].text, state) : 0;
+		if (prior > 0) {
+			beam[b].logp += format_price(prior);
+			continue;
+		}
+		prior = have_state && state_read ? 0 : rec_syntax_prior(syn, beam[b].text, NULL);
+		if (prior > 0) {
+			beam[b].logp +=
+				(have_state ? logf(OTHER_STATE_FACTOR) : 0) + format_price(prior);
 		} else {
 			beam[b].logp += logf(NO_SYNTAX_FACTOR);
 		}

@@ -83,10 +83,12 @@ struct rec_syntax_entry {
 	char state[3];
 	char pattern[RECOGNIZE_MAX_CHARS + 1];
 	int weight;
+	float share; /* the pattern's share of its state's plates (its weight over the state's) */
 };
 
 struct rec_syntax {
 	int n;
+	int nstates; /* states with at least one pattern */
 	struct rec_syntax_entry e[REC_MAX_SYNTAX];
 };
 
@@ -99,6 +101,10 @@ char *rec_next_line(char **p, char *end, int *lineno);
 int rec_syntax_load(struct rec_syntax *s, const char *path, char *err, size_t errsz);
 /* Does @text fit a pattern of @state (NULL or "" for any state)? */
 bool rec_syntax_match(const struct rec_syntax *s, const char *text, const char *state);
+/* How common @text's format is (0..1): the share of @state's plates whose pattern it fits,
+ * or with no state (NULL or ""), that share averaged over the states (each state as likely).
+ * 0 when it fits no pattern. */
+float rec_syntax_prior(const struct rec_syntax *s, const char *text, const char *state);
 /* Does @text fit the pattern @pattern ('9' digit, 'A' letter, else itself)? */
 bool rec_pattern_match(const char *pattern, const char *text);
 
