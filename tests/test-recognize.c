@@ -670,13 +670,45 @@ static int ink_columns(const struct image *t, int *x0, int *x1, int cap)
 	return n;
 }
 
+/* Reads @im as read_noisy() does, counts the result into *top1 and *topn and prints it,
+ * @note after the text. */
+static void tally_read(struct recognizer *r, struct image *im, struct rng *g, const char *text,
+		       const char *note, int *top1, int *topn)
+{
+	static struct recognize_result res;
+	bool tn, t1 = read_noisy(r, im, g, text, &res, &tn);
+	*top1 += t1;
+	*topn += tn;
+	printf("  %-8s%s: %s%s\n", text, note, res.nplates ? res.plates[0].text : "-",
+	       t1   ? ""
+	       : tn ? " (in top 10)"
+		    : " (miss)");
+}
+
+/* A plate crop (the plate fills the frame) of the rendered row @t: ink 30 on paper 225, in a
+ * margin of @mx and @my pixels; the columns [@lx0, @lx1) of @t in grey @logo instead. */
+static struct image plate_crop(const struct image *t, int mx, int my, int lx0, int lx1, int logo)
+{
+	struct image im = {t->w + 2 * mx, t->h + 2 * my, NULL};
+	im.px = alpr_xmalloc((size_t)im.w * im.h);
+	memset(im.px, 225, (size_t)im.w * im.h);
+	for (int y = 0; y < t->h; y++) {
+		for (int x = 0; x < t->w; x++) {
+			int a = 255 - get_px(t, x, y);
+			int c = x >= lx0 && x < lx1 ? logo : 30;
+			uint8_t *p = &im.px[(size_t)(y + my) * im.w + x + mx];
+			*p = (uint8_t)((*p * (255 - a) + c * a) / 255);
+		}
+	}
+	return im;
+}
+
 static void test_hidden_characters(void)
 {
 	struct rng g = {777};
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
-	static struct recognize_result res;
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_HIDDEN; i++) {
 		char text[16];
@@ -686,16 +718,7 @@ static void test_hidden_characters(void)
 		/* the characters' column spans in the rendered row */
 		int cx0[16], cx1[16], nc = ink_columns(&t, cx0, cx1, 16);
 		int mx = ch / 2, my = (int)(0.6f * ch);
-		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
-		im.px = alpr_xmalloc((size_t)im.w * im.h);
-		memset(im.px, 225, (size_t)im.w * im.h);
-		for (int y = 0; y < t.h; y++) {
-			for (int x = 0; x < t.w; x++) {
-				int a = 255 - get_px(&t, x, y);
-				uint8_t *p = &im.px[(size_t)(y + my) * im.w + x + mx];
-				*p = (uint8_t)((*p * (255 - a) + 30 * a) / 255);
-			}
-		}
+		struct image im = plate_crop(&t, mx, my, 0, 0, 0);
 		/* one inner character and one end character broken across the middle (worn
 		 * paint, a font's thin joins): two short blobs, neither character-shaped */
 		int hide[2] = {rnd_in(&g, 2, 3), rnd_in(&g, 0, 1) ? 0 : (int)strlen(text) - 1};
@@ -708,14 +731,9 @@ static void test_hidden_characters(void)
 				       (size_t)(cx1[c] - cx0[c]));
 			}
 		}
-		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
-		top1 += t1;
-		topn += tn;
-		printf("  %-8s (hidden %d, %d): %s%s\n", text, hide[0], hide[1],
-		       res.nplates ? res.plates[0].text : "-",
-		       t1   ? ""
-		       : tn ? " (in top 10)"
-			    : " (miss)");
+		char note[32];
+		snprintf(note, sizeof(note), " (hidden %d, %d)", hide[0], hide[1]);
+		tally_read(r, &im, &g, text, note, &top1, &topn);
 		free(t.px);
 		free(im.px);
 	}
@@ -742,7 +760,6 @@ static void test_faint_joins(void)
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
-	static struct recognize_result res;
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_JOINS; i++) {
 		char text[16];
@@ -768,29 +785,67 @@ static void test_faint_joins(void)
 			}
 		}
 		int mx = ch / 2, my = (int)(0.6f * ch);
-		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
-		im.px = alpr_xmalloc((size_t)im.w * im.h);
-		memset(im.px, 225, (size_t)im.w * im.h);
-		for (int y = 0; y < t.h; y++) {
-			for (int x = 0; x < t.w; x++) {
-				int a = 255 - get_px(&t, x, y);
-				uint8_t *p = &im.px[(size_t)(y + my) * im.w + x + mx];
-				*p = (uint8_t)((*p * (255 - a) + 30 * a) / 255);
-			}
-		}
-		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
-		top1 += t1;
-		topn += tn;
-		printf("  %-8s: %s%s\n", text, res.nplates ? res.plates[0].text : "-",
-		       t1   ? ""
-		       : tn ? " (in top 10)"
-			    : " (miss)");
+		struct image im = plate_crop(&t, mx, my, 0, 0, 0);
+		tally_read(r, &im, &g, text, "", &top1, &topn);
 		free(t.px);
 		free(im.px);
 	}
 	printf("faint joins: top-1 %d, top-10 %d of %d\n", top1, topn, N_JOINS);
 	CHECK_MSG(top1 >= 11, "top-1 %d of %d", top1, N_JOINS);
 	CHECK_MSG(topn >= 11, "top-10 %d of %d", topn, N_JOINS);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * A coloured graphic between the character groups: Louisiana's state outline, Mississippi's
+ * county seal, a sticker. In grey it is lighter than the characters, which a state prints
+ * all in one ink, and the classifier may still read it as a character (TAF389 read
+ * TAF4389). Plate crops as in hidden-characters, six characters in two groups of three
+ * with a glyph drawn in the gap between them in a lighter grey (half-way from the ink to
+ * the paper). Measured at this seed: with no regard for the ink (before wip/recog-syntax)
+ * top-1 1 and top-10 3 of 24, the glyph read into the plate; the glyph doubted by its
+ * lighter ink, 12 and 19 (the other misses are the bitmap font's J read I and the like).
+ * The stated rates are 9 and 15.
+ */
+#define N_LOGOS 24
+
+static void test_light_logo(void)
+{
+	struct rng g = {9090};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static const char letters[] = "ABCEFGHJKLMNPRTUVWXYZ", digits[] = "23456789";
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_LOGOS; i++) {
+		/* AAA999 or 999AAA, and the glyph in the gap between the groups */
+		char text[8], with[9];
+		bool letters_first = rnd_in(&g, 0, 1);
+		for (int k = 0; k < 6; k++) {
+			bool letter = (k < 3) == letters_first;
+			text[k] = letter ? letters[rnd(&g) % (sizeof(letters) - 1)]
+					 : digits[rnd(&g) % (sizeof(digits) - 1)];
+		}
+		text[6] = '\0';
+		memcpy(with, text, 3);
+		with[3] = "4KXH8"[rnd(&g) % 5];
+		memcpy(with + 4, text + 3, 4);
+		int ch = rnd_in(&g, 36, 48);
+		struct image t = render_text(bmf, with, ch, &g);
+		int cx0[16], cx1[16], nc = ink_columns(&t, cx0, cx1, 16);
+		CHECK_INT_EQ(nc, 7);
+		struct image im = plate_crop(&t, ch / 2, (int)(0.6f * ch), cx0[3], cx1[3],
+					     rnd_in(&g, 120, 140));
+		char note[32];
+		snprintf(note, sizeof(note), " (drawn %s)", with);
+		tally_read(r, &im, &g, text, note, &top1, &topn);
+		free(t.px);
+		free(im.px);
+	}
+	printf("light logos: top-1 %d, top-10 %d of %d\n", top1, topn, N_LOGOS);
+	CHECK_MSG(top1 >= 9, "top-1 %d of %d", top1, N_LOGOS);
+	CHECK_MSG(topn >= 15, "top-10 %d of %d", topn, N_LOGOS);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -1149,6 +1204,7 @@ int main(int argc, char **argv)
 		{"frame-api", test_frame_api},
 		{"syntax", test_syntax},
 		{"candidates", test_candidates},
+		{"light-logo", test_light_logo},
 		{"cli", test_cli},
 	};
 	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));

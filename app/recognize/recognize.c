@@ -58,6 +58,7 @@ struct recognizer {
 	uint8_t band[(OCR_CHAR_H * 3 + 2 * OCR_PAD) * (OCR_MAX_W + 2 * OCR_PAD)];
 	uint8_t mask[(OCR_CHAR_H * 3 + 2 * OCR_PAD) * (OCR_MAX_W + 2 * OCR_PAD)];
 	uint8_t patch[REC_PATCH_W * REC_PATCH_H];
+	int patch_ink, patch_paper; /* the patch's ink and paper grey before stretching */
 	float prob[REC_CLASS_MAX];
 };
 
@@ -409,6 +410,8 @@ static void cut_patch(struct recognizer *r, const uint8_t *g, int w, int h, size
 	if (hi <= lo) {
 		hi = lo + 1;
 	}
+	r->patch_ink = reg->light_on_dark ? 255 - hi : lo;
+	r->patch_paper = reg->light_on_dark ? 255 - lo : hi;
 	for (int v = 0; v < REC_PATCH_H; v++) {
 		for (int u = 0; u < REC_PATCH_W; u++) {
 			uint8_t *p = &r->patch[v * REC_PATCH_W + u];
@@ -526,10 +529,60 @@ static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int ma
 	return n;
 }
 
+/* How a piece looks beside the row's other characters: the extent of its ink (in the
+ * patch's character heights, REC_PATCH_CHAR; a character spans about -0.5..0.5 about the
+ * row's centre line), the share of its ink box that is ink, its mean stroke width across
+ * (a fraction of the character height), and its ink and paper grey before stretching. */
+struct look {
+	float top, bot;
+	float fill;
+	float stroke;
+	float ink, paper;
+};
+
+/* The look of the patch just cut (cut_patch()). */
+static void patch_look(const struct recognizer *r, struct look *lk)
+{
+	int top = -1, bot = -1, left = REC_PATCH_W, right = -1, ink = 0, runs = 0;
+	for (int v = 0; v < REC_PATCH_H; v++) {
+		int row = 0;
+		bool in = false;
+		for (int u = 0; u < REC_PATCH_W; u++) {
+			bool on = r->patch[v * REC_PATCH_W + u] < 128;
+			if (on) {
+				row++;
+				left = ALPR_MIN(left, u);
+				right = ALPR_MAX(right, u);
+			}
+			runs += on && !in;
+			in = on;
+		}
+		ink += row;
+		if (row >= 2) {
+			top = top < 0 ? v : top;
+			bot = v;
+		}
+	}
+	if (top < 0 || right < left) {
+		*lk = (struct look){0, 0, 0, 0, (float)r->patch_ink, (float)r->patch_paper};
+		return;
+	}
+	lk->top = (top - 0.5f * REC_PATCH_H) / REC_PATCH_CHAR;
+	lk->bot = (bot + 1 - 0.5f * REC_PATCH_H) / REC_PATCH_CHAR;
+	lk->fill = (float)ink / (float)((bot - top + 1) * (right - left + 1));
+	lk->stroke = runs ? (float)ink / (float)runs / REC_PATCH_CHAR : 0;
+	lk->ink = (float)r->patch_ink;
+	lk->paper = (float)r->patch_paper;
+}
+
+enum piece_kind { PIECE_BLOB, PIECE_GAP, PIECE_END };
+
 struct piece {
 	float x0, x1;
 	bool is_char;
+	enum piece_kind kind;
 	struct rec_position pos;
+	struct look look;
 };
 
 /* Cuts and classifies [x0, x1) into @pc. */
@@ -539,6 +592,7 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 	pc->x0 = x0;
 	pc->x1 = x1;
 	cut_patch(r, g, w, h, stride, reg, x0, x1);
+	patch_look(r, &pc->look);
 	pc->is_char = classify_position(r, &pc->pos);
 }
 
@@ -599,8 +653,7 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
  * it is not a character read at GUESS_MIN_P or better; else *out, with the doubt that any
  * character is there at all, and *at = @c. */
 static bool guess_at(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
-		     const struct rec_region *reg, float c, float cw, struct rec_position *out,
-		     float *at)
+		     const struct rec_region *reg, float c, float cw, struct piece *out, float *at)
 {
 	if (c < 0 || c > (float)w) {
 		return false;
@@ -610,8 +663,8 @@ static bool guess_at(struct recognizer *r, const uint8_t *g, int w, int h, size_
 	if (!pc.is_char || pc.pos.p[0] < GUESS_MIN_P) {
 		return false;
 	}
-	*out = pc.pos;
-	out->drop = fmaxf(out->drop, GUESS_DROP);
+	*out = pc;
+	out->pos.drop = fmaxf(out->pos.drop, GUESS_DROP);
 	*at = c;
 	return true;
 }
@@ -649,6 +702,50 @@ static int merge_strokes(struct recognizer *r, const uint8_t *g, int w, int h, s
 		pcs[n++] = pcs[k];
 	}
 	return n;
+}
+
+/* A plate's characters are printed in one ink, the darkest (or, light on dark, the
+ * brightest) marks on it; its logos, state outlines, stickers and slogans are mostly in
+ * colour, which is lighter in grey. A piece whose ink is lighter than the row's characters'
+ * by more than INK_LIFT0 of the row's contrast (the median ink to the median paper) is
+ * doubted as a character in proportion, up to INK_DOUBT_MAX at INK_LIFT1: its readings are
+ * scaled by the belief that it is a character at all, and the string without it gains. A
+ * piece darker than the row is no evidence (shade, dirt, a worn row's better character).
+ * Needs INK_MIN_ROW positions to know the row's ink. */
+#define INK_LIFT0     0.2f
+#define INK_LIFT1     0.55f
+#define INK_DOUBT_MAX 0.9f
+#define INK_MIN_ROW   4
+
+static void doubt_light_ink(struct piece *pcs, int n)
+{
+	if (n < INK_MIN_ROW) {
+		return;
+	}
+	float ink[RECOGNIZE_MAX_CHARS], paper[RECOGNIZE_MAX_CHARS];
+	for (int k = 0; k < n; k++) {
+		ink[k] = pcs[k].look.ink;
+		paper[k] = pcs[k].look.paper;
+	}
+	qsort(ink, (size_t)n, sizeof(float), cmp_float_asc);
+	qsort(paper, (size_t)n, sizeof(float), cmp_float_asc);
+	float mink = ink[n / 2], contrast = paper[n / 2] - mink;
+	if (contrast < 16) {
+		return; /* too flat a row to judge by */
+	}
+	for (int k = 0; k < n; k++) {
+		struct rec_position *p = &pcs[k].pos;
+		float lift = (pcs[k].look.ink - mink) / contrast;
+		float d =
+			clampf((lift - INK_LIFT0) / (INK_LIFT1 - INK_LIFT0), 0, 1) * INK_DOUBT_MAX;
+		if (d <= p->drop) {
+			continue;
+		}
+		for (int a = 0; a < p->nalts; a++) {
+			p->p[a] = fmaxf(p->p[a] * (1 - d), 0.001f);
+		}
+		p->drop = d;
+	}
 }
 
 /* Reads a row character by character: each piece is cut out and classified; pieces that
@@ -695,9 +792,8 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		np = merge_strokes(r, g, w, h, stride, reg, pcs, np, cw);
 	}
 	bool guesses = np >= 3 && pitch > 0.3f * reg->char_h && pitch < 1.2f * reg->char_h;
-	int n = 0;
-	struct rec_position ends[GUESS_END_MAX];
-	int nends = 0;
+	struct piece out[RECOGNIZE_MAX_CHARS], ends[GUESS_END_MAX];
+	int n = 0, nends = 0;
 	float at = 0;
 	/* before the first piece, outwards, a pitch from where a character of the row's width
 	 * at its edge would be centred (a wide W or a blob of two is no centre to count from);
@@ -706,17 +802,18 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	     guesses && nends < GUESS_END_MAX &&
 	     guess_at(r, g, w, h, stride, reg, c - pitch, cw, &ends[nends], &at);
 	     c = at) {
-		nends++;
+		ends[nends++].kind = PIECE_END;
 	}
 	for (int j = nends - 1; j >= 0; j--) {
-		pos[n++] = ends[j];
+		out[n++] = ends[j];
 	}
 	for (int k = 0; k < np; k++) {
 		if (pcs[k].is_char) {
 			if (n >= RECOGNIZE_MAX_CHARS) {
 				return n + 1;
 			}
-			pos[n++] = pcs[k].pos;
+			out[n] = pcs[k];
+			out[n++].kind = PIECE_BLOB;
 		}
 		if (!guesses || k + 1 >= np) {
 			continue;
@@ -732,17 +829,23 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		}
 		for (int j = 1; j <= missing && n < RECOGNIZE_MAX_CHARS; j++) {
 			float c = pcs[k].x1 + j * room / (missing + 1);
-			n += guess_at(r, g, w, h, stride, reg, c, cw, &pos[n], &at);
+			if (guess_at(r, g, w, h, stride, reg, c, cw, &out[n], &at)) {
+				out[n++].kind = PIECE_GAP;
+			}
 		}
 	}
 	/* after the last piece, outwards */
 	int nright = 0;
 	for (float c = np > 0 ? pcs[np - 1].x1 - 0.5f * cw : 0;
 	     guesses && n < RECOGNIZE_MAX_CHARS && nright < GUESS_END_MAX &&
-	     guess_at(r, g, w, h, stride, reg, c + pitch, cw, &pos[n], &at);
+	     guess_at(r, g, w, h, stride, reg, c + pitch, cw, &out[n], &at);
 	     c = at) {
-		n++;
+		out[n++].kind = PIECE_END;
 		nright++;
+	}
+	doubt_light_ink(out, n);
+	for (int k = 0; k < n; k++) {
+		pos[k] = out[k].pos;
 	}
 	return n;
 }
