@@ -1128,6 +1128,35 @@ static void test_candidates(void)
 	CHECK_INT_EQ(rec_candidates(p, 0, &s, NULL, 10, out), 0);
 }
 
+/* One character seen twice: Idaho's DRIFTER was read DRIFTTER, its second T a blob over
+ * two thirds of a gap guess's width; a real double letter stands apart. */
+static void test_twins(void)
+{
+	struct rec_span span[8] = {{0, 10},  {12, 22}, {24, 34}, {36, 46},
+				   {48, 58}, {51, 61}, {63, 73}, {75, 85}};
+	struct rec_position pos[8] = {pos1('D', 0.9f), pos1('R', 0.9f),  pos1('I', 0.9f),
+				      pos1('F', 0.9f), pos1('T', 0.36f), pos1('T', 0.91f),
+				      pos1('E', 0.9f), pos1('R', 0.9f)};
+	CHECK_INT_EQ(rec_merge_twins(span, pos, 8), 7);
+	char text[8];
+	for (int k = 0; k < 7; k++) {
+		text[k] = pos[k].ch[0];
+	}
+	text[7] = '\0';
+	CHECK_STR_EQ(text, "DRIFTER");
+	/* the surer of the two is kept, with its span */
+	CHECK(fabsf(pos[4].p[0] - 0.91f) < 1e-6f);
+	CHECK(fabsf(span[4].x0 - 51) < 1e-6f);
+	/* side by side (MISSY's SS), or overlapping less than half, they are two */
+	struct rec_span s2[3] = {{0, 10}, {11, 21}, {17, 27}};
+	struct rec_position p2[3] = {pos1('S', 0.9f), pos1('S', 0.9f), pos1('S', 0.9f)};
+	CHECK_INT_EQ(rec_merge_twins(s2, p2, 3), 3);
+	/* overlapping, but read as different characters: the candidates judge */
+	struct rec_span s3[2] = {{0, 10}, {3, 13}};
+	struct rec_position p3[2] = {pos1('G', 0.2f), pos1('E', 0.5f)};
+	CHECK_INT_EQ(rec_merge_twins(s3, p3, 2), 2);
+}
+
 /* alpr-read as a user runs it: a good image and a corrupt one in one call. */
 static void test_cli(void)
 {
@@ -1213,6 +1242,7 @@ int main(int argc, char **argv)
 		{"syntax", test_syntax},
 		{"candidates", test_candidates},
 		{"light-logo", test_light_logo},
+		{"twins", test_twins},
 		{"cli", test_cli},
 	};
 	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));

@@ -134,6 +134,22 @@ int rec_candidates_ex(const struct rec_position *pos, int n, const struct rec_sy
 		      const char *state, bool state_read, int topn,
 		      struct recognize_candidate *out);
 
+/* ---- the reader's rows (recognize.c) --------------------------------------------------- */
+
+/* Where a position was read along the row, [x0, x1) in frame pixels. */
+struct rec_span {
+	float x0, x1;
+};
+
+/* Characters on a plate stand side by side, never over each other: two neighbouring
+ * positions whose spans overlap by more than REC_TWIN_OVERLAP of the narrower one's width
+ * and whose best readings are the same character are one character seen twice (a wide
+ * blob's split half and the next blob, a guess beside the blob it missed), and only the
+ * surer is kept. Compacts @span and @pos (@n, left to right) in place; returns the new
+ * count. */
+#define REC_TWIN_OVERLAP 0.5f
+int rec_merge_twins(struct rec_span *span, struct rec_position *pos, int n);
+
 /* ---- the character classifier (classify.c) --------------------------------------------- */
 
 /* A character patch: the character's height is REC_PATCH_CHAR pixels, centred on the blob's

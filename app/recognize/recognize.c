@@ -704,6 +704,29 @@ static int merge_strokes(struct recognizer *r, const uint8_t *g, int w, int h, s
 	return n;
 }
 
+int rec_merge_twins(struct rec_span *span, struct rec_position *pos, int n)
+{
+	int m = 0;
+	for (int k = 0; k < n; k++) {
+		if (m > 0) {
+			float ov = fminf(span[m - 1].x1, span[k].x1) -
+				   fmaxf(span[m - 1].x0, span[k].x0);
+			float nw = fminf(span[m - 1].x1 - span[m - 1].x0, span[k].x1 - span[k].x0);
+			if (pos[m - 1].nalts > 0 && pos[k].nalts > 0 &&
+			    pos[m - 1].ch[0] == pos[k].ch[0] && ov > REC_TWIN_OVERLAP * nw) {
+				if (pos[k].p[0] > pos[m - 1].p[0]) {
+					span[m - 1] = span[k];
+					pos[m - 1] = pos[k];
+				}
+				continue;
+			}
+		}
+		span[m] = span[k];
+		pos[m++] = pos[k];
+	}
+	return m;
+}
+
 /* A plate's characters are printed in one ink, the darkest (or, light on dark, the
  * brightest) marks on it; its logos, state outlines, stickers and slogans are mostly in
  * colour, which is lighter in grey. A piece whose ink is lighter than the row's characters'
@@ -844,10 +867,12 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		nright++;
 	}
 	doubt_light_ink(out, n);
+	struct rec_span span[RECOGNIZE_MAX_CHARS];
 	for (int k = 0; k < n; k++) {
+		span[k] = (struct rec_span){out[k].x0, out[k].x1};
 		pos[k] = out[k].pos;
 	}
-	return n;
+	return rec_merge_twins(span, pos, n);
 }
 
 int rec_dump_rows(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
