@@ -639,15 +639,19 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
  * most GUESS_GAP_MAX), and a pitch beyond each end, then a pitch beyond that guess (at most
  * GUESS_END_MAX an end). The gap between character groups holds a space, a dash or a logo,
  * and past the ends are the frame and the bolts: a guess read at GUESS_MIN_P or better is
- * kept with at least GUESS_DROP doubt that it is a character at all, so the candidates hold
- * the row with and without it, and a guess needs a surer reading than that to be in the
- * best one. Measured on the eval sets (tools/bench-recognize.py, docs/benchmarks.md): a
- * hard threshold of 0.6 kept out characters the candidates now recover. */
+ * kept with a doubt that it is a character at all (rec_guess_doubt()), so the candidates
+ * hold the row with and without it. Measured on the eval sets (tools/bench-recognize.py,
+ * docs/benchmarks.md): a hard threshold of 0.6 kept out characters the candidates now
+ * recover. */
 #define GUESS_MIN_P   0.3f
-#define GUESS_DROP    0.4f
 #define GUESS_END_MAX 2
 #define GUESS_GAP_MAX 3
 #define GUESS_FIT     1.0f
+
+float rec_guess_doubt(float p)
+{
+	return fmaxf(GUESS_DOUBT_MIN, GUESS_DOUBT_SLOPE * (1 - p));
+}
 
 /* A guess: the character-wide window centred on @c (in the frame), classified. False when
  * it is not a character read at GUESS_MIN_P or better; else *out, with the doubt that any
@@ -664,7 +668,7 @@ static bool guess_at(struct recognizer *r, const uint8_t *g, int w, int h, size_
 		return false;
 	}
 	*out = pc;
-	out->pos.drop = fmaxf(out->pos.drop, GUESS_DROP);
+	out->pos.drop = fmaxf(out->pos.drop, rec_guess_doubt(pc.pos.p[0]));
 	*at = c;
 	return true;
 }
