@@ -529,52 +529,6 @@ static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int ma
 	return n;
 }
 
-/* How a piece looks beside the row's other characters: the extent of its ink (in the
- * patch's character heights, REC_PATCH_CHAR; a character spans about -0.5..0.5 about the
- * row's centre line), the share of its ink box that is ink, its mean stroke width across
- * (a fraction of the character height), and its ink and paper grey before stretching. */
-struct look {
-	float top, bot;
-	float fill;
-	float stroke;
-	float ink, paper;
-};
-
-/* The look of the patch just cut (cut_patch()). */
-static void patch_look(const struct recognizer *r, struct look *lk)
-{
-	int top = -1, bot = -1, left = REC_PATCH_W, right = -1, ink = 0, runs = 0;
-	for (int v = 0; v < REC_PATCH_H; v++) {
-		int row = 0;
-		bool in = false;
-		for (int u = 0; u < REC_PATCH_W; u++) {
-			bool on = r->patch[v * REC_PATCH_W + u] < 128;
-			if (on) {
-				row++;
-				left = ALPR_MIN(left, u);
-				right = ALPR_MAX(right, u);
-			}
-			runs += on && !in;
-			in = on;
-		}
-		ink += row;
-		if (row >= 2) {
-			top = top < 0 ? v : top;
-			bot = v;
-		}
-	}
-	if (top < 0 || right < left) {
-		*lk = (struct look){0, 0, 0, 0, (float)r->patch_ink, (float)r->patch_paper};
-		return;
-	}
-	lk->top = (top - 0.5f * REC_PATCH_H) / REC_PATCH_CHAR;
-	lk->bot = (bot + 1 - 0.5f * REC_PATCH_H) / REC_PATCH_CHAR;
-	lk->fill = (float)ink / (float)((bot - top + 1) * (right - left + 1));
-	lk->stroke = runs ? (float)ink / (float)runs / REC_PATCH_CHAR : 0;
-	lk->ink = (float)r->patch_ink;
-	lk->paper = (float)r->patch_paper;
-}
-
 enum piece_kind { PIECE_BLOB, PIECE_GAP, PIECE_END };
 
 struct piece {
@@ -582,7 +536,7 @@ struct piece {
 	bool is_char;
 	enum piece_kind kind;
 	struct rec_position pos;
-	struct look look;
+	float ink, paper; /* the patch's ink and paper grey before stretching */
 };
 
 /* Cuts and classifies [x0, x1) into @pc. */
@@ -592,7 +546,8 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 	pc->x0 = x0;
 	pc->x1 = x1;
 	cut_patch(r, g, w, h, stride, reg, x0, x1);
-	patch_look(r, &pc->look);
+	pc->ink = (float)r->patch_ink;
+	pc->paper = (float)r->patch_paper;
 	pc->is_char = classify_position(r, &pc->pos);
 }
 
@@ -751,8 +706,8 @@ static void doubt_light_ink(struct piece *pcs, int n)
 	}
 	float ink[RECOGNIZE_MAX_CHARS], paper[RECOGNIZE_MAX_CHARS];
 	for (int k = 0; k < n; k++) {
-		ink[k] = pcs[k].look.ink;
-		paper[k] = pcs[k].look.paper;
+		ink[k] = pcs[k].ink;
+		paper[k] = pcs[k].paper;
 	}
 	qsort(ink, (size_t)n, sizeof(float), cmp_float_asc);
 	qsort(paper, (size_t)n, sizeof(float), cmp_float_asc);
@@ -762,7 +717,7 @@ static void doubt_light_ink(struct piece *pcs, int n)
 	}
 	for (int k = 0; k < n; k++) {
 		struct rec_position *p = &pcs[k].pos;
-		float lift = (pcs[k].look.ink - mink) / contrast;
+		float lift = (pcs[k].ink - mink) / contrast;
 		float d =
 			clampf((lift - INK_LIFT0) / (INK_LIFT1 - INK_LIFT0), 0, 1) * INK_DOUBT_MAX;
 		if (d <= p->drop) {
