@@ -1081,6 +1081,18 @@ static void test_candidates(void)
 	n = rec_candidates(v, 7, &s, NULL, 10, out);
 	CHECK_STR_EQ(out[0].text, "0000SE");
 
+	/* A state read from the plate prices its own formats by their shares (California:
+	 * 9AAA999 nine plates in ten, AAA999 one in twenty); a state the user chose is only a
+	 * preference, its formats alike. An unsure '1' before ABC123 (doubt 0.5): */
+	struct rec_position ca[7] = {pos1('1', 0.45f), pos1('A', 0.95f), pos1('B', 0.95f),
+				     pos1('C', 0.95f), pos1('1', 0.95f), pos1('2', 0.95f),
+				     pos1('3', 0.95f)};
+	ca[0].drop = 0.5f;
+	n = rec_candidates_ex(ca, 7, &s, "CA", false, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABC123");
+	n = rec_candidates_ex(ca, 7, &s, "CA", true, 10, out);
+	CHECK_STR_EQ(out[0].text, "1ABC123");
+
 	/* An extra character at an end (a frame read as "1") can be dropped. */
 	struct rec_position e[8] = {pos1('1', 0.4f),  pos1('A', 0.95f), pos1('B', 0.95f),
 				    pos1('C', 0.95f), pos1('1', 0.95f), pos1('2', 0.95f),

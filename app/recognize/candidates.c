@@ -220,7 +220,11 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 		memcpy(beam, next, (size_t)nbeam * sizeof(beam[0]));
 	}
 	/* Syntax: prefer the chosen state's patterns, then any state's; among them, the
-	 * commoner formats. */
+	 * commoner formats. A state read from the plate prices its formats by their shares;
+	 * a state the user chose (the unit's home state) is only a preference, its formats
+	 * alike (measured on us-dev with --state CA: pricing them by CA's shares lost 2 of
+	 * 111, its older AAA999 and 999AAA plates at 5% each against a guess read into
+	 * 9AAA999). */
 	bool have_state = state && state[0];
 	for (int b = 0; b < nbeam; b++) {
 		if (beam[b].len < 2) {
@@ -233,13 +237,12 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 		}
 		float prior = have_state ? rec_syntax_prior(syn, beam[b].text, state) : 0;
 		if (prior > 0) {
-			beam[b].logp += format_price(prior);
+			beam[b].logp += state_read ? format_price(prior) : 0;
 			continue;
 		}
 		prior = have_state && state_read ? 0 : rec_syntax_prior(syn, beam[b].text, NULL);
 		if (prior > 0) {
-			beam[b].logp +=
-				(have_state ? logf(OTHER_STATE_FACTOR) : 0) + format_price(prior);
+			beam[b].logp += have_state ? logf(OTHER_STATE_FACTOR) : format_price(prior);
 		} else {
 			beam[b].logp += logf(NO_SYNTAX_FACTOR);
 		}
