@@ -670,13 +670,45 @@ static int ink_columns(const struct image *t, int *x0, int *x1, int cap)
 	return n;
 }
 
+/* Reads @im as read_noisy() does, counts the result into *top1 and *topn and prints it,
+ * @note after the text. */
+static void tally_read(struct recognizer *r, struct image *im, struct rng *g, const char *text,
+		       const char *note, int *top1, int *topn)
+{
+	static struct recognize_result res;
+	bool tn, t1 = read_noisy(r, im, g, text, &res, &tn);
+	*top1 += t1;
+	*topn += tn;
+	printf("  %-8s%s: %s%s\n", text, note, res.nplates ? res.plates[0].text : "-",
+	       t1   ? ""
+	       : tn ? " (in top 10)"
+		    : " (miss)");
+}
+
+/* A plate crop (the plate fills the frame) of the rendered row @t: ink 30 on paper 225, in a
+ * margin of @mx and @my pixels; the columns [@lx0, @lx1) of @t in grey @logo instead. */
+static struct image plate_crop(const struct image *t, int mx, int my, int lx0, int lx1, int logo)
+{
+	struct image im = {t->w + 2 * mx, t->h + 2 * my, NULL};
+	im.px = alpr_xmalloc((size_t)im.w * im.h);
+	memset(im.px, 225, (size_t)im.w * im.h);
+	for (int y = 0; y < t->h; y++) {
+		for (int x = 0; x < t->w; x++) {
+			int a = 255 - get_px(t, x, y);
+			int c = x >= lx0 && x < lx1 ? logo : 30;
+			uint8_t *p = &im.px[(size_t)(y + my) * im.w + x + mx];
+			*p = (uint8_t)((*p * (255 - a) + c * a) / 255);
+		}
+	}
+	return im;
+}
+
 static void test_hidden_characters(void)
 {
 	struct rng g = {777};
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
-	static struct recognize_result res;
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_HIDDEN; i++) {
 		char text[16];
@@ -686,16 +718,7 @@ static void test_hidden_characters(void)
 		/* the characters' column spans in the rendered row */
 		int cx0[16], cx1[16], nc = ink_columns(&t, cx0, cx1, 16);
 		int mx = ch / 2, my = (int)(0.6f * ch);
-		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
-		im.px = alpr_xmalloc((size_t)im.w * im.h);
-		memset(im.px, 225, (size_t)im.w * im.h);
-		for (int y = 0; y < t.h; y++) {
-			for (int x = 0; x < t.w; x++) {
-				int a = 255 - get_px(&t, x, y);
-				uint8_t *p = &im.px[(size_t)(y + my) * im.w + x + mx];
-				*p = (uint8_t)((*p * (255 - a) + 30 * a) / 255);
-			}
-		}
+		struct image im = plate_crop(&t, mx, my, 0, 0, 0);
 		/* one inner character and one end character broken across the middle (worn
 		 * paint, a font's thin joins): two short blobs, neither character-shaped */
 		int hide[2] = {rnd_in(&g, 2, 3), rnd_in(&g, 0, 1) ? 0 : (int)strlen(text) - 1};
@@ -708,14 +731,9 @@ static void test_hidden_characters(void)
 				       (size_t)(cx1[c] - cx0[c]));
 			}
 		}
-		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
-		top1 += t1;
-		topn += tn;
-		printf("  %-8s (hidden %d, %d): %s%s\n", text, hide[0], hide[1],
-		       res.nplates ? res.plates[0].text : "-",
-		       t1   ? ""
-		       : tn ? " (in top 10)"
-			    : " (miss)");
+		char note[32];
+		snprintf(note, sizeof(note), " (hidden %d, %d)", hide[0], hide[1]);
+		tally_read(r, &im, &g, text, note, &top1, &topn);
 		free(t.px);
 		free(im.px);
 	}
@@ -742,7 +760,6 @@ static void test_faint_joins(void)
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
-	static struct recognize_result res;
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_JOINS; i++) {
 		char text[16];
@@ -768,29 +785,67 @@ static void test_faint_joins(void)
 			}
 		}
 		int mx = ch / 2, my = (int)(0.6f * ch);
-		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
-		im.px = alpr_xmalloc((size_t)im.w * im.h);
-		memset(im.px, 225, (size_t)im.w * im.h);
-		for (int y = 0; y < t.h; y++) {
-			for (int x = 0; x < t.w; x++) {
-				int a = 255 - get_px(&t, x, y);
-				uint8_t *p = &im.px[(size_t)(y + my) * im.w + x + mx];
-				*p = (uint8_t)((*p * (255 - a) + 30 * a) / 255);
-			}
-		}
-		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
-		top1 += t1;
-		topn += tn;
-		printf("  %-8s: %s%s\n", text, res.nplates ? res.plates[0].text : "-",
-		       t1   ? ""
-		       : tn ? " (in top 10)"
-			    : " (miss)");
+		struct image im = plate_crop(&t, mx, my, 0, 0, 0);
+		tally_read(r, &im, &g, text, "", &top1, &topn);
 		free(t.px);
 		free(im.px);
 	}
 	printf("faint joins: top-1 %d, top-10 %d of %d\n", top1, topn, N_JOINS);
 	CHECK_MSG(top1 >= 11, "top-1 %d of %d", top1, N_JOINS);
 	CHECK_MSG(topn >= 11, "top-10 %d of %d", topn, N_JOINS);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * A coloured graphic between the character groups: Louisiana's state outline, Mississippi's
+ * county seal, a sticker. In grey it is lighter than the characters, which a state prints
+ * all in one ink, and the classifier may still read it as a character (TAF389 read
+ * TAF4389). Plate crops as in hidden-characters, six characters in two groups of three
+ * with a glyph drawn in the gap between them in a lighter grey (half-way from the ink to
+ * the paper). Measured at this seed: with no regard for the ink (before wip/recog-syntax)
+ * top-1 1 and top-10 3 of 24, the glyph read into the plate; the glyph doubted by its
+ * lighter ink, 12 and 19 (the other misses are the bitmap font's J read I and the like).
+ * The stated rates are 9 and 15.
+ */
+#define N_LOGOS 24
+
+static void test_light_logo(void)
+{
+	struct rng g = {9090};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static const char letters[] = "ABCEFGHJKLMNPRTUVWXYZ", digits[] = "23456789";
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_LOGOS; i++) {
+		/* AAA999 or 999AAA, and the glyph in the gap between the groups */
+		char text[8], with[9];
+		bool letters_first = rnd_in(&g, 0, 1);
+		for (int k = 0; k < 6; k++) {
+			bool letter = (k < 3) == letters_first;
+			text[k] = letter ? letters[rnd(&g) % (sizeof(letters) - 1)]
+					 : digits[rnd(&g) % (sizeof(digits) - 1)];
+		}
+		text[6] = '\0';
+		memcpy(with, text, 3);
+		with[3] = "4KXH8"[rnd(&g) % 5];
+		memcpy(with + 4, text + 3, 4);
+		int ch = rnd_in(&g, 36, 48);
+		struct image t = render_text(bmf, with, ch, &g);
+		int cx0[16], cx1[16], nc = ink_columns(&t, cx0, cx1, 16);
+		CHECK_INT_EQ(nc, 7);
+		struct image im = plate_crop(&t, ch / 2, (int)(0.6f * ch), cx0[3], cx1[3],
+					     rnd_in(&g, 120, 140));
+		char note[32];
+		snprintf(note, sizeof(note), " (drawn %s)", with);
+		tally_read(r, &im, &g, text, note, &top1, &topn);
+		free(t.px);
+		free(im.px);
+	}
+	printf("light logos: top-1 %d, top-10 %d of %d\n", top1, topn, N_LOGOS);
+	CHECK_MSG(top1 >= 9, "top-1 %d of %d", top1, N_LOGOS);
+	CHECK_MSG(topn >= 15, "top-10 %d of %d", topn, N_LOGOS);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -893,6 +948,12 @@ static void test_syntax(void)
 	CHECK(rec_syntax_match(&s, "AB1C234", "TX"));
 	CHECK(rec_syntax_match(&s, "123ABC", "CA"));
 	CHECK(rec_syntax_match(&s, "221234", "WY"));
+	/* How common a format is: a state's share, or the states' average. */
+	CHECK(fabsf(rec_syntax_prior(&s, "ABC1234", "VA") - 0.75f) < 0.01f);
+	CHECK(rec_syntax_prior(&s, "ABC123", NULL) > 5 * rec_syntax_prior(&s, "1234AB", NULL));
+	CHECK(rec_syntax_prior(&s, "1234AB", NULL) > 0);
+	CHECK(rec_syntax_prior(&s, "ABCDEFGH", NULL) == 0);
+	CHECK(rec_syntax_prior(&s, "ABC123", NULL) <= 1);
 
 	const char *bad[] = {"MO\tAA9A9A\n", "Missouri\tAA9A9A\t100\n", "MO\tAA9A9A\tmany\n",
 			     "MO\t\t100\n", "MO\tAAAAAAAAAAAAAAAA\t100\n"};
@@ -937,23 +998,23 @@ static void test_candidates(void)
 	}
 
 	/* A letter read unsurely where the syntax wants a digit: the look-alike digit wins.
-	 * "ABCI234" fits no syntax; "ABC1234" (I -> 1) does. */
-	p[3] = pos1('I', 0.6f);
+	 * "ABCS234" fits no syntax; "ABC5234" (S -> 5) does. */
+	p[3] = pos1('S', 0.6f);
 	n = rec_candidates(p, 7, &s, NULL, 10, out);
-	CHECK_STR_EQ(out[0].text, "ABC1234");
+	CHECK_STR_EQ(out[0].text, "ABC5234");
 	bool seen = false;
 	for (int i = 0; i < n; i++) {
-		seen |= strcmp(out[i].text, "ABCI234") == 0;
+		seen |= strcmp(out[i].text, "ABCS234") == 0;
 	}
 	CHECK(seen);
 	/* Read surely, the letter stands (plates outside the syntax table exist), and the
 	 * syntax's choice is still among the candidates for the hotlist. */
-	p[3] = pos1('I', 0.98f);
+	p[3] = pos1('S', 0.98f);
 	n = rec_candidates(p, 7, &s, NULL, 10, out);
-	CHECK_STR_EQ(out[0].text, "ABCI234");
+	CHECK_STR_EQ(out[0].text, "ABCS234");
 	seen = false;
 	for (int i = 0; i < n; i++) {
-		seen |= strcmp(out[i].text, "ABC1234") == 0;
+		seen |= strcmp(out[i].text, "ABC5234") == 0;
 	}
 	CHECK(seen);
 
@@ -977,6 +1038,60 @@ static void test_candidates(void)
 	CHECK_INT_EQ(n, 3);
 	CHECK_STR_EQ(out[0].text, "7ABC123");
 	CHECK(out[0].syntax_match);
+
+	/* A look-alike whose two readings both fit a syntax: the commoner format wins when the
+	 * reader is unsure (999AAA is a format of most states; 9999AA of a few older issues),
+	 * and a sure reading still stands. */
+	struct rec_position o[6] = {pos1('3', 0.95f), pos1('5', 0.95f), pos1('5', 0.95f),
+				    pos1('0', 0.55f), pos1('C', 0.95f), pos1('T', 0.95f)};
+	o[3].ch[1] = 'O';
+	o[3].p[1] = 0.45f;
+	o[3].nalts = 2;
+	n = rec_candidates(o, 6, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "355OCT");
+	seen = false;
+	for (int i = 0; i < n; i++) {
+		seen |= strcmp(out[i].text, "3550CT") == 0;
+	}
+	CHECK(seen);
+	o[3].p[0] = 0.95f;
+	o[3].p[1] = 0.05f;
+	n = rec_candidates(o, 6, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "3550CT");
+
+	/* A bar read surely as I where the syntax wants a digit: plate typefaces draw I and 1
+	 * alike, and the classifier's I is often a 1, so the syntax decides (NH 2757814). */
+	struct rec_position nh[7] = {pos1('2', 0.97f), pos1('7', 0.97f), pos1('5', 0.97f),
+				     pos1('7', 0.97f), pos1('8', 0.97f), pos1('I', 0.97f),
+				     pos1('4', 0.97f)};
+	n = rec_candidates(nh, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "2757814");
+
+	/* A character the reader found where the row's rhythm put one (the locator missed
+	 * it): read surely, it stays, even where the plate then fits no syntax (Maine's
+	 * vanity M0000SE, read 0000SE); read unsurely, the row without it wins. */
+	struct rec_position v[7] = {pos1('M', 0.91f), pos1('0', 0.95f), pos1('0', 0.95f),
+				    pos1('0', 0.95f), pos1('0', 0.95f), pos1('S', 0.95f),
+				    pos1('E', 0.95f)};
+	v[0].drop = rec_guess_doubt(0.91f);
+	n = rec_candidates(v, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "M0000SE");
+	v[0] = pos1('M', 0.35f);
+	v[0].drop = rec_guess_doubt(0.35f);
+	n = rec_candidates(v, 7, &s, NULL, 10, out);
+	CHECK_STR_EQ(out[0].text, "0000SE");
+
+	/* A state read from the plate prices its own formats by their shares (California:
+	 * 9AAA999 nine plates in ten, AAA999 one in twenty); a state the user chose is only a
+	 * preference, its formats alike. An unsure '1' before ABC123 (doubt 0.5): */
+	struct rec_position ca[7] = {pos1('1', 0.45f), pos1('A', 0.95f), pos1('B', 0.95f),
+				     pos1('C', 0.95f), pos1('1', 0.95f), pos1('2', 0.95f),
+				     pos1('3', 0.95f)};
+	ca[0].drop = 0.5f;
+	n = rec_candidates_ex(ca, 7, &s, "CA", false, 10, out);
+	CHECK_STR_EQ(out[0].text, "ABC123");
+	n = rec_candidates_ex(ca, 7, &s, "CA", true, 10, out);
+	CHECK_STR_EQ(out[0].text, "1ABC123");
 
 	/* An extra character at an end (a frame read as "1") can be dropped. */
 	struct rec_position e[8] = {pos1('1', 0.4f),  pos1('A', 0.95f), pos1('B', 0.95f),
@@ -1037,6 +1152,35 @@ static void test_candidates(void)
 
 	/* nothing in, nothing out */
 	CHECK_INT_EQ(rec_candidates(p, 0, &s, NULL, 10, out), 0);
+}
+
+/* One character seen twice: Idaho's DRIFTER was read DRIFTTER, its second T a blob over
+ * two thirds of a gap guess's width; a real double letter stands apart. */
+static void test_twins(void)
+{
+	struct rec_span span[8] = {{0, 10},  {12, 22}, {24, 34}, {36, 46},
+				   {48, 58}, {51, 61}, {63, 73}, {75, 85}};
+	struct rec_position pos[8] = {pos1('D', 0.9f), pos1('R', 0.9f),  pos1('I', 0.9f),
+				      pos1('F', 0.9f), pos1('T', 0.36f), pos1('T', 0.91f),
+				      pos1('E', 0.9f), pos1('R', 0.9f)};
+	CHECK_INT_EQ(rec_merge_twins(span, pos, 8), 7);
+	char text[8];
+	for (int k = 0; k < 7; k++) {
+		text[k] = pos[k].ch[0];
+	}
+	text[7] = '\0';
+	CHECK_STR_EQ(text, "DRIFTER");
+	/* the surer of the two is kept, with its span */
+	CHECK(fabsf(pos[4].p[0] - 0.91f) < 1e-6f);
+	CHECK(fabsf(span[4].x0 - 51) < 1e-6f);
+	/* side by side (MISSY's SS), or overlapping less than half, they are two */
+	struct rec_span s2[3] = {{0, 10}, {11, 21}, {17, 27}};
+	struct rec_position p2[3] = {pos1('S', 0.9f), pos1('S', 0.9f), pos1('S', 0.9f)};
+	CHECK_INT_EQ(rec_merge_twins(s2, p2, 3), 3);
+	/* overlapping, but read as different characters: the candidates judge */
+	struct rec_span s3[2] = {{0, 10}, {3, 13}};
+	struct rec_position p3[2] = {pos1('G', 0.2f), pos1('E', 0.5f)};
+	CHECK_INT_EQ(rec_merge_twins(s3, p3, 2), 2);
 }
 
 /* alpr-read as a user runs it: a good image and a corrupt one in one call. */
@@ -1120,9 +1264,11 @@ int main(int argc, char **argv)
 		{"state-names", test_state_names},
 		{"hidden-characters", test_hidden_characters},
 		{"faint-joins", test_faint_joins},
+		{"light-logo", test_light_logo},
 		{"frame-api", test_frame_api},
 		{"syntax", test_syntax},
 		{"candidates", test_candidates},
+		{"twins", test_twins},
 		{"cli", test_cli},
 	};
 	return check_main(argc, argv, cases, ALPR_ARRAY_SIZE(cases));

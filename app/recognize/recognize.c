@@ -58,6 +58,7 @@ struct recognizer {
 	uint8_t band[(OCR_CHAR_H * 3 + 2 * OCR_PAD) * (OCR_MAX_W + 2 * OCR_PAD)];
 	uint8_t mask[(OCR_CHAR_H * 3 + 2 * OCR_PAD) * (OCR_MAX_W + 2 * OCR_PAD)];
 	uint8_t patch[REC_PATCH_W * REC_PATCH_H];
+	int patch_ink, patch_paper; /* the patch's ink and paper grey before stretching */
 	float prob[REC_CLASS_MAX];
 	float prob_acc[REC_CLASS_MAX]; /* read_piece(): the views' sum */
 };
@@ -410,6 +411,8 @@ static void cut_patch(struct recognizer *r, const uint8_t *g, int w, int h, size
 	if (hi <= lo) {
 		hi = lo + 1;
 	}
+	r->patch_ink = reg->light_on_dark ? 255 - hi : lo;
+	r->patch_paper = reg->light_on_dark ? 255 - lo : hi;
 	for (int v = 0; v < REC_PATCH_H; v++) {
 		for (int u = 0; u < REC_PATCH_W; u++) {
 			uint8_t *p = &r->patch[v * REC_PATCH_W + u];
@@ -537,10 +540,14 @@ static int row_pieces(const struct rec_region *reg, float *x0, float *x1, int ma
 	return n;
 }
 
+enum piece_kind { PIECE_BLOB, PIECE_GAP, PIECE_END };
+
 struct piece {
 	float x0, x1;
 	bool is_char;
+	enum piece_kind kind;
 	struct rec_position pos;
+	float ink, paper; /* the patch's ink and paper grey before stretching */
 };
 
 /* Cuts and classifies [x0, x1) into @pc. */
@@ -550,6 +557,8 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 	pc->x0 = x0;
 	pc->x1 = x1;
 	cut_patch(r, g, w, h, stride, reg, x0, x1);
+	pc->ink = (float)r->patch_ink;
+	pc->paper = (float)r->patch_paper;
 	rec_classify(r->chars, r->patch, r->prob);
 	int nc = rec_classifier_classes(r->chars);
 	const char *labels = rec_classifier_labels(r->chars);
@@ -620,22 +629,25 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
  * most GUESS_GAP_MAX), and a pitch beyond each end, then a pitch beyond that guess (at most
  * GUESS_END_MAX an end). The gap between character groups holds a space, a dash or a logo,
  * and past the ends are the frame and the bolts: a guess read at GUESS_MIN_P or better is
- * kept with at least GUESS_DROP doubt that it is a character at all, so the candidates hold
- * the row with and without it, and a guess needs a surer reading than that to be in the
- * best one. Measured on the eval sets (tools/bench-recognize.py, docs/benchmarks.md): a
- * hard threshold of 0.6 kept out characters the candidates now recover. */
+ * kept with a doubt that it is a character at all (rec_guess_doubt()), so the candidates
+ * hold the row with and without it. Measured on the eval sets (tools/bench-recognize.py,
+ * docs/benchmarks.md): a hard threshold of 0.6 kept out characters the candidates now
+ * recover. */
 #define GUESS_MIN_P   0.3f
-#define GUESS_DROP    0.4f
 #define GUESS_END_MAX 2
 #define GUESS_GAP_MAX 3
 #define GUESS_FIT     1.0f
+
+float rec_guess_doubt(float p)
+{
+	return fmaxf(GUESS_DOUBT_MIN, GUESS_DOUBT_SLOPE * (1 - p));
+}
 
 /* A guess: the character-wide window centred on @c (in the frame), classified. False when
  * it is not a character read at GUESS_MIN_P or better; else *out, with the doubt that any
  * character is there at all, and *at = @c. */
 static bool guess_at(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
-		     const struct rec_region *reg, float c, float cw, struct rec_position *out,
-		     float *at)
+		     const struct rec_region *reg, float c, float cw, struct piece *out, float *at)
 {
 	if (c < 0 || c > (float)w) {
 		return false;
@@ -645,8 +657,8 @@ static bool guess_at(struct recognizer *r, const uint8_t *g, int w, int h, size_
 	if (!pc.is_char || pc.pos.p[0] < GUESS_MIN_P) {
 		return false;
 	}
-	*out = pc.pos;
-	out->drop = fmaxf(out->drop, GUESS_DROP);
+	*out = pc;
+	out->pos.drop = fmaxf(out->pos.drop, rec_guess_doubt(pc.pos.p[0]));
 	*at = c;
 	return true;
 }
@@ -684,6 +696,73 @@ static int merge_strokes(struct recognizer *r, const uint8_t *g, int w, int h, s
 		pcs[n++] = pcs[k];
 	}
 	return n;
+}
+
+int rec_merge_twins(struct rec_span *span, struct rec_position *pos, int n)
+{
+	int m = 0;
+	for (int k = 0; k < n; k++) {
+		if (m > 0) {
+			float ov = fminf(span[m - 1].x1, span[k].x1) -
+				   fmaxf(span[m - 1].x0, span[k].x0);
+			float nw = fminf(span[m - 1].x1 - span[m - 1].x0, span[k].x1 - span[k].x0);
+			if (pos[m - 1].nalts > 0 && pos[k].nalts > 0 &&
+			    pos[m - 1].ch[0] == pos[k].ch[0] && ov > REC_TWIN_OVERLAP * nw) {
+				if (pos[k].p[0] > pos[m - 1].p[0]) {
+					span[m - 1] = span[k];
+					pos[m - 1] = pos[k];
+				}
+				continue;
+			}
+		}
+		span[m] = span[k];
+		pos[m++] = pos[k];
+	}
+	return m;
+}
+
+/* A plate's characters are printed in one ink, the darkest (or, light on dark, the
+ * brightest) marks on it; its logos, state outlines, stickers and slogans are mostly in
+ * colour, which is lighter in grey. A piece whose ink is lighter than the row's characters'
+ * by more than INK_LIFT0 of the row's contrast (the median ink to the median paper) is
+ * doubted as a character in proportion, up to INK_DOUBT_MAX at INK_LIFT1: its readings are
+ * scaled by the belief that it is a character at all, and the string without it gains. A
+ * piece darker than the row is no evidence (shade, dirt, a worn row's better character).
+ * Needs INK_MIN_ROW positions to know the row's ink. */
+#define INK_LIFT0     0.2f
+#define INK_LIFT1     0.55f
+#define INK_DOUBT_MAX 0.9f
+#define INK_MIN_ROW   4
+
+static void doubt_light_ink(struct piece *pcs, int n)
+{
+	if (n < INK_MIN_ROW) {
+		return;
+	}
+	float ink[RECOGNIZE_MAX_CHARS], paper[RECOGNIZE_MAX_CHARS];
+	for (int k = 0; k < n; k++) {
+		ink[k] = pcs[k].ink;
+		paper[k] = pcs[k].paper;
+	}
+	qsort(ink, (size_t)n, sizeof(float), cmp_float_asc);
+	qsort(paper, (size_t)n, sizeof(float), cmp_float_asc);
+	float mink = ink[n / 2], contrast = paper[n / 2] - mink;
+	if (contrast < 16) {
+		return; /* too flat a row to judge by */
+	}
+	for (int k = 0; k < n; k++) {
+		struct rec_position *p = &pcs[k].pos;
+		float lift = (pcs[k].ink - mink) / contrast;
+		float d =
+			clampf((lift - INK_LIFT0) / (INK_LIFT1 - INK_LIFT0), 0, 1) * INK_DOUBT_MAX;
+		if (d <= p->drop) {
+			continue;
+		}
+		for (int a = 0; a < p->nalts; a++) {
+			p->p[a] = fmaxf(p->p[a] * (1 - d), 0.001f);
+		}
+		p->drop = d;
+	}
 }
 
 /* Reads a row character by character: each piece is cut out and classified; pieces that
@@ -730,9 +809,8 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		np = merge_strokes(r, g, w, h, stride, reg, pcs, np, cw);
 	}
 	bool guesses = np >= 3 && pitch > 0.3f * reg->char_h && pitch < 1.2f * reg->char_h;
-	int n = 0;
-	struct rec_position ends[GUESS_END_MAX];
-	int nends = 0;
+	struct piece out[RECOGNIZE_MAX_CHARS], ends[GUESS_END_MAX];
+	int n = 0, nends = 0;
 	float at = 0;
 	/* before the first piece, outwards, a pitch from where a character of the row's width
 	 * at its edge would be centred (a wide W or a blob of two is no centre to count from);
@@ -741,17 +819,18 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	     guesses && nends < GUESS_END_MAX &&
 	     guess_at(r, g, w, h, stride, reg, c - pitch, cw, &ends[nends], &at);
 	     c = at) {
-		nends++;
+		ends[nends++].kind = PIECE_END;
 	}
 	for (int j = nends - 1; j >= 0; j--) {
-		pos[n++] = ends[j];
+		out[n++] = ends[j];
 	}
 	for (int k = 0; k < np; k++) {
 		if (pcs[k].is_char) {
 			if (n >= RECOGNIZE_MAX_CHARS) {
 				return n + 1;
 			}
-			pos[n++] = pcs[k].pos;
+			out[n] = pcs[k];
+			out[n++].kind = PIECE_BLOB;
 		}
 		if (!guesses || k + 1 >= np) {
 			continue;
@@ -767,19 +846,27 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		}
 		for (int j = 1; j <= missing && n < RECOGNIZE_MAX_CHARS; j++) {
 			float c = pcs[k].x1 + j * room / (missing + 1);
-			n += guess_at(r, g, w, h, stride, reg, c, cw, &pos[n], &at);
+			if (guess_at(r, g, w, h, stride, reg, c, cw, &out[n], &at)) {
+				out[n++].kind = PIECE_GAP;
+			}
 		}
 	}
 	/* after the last piece, outwards */
 	int nright = 0;
 	for (float c = np > 0 ? pcs[np - 1].x1 - 0.5f * cw : 0;
 	     guesses && n < RECOGNIZE_MAX_CHARS && nright < GUESS_END_MAX &&
-	     guess_at(r, g, w, h, stride, reg, c + pitch, cw, &pos[n], &at);
+	     guess_at(r, g, w, h, stride, reg, c + pitch, cw, &out[n], &at);
 	     c = at) {
-		n++;
+		out[n++].kind = PIECE_END;
 		nright++;
 	}
-	return n;
+	doubt_light_ink(out, n);
+	struct rec_span span[RECOGNIZE_MAX_CHARS];
+	for (int k = 0; k < n; k++) {
+		span[k] = (struct rec_span){out[k].x0, out[k].x1};
+		pos[k] = out[k].pos;
+	}
+	return rec_merge_twins(span, pos, n);
 }
 
 int rec_dump_rows(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,

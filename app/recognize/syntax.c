@@ -45,6 +45,42 @@ bool rec_syntax_match(const struct rec_syntax *s, const char *text, const char *
 	return false;
 }
 
+float rec_syntax_prior(const struct rec_syntax *s, const char *text, const char *state)
+{
+	bool any = !state || !state[0];
+	float sum = 0;
+	for (int i = 0; i < s->n; i++) {
+		if (!any && strcasecmp(s->e[i].state, state) != 0) {
+			continue;
+		}
+		if (rec_pattern_match(s->e[i].pattern, text)) {
+			sum += s->e[i].share;
+		}
+	}
+	return any ? (s->nstates ? sum / (float)s->nstates : 0) : sum;
+}
+
+/* Each pattern's share of its state's weight (all alike when the state's weights are 0), and
+ * the number of states. */
+static void syntax_shares(struct rec_syntax *s)
+{
+	s->nstates = 0;
+	for (int i = 0; i < s->n; i++) {
+		int total = 0, count = 0;
+		bool first = true;
+		for (int j = 0; j < s->n; j++) {
+			if (strcmp(s->e[j].state, s->e[i].state) == 0) {
+				total += s->e[j].weight;
+				count++;
+				first &= j >= i;
+			}
+		}
+		s->e[i].share =
+			total > 0 ? (float)s->e[i].weight / (float)total : 1.0f / (float)count;
+		s->nstates += first;
+	}
+}
+
 char *rec_next_line(char **p, char *end, int *lineno)
 {
 	if (*p >= end) {
@@ -75,6 +111,7 @@ int rec_syntax_load(struct rec_syntax *s, const char *path, char *err, size_t er
 	_autofree_ char *buf = NULL;
 	size_t len;
 	s->n = 0;
+	s->nstates = 0;
 	int r = alpr_read_file(path, SYNTAX_MAX_BYTES, &buf, &len);
 	if (r < 0) {
 		if (errsz) {
@@ -115,5 +152,6 @@ int rec_syntax_load(struct rec_syntax *s, const char *path, char *err, size_t er
 		e->pattern[pl] = '\0';
 		e->weight = (int)weight;
 	}
+	syntax_shares(s);
 	return 0;
 }
