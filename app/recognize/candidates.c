@@ -54,7 +54,7 @@
  * 9999AA, the format of a few states' older issues). Rare formats are still formats: the
  * floor keeps them well above a string that fits none (NO_SYNTAX_FACTOR). */
 #define FORMAT_COMMON 0.2f
-#define FORMAT_WEIGHT 0.5f
+#define FORMAT_WEIGHT 0.3f
 #define FORMAT_FLOOR  0.1f
 #define MIN_DROP      0.01f
 #define MAX_DROPS     2
