@@ -847,6 +847,55 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 	r->x1 = fmaxf(r->x1, (float)(rx1 + 1) * scale);
 }
 
+/* Overlay text: light characters closer than STAMP_EDGE of their heights to the frame's top
+ * or bottom edge (dark ones closer than STAMP_EDGE_DARK), under STAMP_SMALL of the frame's
+ * height tall. */
+#define STAMP_EDGE      0.65f
+#define STAMP_EDGE_DARK 0.5f
+#define STAMP_SMALL     0.05f
+
+/*
+ * A camera's date and time stamp: white or yellow lettering, often outlined dark, burnt
+ * into the frame along its top or bottom edge. Its digits, eight or more, read as surely as
+ * any plate and fit a numeric syntax. A whole plate's characters have the plate's margin
+ * and frame above and below them: characters this close to the edge are a stamp's, or a
+ * plate's the edge cuts (read whole in the next frame). Light lettering is the stamp's
+ * own; its dark outline makes rows too, nearer the edge than a dark plate's characters come
+ * (us-dev: a plate whose frame touches the top edge has its characters 0.64 of their height
+ * below it; the stamps' light rows 0.25-0.56). Small rows only: in a crop of a plate (the
+ * plate filling the frame) the characters come near the edges too.
+ */
+static bool overlay_text(const struct rec_region *r, int h)
+{
+	float edge = fminf(r->y0, (float)h - r->y1);
+	float reach = r->light_on_dark ? STAMP_EDGE : STAMP_EDGE_DARK;
+	return edge < reach * r->char_h && r->char_h < STAMP_SMALL * (float)h;
+}
+
+/* Drops the rows of overlay text, and the rows of their dark outline (a row of either
+ * polarity on an overlay row, its characters about as tall). */
+static void drop_overlay(struct rec_locator *l, int h)
+{
+	bool stamp[ALPR_ARRAY_SIZE(l->regions)];
+	for (int i = 0; i < l->nregions; i++) {
+		stamp[i] = overlay_text(&l->regions[i], h);
+	}
+	int k = 0;
+	for (int i = 0; i < l->nregions; i++) {
+		const struct rec_region *a = &l->regions[i];
+		bool drop = stamp[i];
+		for (int j = 0; j < l->nregions && !drop; j++) {
+			const struct rec_region *b = &l->regions[j];
+			float hr = a->char_h / b->char_h;
+			drop = stamp[j] && hr > 0.7f && hr < 1.4f && overlap(a, b) > 0.5f;
+		}
+		if (!drop) {
+			l->regions[k++] = *a;
+		}
+	}
+	l->nregions = k;
+}
+
 static int cmp_score(const void *a, const void *b)
 {
 	float x = ((const struct rec_region *)a)->score, y = ((const struct rec_region *)b)->score;
@@ -931,6 +980,7 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 	for (int i = 0; i < l->nregions && i < COMPLETE_ROWS; i++) {
 		complete_row(l, ww, wh, scale, &l->regions[i]);
 	}
+	drop_overlay(l, h);
 	k = 0;
 	for (int i = 0; i < l->nregions && k < REC_MAX_REGIONS; i++) {
 		bool dup = false;
