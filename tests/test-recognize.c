@@ -458,6 +458,56 @@ static void test_date_stamp(void)
 	bmfDestroy(&bmf);
 }
 
+/*
+ * A vehicle's painted lettering, twice the plate's character height or more, above the
+ * plate (a bus's "SCHOOL BUS", a van's trade) is not the plate's own lettering: the plate's
+ * row is read first. Before (6a1bfcc), any row stacked under a taller one within 2.5 of the
+ * taller row's character heights was ranked down as a state name or a slogan, and the
+ * painted word, read as a plate, came first. Measured at this seed: this code reports the
+ * plate's row first in 10 of 12 scenes; before, in none.
+ */
+#define N_PAINTED 12
+
+static void test_painted_lettering(void)
+{
+	static const char *const words[] = {"SCHOOL",  "FLASH",  "TRANSIT",
+					    "PLUMBER", "LIGHTS", "CATERING"};
+	struct rng g = {4242};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, n = 0;
+	while (n < N_PAINTED) {
+		struct scene_opts o = {14, 20, 0, 3, 0, false};
+		struct scene s = make_scene_opts(bmf, &g, &o);
+		int bh = (int)((float)s.char_h * rnd_f(&g, 2.0f, 2.4f));
+		int dy = (int)((float)bh * rnd_f(&g, 1.8f, 2.3f)); /* centre to centre */
+		struct image t = render_text(bmf, words[rnd(&g) % ALPR_ARRAY_SIZE(words)], bh, &g);
+		int tx = s.cx - t.w / 2, ty = s.cy - dy - t.h / 2;
+		if (ty < 12 || tx < 12 || tx + t.w > s.im.w - 12) {
+			free(t.px);
+			free(s.im.px);
+			continue;
+		}
+		/* the body around the word, down to the plate's top */
+		paste_text(&s.im, &t, tx, ty, rnd_in(&g, 10, 60), rnd_in(&g, 170, 230), bh / 2);
+		CHECK_OK(recognize_frame(r, s.im.px, s.im.w, s.im.h, (size_t)s.im.w,
+					 RECOGNIZE_GREY8, &res));
+		bool t1 = res.nplates > 0 && plate_covers(&res.plates[0], s.cx, s.cy);
+		printf("  %-8s under lettering %d px tall: read %s%s\n", s.text, bh,
+		       res.nplates ? res.plates[0].text : "-", t1 ? "" : " (not the plate)");
+		top1 += t1;
+		n++;
+		free(t.px);
+		free(s.im.px);
+	}
+	printf("painted lettering: plate read first %d of %d\n", top1, N_PAINTED);
+	CHECK_MSG(top1 >= N_PAINTED * 2 / 3, "plate read first %d of %d", top1, N_PAINTED);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
 /* An encoded JPEG of a small synthetic scene (Leptonica's encoder). */
 static uint8_t *make_jpeg(size_t *len)
 {
@@ -1219,6 +1269,7 @@ int main(int argc, char **argv)
 		{"synthetic-plates", test_synthetic_plates},
 		{"locate-hard", test_locate_hard},
 		{"date-stamp", test_date_stamp},
+		{"painted-lettering", test_painted_lettering},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
 		{"state-names", test_state_names},
