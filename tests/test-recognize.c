@@ -948,6 +948,73 @@ static void test_faint_joins(void)
 	bmfDestroy(&bmf);
 }
 
+/*
+ * A row the locator found only in part is completed along its character band, and the
+ * characters completion walks over are read: three characters of a six-character plate
+ * stand on marks that make them taller than the rest (bolts, a sticker's edge, a frame's
+ * lettering touching them), so they are no row of the plate's height, and the locator
+ * finds the other three alone; a row of three is no plate, and guessing a character or
+ * two past its ends does not make up the three. Plate crops as in hidden-characters.
+ * Measured at this seed: this code top-1 6, top-10 11 of 24 (the marked characters read
+ * less surely: the marks come into their patches); before (a3faa79), when completion
+ * moved the row's ends but the reader read only the blobs, 1 and 3. The stated rates are 2
+ * and 3 under this code's.
+ */
+#define N_COMPLETED 24
+
+static void test_completed_rows(void)
+{
+	struct rng g = {2026};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_COMPLETED; i++) {
+		char text[16];
+		do {
+			random_text(&g, text);
+		} while (strlen(text) != 6);
+		int ch = rnd_in(&g, 30, 44);
+		struct image t = render_text(bmf, text, ch, &g);
+		int cx0[16], cx1[16];
+		if (ink_columns(&t, cx0, cx1, 16) != 6) { /* two characters touch */
+			free(t.px);
+			i--;
+			continue;
+		}
+		int mx = ch / 2, my = (int)(0.8f * ch);
+		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		paste_text(&im, &t, mx, my, 30, -1, 0);
+		/* a mark under each of the three characters at one end, touching it */
+		int first = rnd_in(&g, 0, 1) ? 0 : 3;
+		for (int k = first; k < first + 3; k++) {
+			for (int y = my + t.h - 1; y < my + t.h + ch * 3 / 10; y++) {
+				memset(im.px + (size_t)y * im.w + mx + cx0[k], 30,
+				       (size_t)(cx1[k] - cx0[k]));
+			}
+		}
+		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
+		printf("  %-8s %d px, marks under %s: read %s%s\n", text, ch,
+		       first ? "the last three" : "the first three",
+		       res.nplates ? res.plates[0].text : "-",
+		       t1   ? ""
+		       : tn ? " (in top 10)"
+			    : " (miss)");
+		top1 += t1;
+		topn += tn;
+		free(t.px);
+		free(im.px);
+	}
+	printf("completed rows: top-1 %d, top-10 %d of %d\n", top1, topn, N_COMPLETED);
+	CHECK_MSG(top1 >= 4, "top-1 %d of %d", top1, N_COMPLETED);
+	CHECK_MSG(topn >= 8, "top-10 %d of %d", topn, N_COMPLETED);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
 static void test_frame_api(void)
 {
 	struct recognizer *a = new_recognizer(5), *b = new_recognizer(1);
@@ -1270,6 +1337,7 @@ int main(int argc, char **argv)
 		{"locate-hard", test_locate_hard},
 		{"date-stamp", test_date_stamp},
 		{"painted-lettering", test_painted_lettering},
+		{"completed-rows", test_completed_rows},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
 		{"state-names", test_state_names},
