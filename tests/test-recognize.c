@@ -132,6 +132,7 @@ struct scene_opts {
 	float amin, amax; /* |skew|, degrees */
 	int light;        /* 0 dark on light, 1 light on dark, -1 one in four light */
 	bool tight;       /* the frame's top and bottom bars touch the characters */
+	bool broken;      /* every character broken across its middle */
 };
 
 static struct scene make_scene_opts(L_BMF *bmf, struct rng *g, const struct scene_opts *o);
@@ -170,6 +171,9 @@ static struct scene make_scene_opts(L_BMF *bmf, struct rng *g, const struct scen
 		light = o->light == 1;
 	}
 	struct image t = render_text(bmf, s.text, char_h, g);
+	if (o && o->broken) {
+		memset(t.px + (size_t)(t.h / 2) * t.w, 255, (size_t)t.w);
+	}
 	int pw = t.w + char_h, ph = 2 * char_h, border = ALPR_MAX(2, char_h / 8);
 	if (o && o->tight) {
 		/* a dealer's surround: bars above and below overlap the characters by a pixel */
@@ -321,11 +325,11 @@ static void test_locate_hard(void)
 		int min_found;
 	} kinds[] = {
 		/* plates 25-30 px tall in a 720p scene */
-		{"small", {10, 13, 0, 5, -1, false}, 31},
+		{"small", {10, 13, 0, 5, -1, false, false}, 31},
 		/* the brief's limit */
-		{"skewed 10-15 deg", {14, 32, 10, 15, -1, false}, 36},
-		{"light on dark", {12, 32, 0, 8, 1, false}, 36},
-		{"touching the frame", {12, 32, 0, 5, 0, true}, 33},
+		{"skewed 10-15 deg", {14, 32, 10, 15, -1, false, false}, 36},
+		{"light on dark", {12, 32, 0, 8, 1, false, false}, 36},
+		{"touching the frame", {12, 32, 0, 5, 0, true, false}, 33},
 	};
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
@@ -404,7 +408,7 @@ static void test_date_stamp(void)
 	static struct recognize_result res;
 	int stamped = 0, top1 = 0, plates = 0;
 	for (int i = 0; i < N_STAMPS; i++) {
-		struct scene_opts o = {16, 28, 0, 5, 0, false};
+		struct scene_opts o = {16, 28, 0, 5, 0, false, false};
 		struct scene s = make_scene_opts(bmf, &g, &o);
 		bool with_plate = i % 2 == 0;
 		if (!with_plate) {
@@ -479,7 +483,7 @@ static void test_painted_lettering(void)
 	static struct recognize_result res;
 	int top1 = 0, n = 0;
 	while (n < N_PAINTED) {
-		struct scene_opts o = {14, 20, 0, 3, 0, false};
+		struct scene_opts o = {14, 20, 0, 3, 0, false, false};
 		struct scene s = make_scene_opts(bmf, &g, &o);
 		int bh = (int)((float)s.char_h * rnd_f(&g, 2.0f, 2.4f));
 		int dy = (int)((float)bh * rnd_f(&g, 1.8f, 2.3f)); /* centre to centre */
@@ -1015,6 +1019,51 @@ static void test_completed_rows(void)
 	bmfDestroy(&bmf);
 }
 
+/*
+ * Small plates whose characters make no character-shaped blobs (each broken across its
+ * middle: worn paint, a low resolution; 12-15 px characters, whose halves are under the
+ * 8 px the locator looks for) are found from the plate's light rectangle inside its frame.
+ * Located as in locate-hard. Measured at this seed: this code locates 13 of 24, reads 5
+ * exactly and 6 in the top 10 (the broken characters read badly); before (3667897), 4, 4
+ * and 5. The stated rates are 3 and 1 under this code's.
+ */
+#define N_RECTS 24
+
+static void test_plate_rectangles(void)
+{
+	struct rng g = {99};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, topn = 0, found = 0;
+	struct rec_locator l;
+	rec_locator_init(&l);
+	for (int i = 0; i < N_RECTS; i++) {
+		struct scene_opts o = {12, 15, 0, 3, 0, false, true};
+		struct scene s = make_scene_opts(bmf, &g, &o);
+		CHECK_OK(rec_locate(&l, s.im.px, s.im.w, s.im.h, (size_t)s.im.w));
+		found += located(&l, &s);
+		bool tn = false;
+		bool t1 = read_noisy(r, &s.im, &g, s.text, &res, &tn);
+		printf("  %-8s %d px: read %s%s\n", s.text, s.char_h,
+		       res.nplates ? res.plates[0].text : "-",
+		       t1   ? ""
+		       : tn ? " (in top 10)"
+			    : " (miss)");
+		top1 += t1;
+		topn += tn;
+		free(s.im.px);
+	}
+	printf("plate rectangles: located %d, top-1 %d, top-10 %d of %d\n", found, top1, topn,
+	       N_RECTS);
+	rec_locator_finish(&l);
+	CHECK_MSG(found >= 10, "located %d of %d", found, N_RECTS);
+	CHECK_MSG(topn >= 5, "top-10 %d of %d", topn, N_RECTS);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
 static void test_frame_api(void)
 {
 	struct recognizer *a = new_recognizer(5), *b = new_recognizer(1);
@@ -1338,6 +1387,7 @@ int main(int argc, char **argv)
 		{"date-stamp", test_date_stamp},
 		{"painted-lettering", test_painted_lettering},
 		{"completed-rows", test_completed_rows},
+		{"plate-rectangles", test_plate_rectangles},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
 		{"state-names", test_state_names},

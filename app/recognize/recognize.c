@@ -920,6 +920,27 @@ static void demote_stacked(const struct rec_region *const *row, float *rank, int
 	}
 }
 
+/*
+ * A plate read twice, from a row of its character blobs and from a row its rectangle
+ * proposed (locate.c: plate_row), keeps the blobs' reading unless the rectangle's reads
+ * more characters: the blobs place the characters better; the rectangle finds those the
+ * blobs lost to the frame or to each other.
+ */
+static void prefer_blob_rows(const struct rec_region *const *row,
+			     const struct recognize_plate *found, float *rank, int n)
+{
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < n; j++) {
+			if (!row[i]->from_rect || row[j]->from_rect ||
+			    box_overlap(&found[i], &found[j]) <= 0.5f ||
+			    strlen(found[i].text) > strlen(found[j].text)) {
+				continue;
+			}
+			rank[i] = fminf(rank[i], 0.99f * rank[j]);
+		}
+	}
+}
+
 static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
 		      struct recognize_result *out)
 {
@@ -990,6 +1011,7 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 		nfound++;
 	}
 	demote_stacked(row, rank, nfound);
+	prefer_blob_rows(row, found, rank, nfound);
 	/* best first; one result per plate (two rows of one plate overlap) */
 	out->nplates = 0;
 	for (;;) {
