@@ -132,6 +132,7 @@ struct scene_opts {
 	float amin, amax; /* |skew|, degrees */
 	int light;        /* 0 dark on light, 1 light on dark, -1 one in four light */
 	bool tight;       /* the frame's top and bottom bars touch the characters */
+	bool broken;      /* every character broken across its middle */
 };
 
 static struct scene make_scene_opts(L_BMF *bmf, struct rng *g, const struct scene_opts *o);
@@ -170,6 +171,9 @@ static struct scene make_scene_opts(L_BMF *bmf, struct rng *g, const struct scen
 		light = o->light == 1;
 	}
 	struct image t = render_text(bmf, s.text, char_h, g);
+	if (o && o->broken) {
+		memset(t.px + (size_t)(t.h / 2) * t.w, 255, (size_t)t.w);
+	}
 	int pw = t.w + char_h, ph = 2 * char_h, border = ALPR_MAX(2, char_h / 8);
 	if (o && o->tight) {
 		/* a dealer's surround: bars above and below overlap the characters by a pixel */
@@ -321,11 +325,11 @@ static void test_locate_hard(void)
 		int min_found;
 	} kinds[] = {
 		/* plates 25-30 px tall in a 720p scene */
-		{"small", {10, 13, 0, 5, -1, false}, 31},
+		{"small", {10, 13, 0, 5, -1, false, false}, 31},
 		/* the brief's limit */
-		{"skewed 10-15 deg", {14, 32, 10, 15, -1, false}, 36},
-		{"light on dark", {12, 32, 0, 8, 1, false}, 36},
-		{"touching the frame", {12, 32, 0, 5, 0, true}, 33},
+		{"skewed 10-15 deg", {14, 32, 10, 15, -1, false, false}, 36},
+		{"light on dark", {12, 32, 0, 8, 1, false, false}, 36},
+		{"touching the frame", {12, 32, 0, 5, 0, true, false}, 33},
 	};
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
@@ -352,6 +356,159 @@ static void test_locate_hard(void)
 			  kinds[k].name, found, N_LOCATE, kinds[k].min_found);
 	}
 	rec_locator_finish(&l);
+	bmfDestroy(&bmf);
+}
+
+/* ---- scenes: what lies around the plate ------------------------------------------------ */
+
+/* Blends rendered text @t (dark on white) into @im at (@x, @y) in grey @ink, over a box of
+ * grey @bg reaching @pad pixels beyond the text (no box when @bg < 0). Clipped to @im. */
+static void paste_text(struct image *im, const struct image *t, int x, int y, int ink, int bg,
+		       int pad)
+{
+	for (int v = y - pad; v < y + t->h + pad; v++) {
+		for (int u = x - pad; u < x + t->w + pad; u++) {
+			if (u < 0 || v < 0 || u >= im->w || v >= im->h) {
+				continue;
+			}
+			uint8_t *p = &im->px[(size_t)v * im->w + u];
+			if (bg >= 0) {
+				*p = (uint8_t)bg;
+			}
+			if (u >= x && v >= y && u < x + t->w && v < y + t->h) {
+				int a = 255 - get_px(t, u - x, v - y);
+				*p = (uint8_t)((*p * (255 - a) + ink * a) / 255);
+			}
+		}
+	}
+}
+
+static bool plate_covers(const struct recognize_plate *p, int x, int y)
+{
+	return x >= p->x && x < p->x + p->w && y >= p->y && y < p->y + p->h;
+}
+
+/*
+ * A camera's date and time stamp, light digits on a dark band along the frame's top or
+ * bottom edge, is not a plate: reported, it is a false read sent to the hotlist (a stamp's
+ * eight sure digits fit a numeric plate syntax and outrank a plate read less surely). Each
+ * scene has a plate and a stamp; every other one has no plate at all, only the stamp and
+ * clutter. Measured at this seed: this code reports the stamp in none of 16 scenes and reads
+ * 5 of the 8 plates exactly (the synthetic-plates rate); before (6a1bfcc), it reported the
+ * stamp in 9.
+ */
+#define N_STAMPS 16
+
+static void test_date_stamp(void)
+{
+	struct rng g = {20261206};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int stamped = 0, top1 = 0, plates = 0;
+	for (int i = 0; i < N_STAMPS; i++) {
+		struct scene_opts o = {16, 28, 0, 5, 0, false, false};
+		struct scene s = make_scene_opts(bmf, &g, &o);
+		bool with_plate = i % 2 == 0;
+		if (!with_plate) {
+			/* the plate painted over with the scene's own grey */
+			int half = 3 * s.char_h + s.text_w / 2;
+			for (int y = ALPR_MAX(s.cy - half, 0); y < ALPR_MIN(s.cy + half, s.im.h);
+			     y++) {
+				for (int x = ALPR_MAX(s.cx - half, 0);
+				     x < ALPR_MIN(s.cx + half, s.im.w); x++) {
+					s.im.px[(size_t)y * s.im.w + x] = 120;
+				}
+			}
+		}
+		char text[32];
+		snprintf(text, sizeof(text), "20%02d-%02d-%02d %02d:%02d:%02d", rnd_in(&g, 10, 26),
+			 rnd_in(&g, 1, 12), rnd_in(&g, 1, 28), rnd_in(&g, 0, 23), rnd_in(&g, 0, 59),
+			 rnd_in(&g, 0, 59));
+		int ch = rnd_in(&g, 10, 13);
+		struct image t = render_text(bmf, text, ch, &g);
+		bool top = rnd_in(&g, 0, 1);
+		int sy = top ? rnd_in(&g, 3, 5) : s.im.h - t.h - rnd_in(&g, 3, 5);
+		int sx = rnd_in(&g, 6, 40);
+		/* white, outlined dark, straight on the scene */
+		for (int k = 0; k < 4; k++) {
+			paste_text(&s.im, &t, sx + (k & 1 ? 1 : -1), sy + (k & 2 ? 1 : -1), 20, -1,
+				   0);
+		}
+		paste_text(&s.im, &t, sx, sy, rnd_in(&g, 225, 250), -1, 0);
+		CHECK_OK(recognize_frame(r, s.im.px, s.im.w, s.im.h, (size_t)s.im.w,
+					 RECOGNIZE_GREY8, &res));
+		bool on_stamp = false;
+		for (int p = 0; p < res.nplates; p++) {
+			on_stamp |= plate_covers(&res.plates[p], sx + t.w / 2, sy + t.h / 2);
+		}
+		bool t1 = res.nplates > 0 && strcmp(res.plates[0].text, s.text) == 0;
+		printf("  %-8s %s, stamp %s at %s: read %s%s\n", with_plate ? s.text : "(none)",
+		       with_plate ? "" : "  ", text, top ? "top" : "bottom",
+		       res.nplates ? res.plates[0].text : "-", on_stamp ? " (stamp reported)" : "");
+		stamped += on_stamp;
+		plates += with_plate;
+		top1 += with_plate && t1;
+		free(t.px);
+		free(s.im.px);
+	}
+	printf("date stamps: reported %d of %d, plates read %d of %d\n", stamped, N_STAMPS, top1,
+	       plates);
+	CHECK_MSG(stamped == 0, "a date stamp was reported as a plate in %d of %d scenes", stamped,
+		  N_STAMPS);
+	CHECK_MSG(top1 >= plates / 2, "plates read %d of %d", top1, plates);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * A vehicle's painted lettering, twice the plate's character height or more, above the
+ * plate (a bus's "SCHOOL BUS", a van's trade) is not the plate's own lettering: the plate's
+ * row is read first. Before (6a1bfcc), any row stacked under a taller one within 2.5 of the
+ * taller row's character heights was ranked down as a state name or a slogan, and the
+ * painted word, read as a plate, came first. Measured at this seed: this code reports the
+ * plate's row first in 10 of 12 scenes; before, in none.
+ */
+#define N_PAINTED 12
+
+static void test_painted_lettering(void)
+{
+	static const char *const words[] = {"SCHOOL",  "FLASH",  "TRANSIT",
+					    "PLUMBER", "LIGHTS", "CATERING"};
+	struct rng g = {4242};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, n = 0;
+	while (n < N_PAINTED) {
+		struct scene_opts o = {14, 20, 0, 3, 0, false, false};
+		struct scene s = make_scene_opts(bmf, &g, &o);
+		int bh = (int)((float)s.char_h * rnd_f(&g, 2.0f, 2.4f));
+		int dy = (int)((float)bh * rnd_f(&g, 1.8f, 2.3f)); /* centre to centre */
+		struct image t = render_text(bmf, words[rnd(&g) % ALPR_ARRAY_SIZE(words)], bh, &g);
+		int tx = s.cx - t.w / 2, ty = s.cy - dy - t.h / 2;
+		if (ty < 12 || tx < 12 || tx + t.w > s.im.w - 12) {
+			free(t.px);
+			free(s.im.px);
+			continue;
+		}
+		/* the body around the word, down to the plate's top */
+		paste_text(&s.im, &t, tx, ty, rnd_in(&g, 10, 60), rnd_in(&g, 170, 230), bh / 2);
+		CHECK_OK(recognize_frame(r, s.im.px, s.im.w, s.im.h, (size_t)s.im.w,
+					 RECOGNIZE_GREY8, &res));
+		bool t1 = res.nplates > 0 && plate_covers(&res.plates[0], s.cx, s.cy);
+		printf("  %-8s under lettering %d px tall: read %s%s\n", s.text, bh,
+		       res.nplates ? res.plates[0].text : "-", t1 ? "" : " (not the plate)");
+		top1 += t1;
+		n++;
+		free(t.px);
+		free(s.im.px);
+	}
+	printf("painted lettering: plate read first %d of %d\n", top1, N_PAINTED);
+	CHECK_MSG(top1 >= N_PAINTED * 2 / 3, "plate read first %d of %d", top1, N_PAINTED);
+	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
 
@@ -850,6 +1007,118 @@ static void test_light_logo(void)
 	bmfDestroy(&bmf);
 }
 
+/*
+ * A row the locator found only in part is completed along its character band, and the
+ * characters completion walks over are read: three characters of a six-character plate
+ * stand on marks that make them taller than the rest (bolts, a sticker's edge, a frame's
+ * lettering touching them), so they are no row of the plate's height, and the locator
+ * finds the other three alone; a row of three is no plate, and guessing a character or
+ * two past its ends does not make up the three. Plate crops as in hidden-characters.
+ * Measured at this seed: this code top-1 6, top-10 11 of 24 (the marked characters read
+ * less surely: the marks come into their patches); before (a3faa79), when completion
+ * moved the row's ends but the reader read only the blobs, 1 and 3. The stated rates are 2
+ * and 3 under this code's.
+ */
+#define N_COMPLETED 24
+
+static void test_completed_rows(void)
+{
+	struct rng g = {2026};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_COMPLETED; i++) {
+		char text[16];
+		do {
+			random_text(&g, text);
+		} while (strlen(text) != 6);
+		int ch = rnd_in(&g, 30, 44);
+		struct image t = render_text(bmf, text, ch, &g);
+		int cx0[16], cx1[16];
+		if (ink_columns(&t, cx0, cx1, 16) != 6) { /* two characters touch */
+			free(t.px);
+			i--;
+			continue;
+		}
+		int mx = ch / 2, my = (int)(0.8f * ch);
+		struct image im = {t.w + 2 * mx, t.h + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		paste_text(&im, &t, mx, my, 30, -1, 0);
+		/* a mark under each of the three characters at one end, touching it */
+		int first = rnd_in(&g, 0, 1) ? 0 : 3;
+		for (int k = first; k < first + 3; k++) {
+			for (int y = my + t.h - 1; y < my + t.h + ch * 3 / 10; y++) {
+				memset(im.px + (size_t)y * im.w + mx + cx0[k], 30,
+				       (size_t)(cx1[k] - cx0[k]));
+			}
+		}
+		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
+		printf("  %-8s %d px, marks under %s: read %s%s\n", text, ch,
+		       first ? "the last three" : "the first three",
+		       res.nplates ? res.plates[0].text : "-",
+		       t1   ? ""
+		       : tn ? " (in top 10)"
+			    : " (miss)");
+		top1 += t1;
+		topn += tn;
+		free(t.px);
+		free(im.px);
+	}
+	printf("completed rows: top-1 %d, top-10 %d of %d\n", top1, topn, N_COMPLETED);
+	CHECK_MSG(top1 >= 4, "top-1 %d of %d", top1, N_COMPLETED);
+	CHECK_MSG(topn >= 8, "top-10 %d of %d", topn, N_COMPLETED);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * Small plates whose characters make no character-shaped blobs (each broken across its
+ * middle: worn paint, a low resolution; 12-15 px characters, whose halves are under the
+ * 8 px the locator looks for) are found from the plate's light rectangle inside its frame.
+ * Located as in locate-hard. Measured at this seed: this code locates 13 of 24, reads 5
+ * exactly and 6 in the top 10 (the broken characters read badly); before (3667897), 4, 4
+ * and 5. The stated rates are 3 and 1 under this code's.
+ */
+#define N_RECTS 24
+
+static void test_plate_rectangles(void)
+{
+	struct rng g = {99};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, topn = 0, found = 0;
+	struct rec_locator l;
+	rec_locator_init(&l);
+	for (int i = 0; i < N_RECTS; i++) {
+		struct scene_opts o = {12, 15, 0, 3, 0, false, true};
+		struct scene s = make_scene_opts(bmf, &g, &o);
+		CHECK_OK(rec_locate(&l, s.im.px, s.im.w, s.im.h, (size_t)s.im.w));
+		found += located(&l, &s);
+		bool tn = false;
+		bool t1 = read_noisy(r, &s.im, &g, s.text, &res, &tn);
+		printf("  %-8s %d px: read %s%s\n", s.text, s.char_h,
+		       res.nplates ? res.plates[0].text : "-",
+		       t1   ? ""
+		       : tn ? " (in top 10)"
+			    : " (miss)");
+		top1 += t1;
+		topn += tn;
+		free(s.im.px);
+	}
+	printf("plate rectangles: located %d, top-1 %d, top-10 %d of %d\n", found, top1, topn,
+	       N_RECTS);
+	rec_locator_finish(&l);
+	CHECK_MSG(found >= 10, "located %d of %d", found, N_RECTS);
+	CHECK_MSG(topn >= 5, "top-10 %d of %d", topn, N_RECTS);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
 static void test_frame_api(void)
 {
 	struct recognizer *a = new_recognizer(5), *b = new_recognizer(1);
@@ -1259,6 +1528,10 @@ int main(int argc, char **argv)
 	static const struct check_case cases[] = {
 		{"synthetic-plates", test_synthetic_plates},
 		{"locate-hard", test_locate_hard},
+		{"date-stamp", test_date_stamp},
+		{"painted-lettering", test_painted_lettering},
+		{"completed-rows", test_completed_rows},
+		{"plate-rectangles", test_plate_rectangles},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
 		{"state-names", test_state_names},

@@ -334,9 +334,23 @@ static bool char_shaped(const struct rec_blob *b, int hmin, int hmax)
 	return !(fill < 0.12f || (fill > 0.92f && bh < 3 * bw));
 }
 
+/* Plate rectangles (plate_row): a plate's light background inside a darker frame or
+ * bumper, a blob of the light mask with the characters as holes, about twice as wide as
+ * tall (1.5 to 3: a frame's lettering can cover the plate's top or bottom), at least half
+ * of its box, RECT_HMIN to RECT_HMAX working pixels tall (small plates: larger ones make
+ * rows of blobs). */
+#define RECT_HMIN 16
+#define RECT_HMAX 90
+static bool plate_shaped(const struct rec_blob *b, int scale)
+{
+	int bw = (b->x1 - b->x0 + 1) * scale, bh = (b->y1 - b->y0 + 1) * scale;
+	return bh >= RECT_HMIN && bh <= RECT_HMAX && bw * 2 >= bh * 3 && bw <= bh * 3 &&
+	       b->area * 2 >= (b->x1 - b->x0 + 1) * (b->y1 - b->y0 + 1);
+}
+
 /* Labels the mask's 8-connected blobs (run by run, with union-find) and keeps the
  * character-shaped ones. Returns how many blobs were stored in l->blobs. */
-static int label_blobs(struct rec_locator *l, int w, int h, int hmin, int hmax)
+static int label_blobs(struct rec_locator *l, int w, int h, int hmin, int hmax, int rect_scale)
 {
 	struct cc *c = l->cc;
 	int32_t n = 1; /* label 0 is unused */
@@ -404,6 +418,12 @@ static int label_blobs(struct rec_locator *l, int w, int h, int hmin, int hmax)
 			continue; /* cut by the frame edge */
 		}
 		struct rec_blob b = {s->x0, s->y0, s->x1, s->y1, s->area};
+		if (rect_scale && plate_shaped(&b, rect_scale) && l->nrects < REC_MAX_RECTS) {
+			int k = rect_scale;
+			l->rects[l->nrects++] =
+				(struct rec_blob){b.x0 * k, b.y0 * k, b.x1 * k + k - 1,
+						  b.y1 * k + k - 1, b.area * k * k};
+		}
 		if (char_shaped(&b, hmin, hmax)) {
 			l->blobs[nb++] = b;
 		}
@@ -706,6 +726,120 @@ static bool beyond_band(const uint8_t *g, int ww, int wh, const struct rec_regio
 	return up && down;
 }
 
+/* Rows of at most this many characters take the pieces completion walks over as characters
+ * of their own (add_pieces). */
+#define ADD_ROW_MAX 3
+
+/*
+ * Adds the pieces complete_row() walked over to the row's characters: the character reader
+ * reads a row's character boxes, not its extent, and a row of three is no plate (4 to 8);
+ * guessing a character or two past its ends does not make up what the locator lost to a
+ * surround, a sticker or a logo. Longer rows are left as they are: their pieces past the
+ * ends are as often the plate's graphics or frame, read as a character too surely for the
+ * candidates to leave it out (measured on plates-dev: rows of up to 4 gain three crops and
+ * lose one; rows of any length gain five and lose three, and one us-dev scene). @nadd[0] pieces
+ * left of the row, outward, and @nadd[1] right of it, in working pixels; nothing is added when they
+ * do not all fit.
+ */
+static void add_pieces(struct rec_region *r, int add0[2][REC_MAX_ROW], int add1[2][REC_MAX_ROW],
+		       const int nadd[2], float scale)
+{
+	int n = r->nchars + nadd[0] + nadd[1];
+	if (nadd[0] + nadd[1] == 0 || n > REC_MAX_ROW || r->nchars > ADD_ROW_MAX) {
+		return;
+	}
+	float x0[REC_MAX_ROW], x1[REC_MAX_ROW];
+	int k = 0;
+	for (int i = nadd[0] - 1; i >= 0; i--, k++) {
+		x0[k] = (float)add0[0][i] * scale;
+		x1[k] = (float)(add1[0][i] + 1) * scale;
+	}
+	for (int i = 0; i < r->nchars; i++, k++) {
+		x0[k] = r->cx0[i];
+		x1[k] = r->cx1[i];
+	}
+	for (int i = 0; i < nadd[1]; i++, k++) {
+		x0[k] = (float)add0[1][i] * scale;
+		x1[k] = (float)(add1[1][i] + 1) * scale;
+	}
+	memcpy(r->cx0, x0, sizeof(x0[0]) * (size_t)n);
+	memcpy(r->cx1, x1, sizeof(x1[0]) * (size_t)n);
+	r->nchars = n;
+}
+
+/* A band along a row's centre line (y = cy + sl * (x - cx)): nrows samples, step apart,
+ * from half above the line to half below, in working pixels. */
+struct band {
+	float cx, cy, sl;
+	int half, nrows;
+	float step;
+};
+
+/* The ink threshold over the band in columns [x0, x1]: Otsu's, moved towards the ink's
+ * level. False when the band has too few samples. */
+static bool band_threshold(const uint8_t *g, int ww, int wh, const struct band *bd, int x0, int x1,
+			   bool light, int *thr)
+{
+	int hist[256] = {0}, total = 0;
+	for (int x = x0; x <= x1; x++) {
+		float yc = bd->cy + bd->sl * ((float)x - bd->cx) - (float)bd->half;
+		for (int k = 0; k < bd->nrows; k++) {
+			int y = (int)lrintf(yc + (float)k * bd->step);
+			if (y >= 0 && y < wh) {
+				hist[g[(size_t)y * ww + x]]++;
+				total++;
+			}
+		}
+	}
+	if (total < 16) {
+		return false;
+	}
+	double sum = 0, sumb = 0, best = -1;
+	for (int i = 0; i < 256; i++) {
+		sum += (double)i * hist[i];
+	}
+	int wb = 0;
+	double dark = 0, lt = 255;
+	for (int i = 0; i < 256; i++) {
+		wb += hist[i];
+		sumb += (double)i * hist[i];
+		if (wb == 0 || wb == total) {
+			continue;
+		}
+		double mb = sumb / wb, mf = (sum - sumb) / (total - wb);
+		double between = (double)wb * (total - wb) * (mb - mf) * (mb - mf);
+		if (between > best) {
+			best = between;
+			dark = mb;
+			lt = mf;
+		}
+	}
+	/* Ink is what is near the ink's level, not merely past Otsu's threshold: the scene
+	 * beyond the plate is often a middle grey that would pass for either. */
+	*thr = (int)(light ? lt - 0.4 * (lt - dark) : dark + 0.4 * (lt - dark));
+	return true;
+}
+
+/* One bit per sampled band row, per column of [xa, xb], into @cols. */
+static void band_columns(const uint8_t *g, int ww, int wh, const struct band *bd, int xa, int xb,
+			 int thr, bool light, uint32_t *cols)
+{
+	for (int x = xa; x <= xb; x++) {
+		float yc = bd->cy + bd->sl * ((float)x - bd->cx) - (float)bd->half;
+		uint32_t bits = 0;
+		for (int k = 0; k < bd->nrows; k++) {
+			int y = (int)lrintf(yc + (float)k * bd->step);
+			if (y < 0 || y >= wh) {
+				continue;
+			}
+			int v = g[(size_t)y * ww + x];
+			bool ink = light ? v > thr : v <= thr;
+			bits |= (uint32_t)ink << k;
+		}
+		cols[x - xa] = bits;
+	}
+}
+
 /* Samples a band across the row at most this many pixels tall (complete_row). */
 #define BAND_ROWS 32
 
@@ -734,61 +868,13 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 		return;
 	}
 	const uint8_t *g = l->grey;
-	/* the threshold: Otsu over the band inside the row */
-	int hist[256] = {0}, total = 0;
-	for (int x = rx0; x <= rx1; x++) {
-		float yc = cy + sl * ((float)x - cx) - (float)half;
-		for (int k = 0; k < nrows; k++) {
-			int y = (int)lrintf(yc + (float)k * step);
-			if (y >= 0 && y < wh) {
-				hist[g[(size_t)y * ww + x]]++;
-				total++;
-			}
-		}
-	}
-	if (total < 16) {
+	struct band bd = {cx, cy, sl, half, nrows, step};
+	int thr;
+	if (!band_threshold(g, ww, wh, &bd, rx0, rx1, r->light_on_dark, &thr)) {
 		return;
 	}
-	double sum = 0, sumb = 0, best = -1;
-	for (int i = 0; i < 256; i++) {
-		sum += (double)i * hist[i];
-	}
-	int wb = 0;
-	double dark = 0, light = 255;
-	for (int i = 0; i < 256; i++) {
-		wb += hist[i];
-		sumb += (double)i * hist[i];
-		if (wb == 0 || wb == total) {
-			continue;
-		}
-		double mb = sumb / wb, mf = (sum - sumb) / (total - wb);
-		double between = (double)wb * (total - wb) * (mb - mf) * (mb - mf);
-		if (between > best) {
-			best = between;
-			dark = mb;
-			light = mf;
-		}
-	}
-	/* Ink is what is near the ink's level, not merely past Otsu's threshold: the scene
-	 * beyond the plate is often a middle grey that would pass for either. */
-	int thr = (int)(r->light_on_dark ? light - 0.4 * (light - dark)
-					 : dark + 0.4 * (light - dark));
-	/* one bit per sampled band row, per column */
 	uint32_t *cols = l->bandcols;
-	for (int x = xa; x <= xb; x++) {
-		float yc = cy + sl * ((float)x - cx) - (float)half;
-		uint32_t bits = 0;
-		for (int k = 0; k < nrows; k++) {
-			int y = (int)lrintf(yc + (float)k * step);
-			if (y < 0 || y >= wh) {
-				continue;
-			}
-			int v = g[(size_t)y * ww + x];
-			bool ink = r->light_on_dark ? v > thr : v <= thr;
-			bits |= (uint32_t)ink << k;
-		}
-		cols[x - xa] = bits;
-	}
+	band_columns(g, ww, wh, &bd, xa, xb, thr, r->light_on_dark, cols);
 	uint32_t all = nrows >= 32 ? 0xffffffffu : (1u << nrows) - 1;
 	/* a piece may be several characters long: those of a small plate touch each other */
 	int maxgap = (int)(0.6f * ch), maxseg = (int)(3.5f * ch), maxrow = (int)(6 * ch);
@@ -802,6 +888,8 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 	/* how much the row's own characters meet ink above and below (a tight surround) */
 	float row_both;
 	beyond_band(g, ww, wh, r, cx, cy, ch, thr, rx0, rx1, &row_both);
+	/* the pieces walked over, outward from each end, [x0, x1] in working pixels */
+	int add0[2][REC_MAX_ROW], add1[2][REC_MAX_ROW], nadd[2] = {0, 0};
 	for (int dir = -1; dir <= 1; dir += 2) {
 		int end = dir < 0 ? rx0 : rx1;
 		int x = end + dir;
@@ -841,10 +929,167 @@ static void complete_row(struct rec_locator *l, int ww, int wh, float scale, str
 			} else {
 				rx1 = e;
 			}
+			/* a character's ink ends above and below it: a piece whose ink goes
+			 * on both ways is walked over but not read (a frame's side or a
+			 * graphic behind the characters) */
+			int side = dir > 0;
+			if (nadd[side] < REC_MAX_ROW && !past) {
+				add0[side][nadd[side]] = ALPR_MIN(s, e);
+				add1[side][nadd[side]++] = ALPR_MAX(s, e);
+			}
 		}
 	}
 	r->x0 = fminf(r->x0, (float)rx0 * scale);
 	r->x1 = fmaxf(r->x1, (float)(rx1 + 1) * scale);
+	add_pieces(r, add0, add1, nadd, scale);
+}
+
+/* The light binarisation whose blobs are looked at for plate rectangles. */
+#define RECT_MARGIN 7
+/* What a row found from its plate rectangle scores (0.7 with nine pieces, more than a
+ * plate has): about what a row of blobs on a plate scores, so that it is among the rows
+ * read (us-dev: the same figures from 0.75 to 0.9; under 0.7 the rows are not read). */
+#define RECT_SCORE 0.8f
+
+/* Ink rows above and below the band in columns [x0, x1], up to @lim rows each way: the
+ * piece's height. */
+static int piece_height(const uint8_t *g, int ww, int wh, const struct band *bd, int x0, int x1,
+			int thr, int lim)
+{
+	int top = (int)lrintf(bd->cy) - bd->half, bot = (int)lrintf(bd->cy) + bd->half;
+	for (int dir = -1; dir <= 1; dir += 2) {
+		for (int k = 0; k < lim; k++) {
+			int y = dir < 0 ? top - 1 : bot + 1;
+			if (y < 0 || y >= wh) {
+				break;
+			}
+			bool ink = false;
+			for (int x = x0; x <= x1 && !ink; x++) {
+				ink = g[(size_t)y * ww + x] <= thr;
+			}
+			if (!ink) {
+				break;
+			}
+			if (dir < 0) {
+				top = y;
+			} else {
+				bot = y;
+			}
+		}
+	}
+	return bot - top + 1;
+}
+
+/*
+ * A row from a plate rectangle: small plates whose characters touch each other or a dark
+ * frame make no row of character-shaped blobs, but the plate's light background inside
+ * the frame is a blob of its own, about twice as wide as tall. Its characters are dark
+ * pieces across the middle of it: the band through its centre, half its height, cut where
+ * no column has ink; a piece that spans the band is a character (or two touching). Stored
+ * as a row (dark on light) when four to nine are found.
+ */
+static void plate_row(struct rec_locator *l, int ww, int wh, float scale, const struct rec_blob *rc)
+{
+	float rh = (float)(rc->y1 - rc->y0 + 1), rw = (float)(rc->x1 - rc->x0 + 1);
+	float ch = 0.5f * rh, cy = 0.5f * (float)(rc->y0 + rc->y1),
+	      cx = 0.5f * (float)(rc->x0 + rc->x1);
+	int half = (int)(0.4f * ch);
+	int nrows = ALPR_MIN(2 * half + 1, BAND_ROWS);
+	if (half < 3) {
+		return;
+	}
+	struct band bd = {cx, cy, 0, half, nrows, (float)(2 * half) / (float)(nrows - 1)};
+	int xa = ALPR_MAX(0, rc->x0 + (int)(0.03f * rw)),
+	    xb = ALPR_MIN(ww - 1, rc->x1 - (int)(0.03f * rw));
+	int thr;
+	if (xb - xa < 8 || !band_threshold(l->grey, ww, wh, &bd, xa, xb, false, &thr)) {
+		return;
+	}
+	uint32_t *cols = l->bandcols;
+	band_columns(l->grey, ww, wh, &bd, xa, xb, thr, false, cols);
+	uint32_t all = nrows >= 32 ? 0xffffffffu : (1u << nrows) - 1;
+	struct rec_blob bl[REC_MAX_ROW];
+	int n = 0;
+	for (int x = xa; x <= xb;) {
+		if (!cols[x - xa]) {
+			x++;
+			continue;
+		}
+		int s = x, inked = 0;
+		uint32_t cover = 0;
+		while (x <= xb && cols[x - xa]) {
+			cover |= cols[x - xa];
+			inked += __builtin_popcount(cols[x - xa]);
+			x++;
+		}
+		int width = x - s;
+		bool tall = __builtin_popcount(cover & all) * 10 >= nrows * 8;
+		bool solid = width >= 0.5f * ch && inked * 20 > width * nrows * 17;
+		if (!tall || solid || width > 3.5f * ch || width < 2) {
+			continue;
+		}
+		if (n == REC_MAX_ROW) {
+			return;
+		}
+		int ph = piece_height(l->grey, ww, wh, &bd, s, x - 1, thr, (int)(0.5f * ch));
+		int y0 = (int)lrintf(cy) - ph / 2;
+		bl[n++] = (struct rec_blob){s, y0, x - 1, y0 + ph - 1, width * ph / 2};
+	}
+	struct rec_region r;
+	if (n >= 4 && n <= 9 && make_region(bl, n, scale, false, &r)) {
+		r.score = RECT_SCORE * (n <= 8 ? 1.0f : 0.7f);
+		r.from_rect = true;
+		keep_region(l, &r);
+	}
+}
+
+/* Overlay text: light characters closer than STAMP_EDGE of their heights to the frame's top
+ * or bottom edge (dark ones closer than STAMP_EDGE_DARK), under STAMP_SMALL of the frame's
+ * height tall. */
+#define STAMP_EDGE      0.65f
+#define STAMP_EDGE_DARK 0.5f
+#define STAMP_SMALL     0.05f
+
+/*
+ * A camera's date and time stamp: white or yellow lettering, often outlined dark, burnt
+ * into the frame along its top or bottom edge. Its digits, eight or more, read as surely as
+ * any plate and fit a numeric syntax. A whole plate's characters have the plate's margin
+ * and frame above and below them: characters this close to the edge are a stamp's, or a
+ * plate's the edge cuts (read whole in the next frame). Light lettering is the stamp's
+ * own; its dark outline makes rows too, nearer the edge than a dark plate's characters come
+ * (us-dev: a plate whose frame touches the top edge has its characters 0.64 of their height
+ * below it; the stamps' light rows 0.25-0.56). Small rows only: in a crop of a plate (the
+ * plate filling the frame) the characters come near the edges too.
+ */
+static bool overlay_text(const struct rec_region *r, int h)
+{
+	float edge = fminf(r->y0, (float)h - r->y1);
+	float reach = r->light_on_dark ? STAMP_EDGE : STAMP_EDGE_DARK;
+	return edge < reach * r->char_h && r->char_h < STAMP_SMALL * (float)h;
+}
+
+/* Drops the rows of overlay text, and the rows of their dark outline (a row of either
+ * polarity on an overlay row, its characters about as tall). */
+static void drop_overlay(struct rec_locator *l, int h)
+{
+	bool stamp[ALPR_ARRAY_SIZE(l->regions)];
+	for (int i = 0; i < l->nregions; i++) {
+		stamp[i] = overlay_text(&l->regions[i], h);
+	}
+	int k = 0;
+	for (int i = 0; i < l->nregions; i++) {
+		const struct rec_region *a = &l->regions[i];
+		bool drop = stamp[i];
+		for (int j = 0; j < l->nregions && !drop; j++) {
+			const struct rec_region *b = &l->regions[j];
+			float hr = a->char_h / b->char_h;
+			drop = stamp[j] && hr > 0.7f && hr < 1.4f && overlap(a, b) > 0.5f;
+		}
+		if (!drop) {
+			l->regions[k++] = *a;
+		}
+	}
+	l->nregions = k;
 }
 
 static int cmp_score(const void *a, const void *b)
@@ -856,6 +1101,7 @@ static int cmp_score(const void *a, const void *b)
 int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t stride)
 {
 	l->nregions = 0;
+	l->nrects = 0;
 	float scale = fmaxf(1.0f, (float)ALPR_MAX(w, h) / WORK_MAX_SIDE);
 	int ww = (int)(w / scale), wh = (int)(h / scale);
 	if (ww < 16 || wh < 16) {
@@ -914,11 +1160,15 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 				erase_long_runs(l->mask, iw, ih, ERASE_H(level), ERASE_V(level),
 						l->colrun);
 			}
-			int nb = label_blobs(l, iw, ih, level_hmin[level], level_hmax[level]);
+			int rs = pol == 1 && passes[pass].margin == RECT_MARGIN ? 1 + level : 0;
+			int nb = label_blobs(l, iw, ih, level_hmin[level], level_hmax[level], rs);
 			group_rows(l, nb, scale * (level == 0 ? 1.0f : 2.0f), pol == 1);
 		}
 	}
 	merge_rows(l);
+	for (int i = 0; i < l->nrects; i++) {
+		plate_row(l, ww, wh, scale, &l->rects[i]);
+	}
 	/* Drop weak rows, then duplicates (the same row at both levels). */
 	int k = 0;
 	for (int i = 0; i < l->nregions; i++) {
@@ -931,11 +1181,13 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 	for (int i = 0; i < l->nregions && i < COMPLETE_ROWS; i++) {
 		complete_row(l, ww, wh, scale, &l->regions[i]);
 	}
+	drop_overlay(l, h);
 	k = 0;
 	for (int i = 0; i < l->nregions && k < REC_MAX_REGIONS; i++) {
 		bool dup = false;
 		for (int j = 0; j < k && !dup; j++) {
 			dup = l->regions[i].light_on_dark == l->regions[j].light_on_dark &&
+			      l->regions[i].from_rect == l->regions[j].from_rect &&
 			      overlap(&l->regions[i], &l->regions[j]) > 0.6f;
 		}
 		if (!dup) {

@@ -18,6 +18,8 @@
 /* Most character blobs considered per binarisation; a frame full of texture has more, and
  * the excess (the smallest first... in scan order) is ignored rather than stored. */
 #define REC_MAX_BLOBS 16384
+/* Most plate-shaped light blobs kept per frame. */
+#define REC_MAX_RECTS 32
 /* Most characters kept per row. */
 #define REC_MAX_ROW 12
 
@@ -36,6 +38,7 @@ struct rec_region {
 	float fill;   /* median share of a character's box that is ink */
 	int nchars;
 	bool light_on_dark;
+	bool from_rect; /* proposed by a plate rectangle, not grouped from blobs */
 	float score;
 	/* character boxes (frame pixels), left to right */
 	float cx0[REC_MAX_ROW], cx1[REC_MAX_ROW];
@@ -65,6 +68,9 @@ struct rec_locator {
 	struct rec_blob *row_blobs;
 	int *order;
 	int *link;
+	/* light blobs shaped like a plate (locate.c: plate_row), in working pixels */
+	int nrects;
+	struct rec_blob rects[REC_MAX_RECTS];
 	int nregions;
 	struct rec_region regions[REC_MAX_REGIONS * 4];
 };

@@ -1011,6 +1011,58 @@ static void plate_state(const struct recognizer *r, const struct rec_region *pla
 	}
 }
 
+/* How far from a registration's centre line, in its character heights, the lettering of its
+ * own plate and frame lies: a plate is about two character heights tall. */
+#define STACK_REACH 1.5f
+
+/*
+ * A plate's registration is its tallest lettering: a row stacked above or below a clearly
+ * taller row, within the same span and within that row's plate, is the state name, a
+ * slogan or a dealer's name, however well it reads, and is ranked down. Lettering further
+ * away is not the plate's own: a bus's or a van's painted words above its plate, twice the
+ * plate's character height, say nothing about the plate's row (us-dev: two plates under
+ * such words were ranked down, at 1.8 and 2.5 of the words' heights; the plates-dev state
+ * names and slogans lie within 0.8).
+ */
+static void demote_stacked(const struct rec_region *const *row, float *rank, int n)
+{
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < n; j++) {
+			const struct rec_region *a = row[i], *b = row[j];
+			float ix = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
+			float span = fminf(a->x1 - a->x0, b->x1 - b->x0);
+			bool stacked =
+				fminf(a->y1, b->y1) <= fmaxf(a->y0, b->y0) + 0.2f * a->char_h;
+			if (i != j && ix > 0.3f * span && stacked && b->char_h > 1.3f * a->char_h &&
+			    fabsf(a->cy - b->cy) < STACK_REACH * b->char_h) {
+				rank[i] *= 0.2f;
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * A plate read twice, from a row of its character blobs and from a row its rectangle
+ * proposed (locate.c: plate_row), keeps the blobs' reading unless the rectangle's reads
+ * more characters: the blobs place the characters better; the rectangle finds those the
+ * blobs lost to the frame or to each other.
+ */
+static void prefer_blob_rows(const struct rec_region *const *row,
+			     const struct recognize_plate *found, float *rank, int n)
+{
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < n; j++) {
+			if (!row[i]->from_rect || row[j]->from_rect ||
+			    box_overlap(&found[i], &found[j]) <= 0.5f ||
+			    strlen(found[i].text) > strlen(found[j].text)) {
+				continue;
+			}
+			rank[i] = fminf(rank[i], 0.99f * rank[j]);
+		}
+	}
+}
+
 static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
 		      struct recognize_result *out)
 {
@@ -1080,23 +1132,8 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 		row[nfound] = reg;
 		nfound++;
 	}
-	/* A plate's registration is its tallest lettering: a row stacked above or below a
-	 * clearly taller row, within the same span, is the state name, a slogan or a dealer's
-	 * name, however well it reads. */
-	for (int i = 0; i < nfound; i++) {
-		for (int j = 0; j < nfound; j++) {
-			const struct rec_region *a = row[i], *b = row[j];
-			float ix = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
-			float span = fminf(a->x1 - a->x0, b->x1 - b->x0);
-			bool stacked =
-				fminf(a->y1, b->y1) <= fmaxf(a->y0, b->y0) + 0.2f * a->char_h;
-			if (i != j && ix > 0.3f * span && stacked && b->char_h > 1.3f * a->char_h &&
-			    fabsf(a->cy - b->cy) < 2.5f * b->char_h) {
-				rank[i] *= 0.2f;
-				break;
-			}
-		}
-	}
+	demote_stacked(row, rank, nfound);
+	prefer_blob_rows(row, found, rank, nfound);
 	/* best first; one result per plate (two rows of one plate overlap) */
 	out->nplates = 0;
 	for (;;) {
