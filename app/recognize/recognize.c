@@ -765,6 +765,78 @@ static void doubt_light_ink(struct piece *pcs, int n)
 	}
 }
 
+/* The row's character width and pitch (*cw, *pitch; 0 with fewer than three pieces):
+ * medians over the pieces; the pitch over neighbours with no room for a character between
+ * them (characters the locator missed would double it), or over all when there are none. */
+static void row_rhythm(const struct piece *pcs, int np, float *cw, float *pitch)
+{
+	float tmp[RECOGNIZE_MAX_CHARS];
+	*cw = *pitch = 0;
+	if (np < 3) {
+		return;
+	}
+	for (int k = 0; k < np; k++) {
+		tmp[k] = pcs[k].x1 - pcs[k].x0;
+	}
+	qsort(tmp, (size_t)np, sizeof(float), cmp_float_asc);
+	*cw = tmp[np / 2];
+	int nd = 0;
+	for (int pass = 0; pass < 2 && nd == 0; pass++) {
+		for (int k = 0; k + 1 < np; k++) {
+			if (pass == 0 && pcs[k + 1].x0 - pcs[k].x1 >= GUESS_FIT * *cw) {
+				continue;
+			}
+			tmp[nd++] = 0.5f * (pcs[k + 1].x0 + pcs[k + 1].x1 - pcs[k].x0 - pcs[k].x1);
+		}
+	}
+	qsort(tmp, (size_t)nd, sizeof(float), cmp_float_asc);
+	*pitch = tmp[(nd - 1) / 2];
+}
+
+/* The guesses beyond a row's end, outwards from @c (where a character of the row's width at
+ * the end piece would be centred) by @step (the pitch, negative to the left), at most @max,
+ * in the order found. A plate's groups are set apart by a dash, a space or a graphic
+ * (Nebraska's 5-D2772, Wyoming's 5 [bronco] 503F): where nothing is read a pitch past the
+ * row's own end, a character is looked for GUESS_SKIP pitches out (past a dash or a space)
+ * and two pitches out (past a graphic), and the surer kept. Only next to the row's end: a
+ * skip after a guess reached the plate's frame (wts-lg-000048's edge read L at 0.91).
+ * Measured (docs/benchmarks.md): us-dev +1, plates-dev +2 (5-D2772, NY2ND). */
+#define GUESS_SKIP 1.5f
+static int end_guesses(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		       const struct rec_region *reg, float c, float step, float cw,
+		       struct piece *out, int max)
+{
+	int n = 0;
+	bool skipped = false;
+	float at = 0;
+	while (n < max) {
+		if (guess_at(r, g, w, h, stride, reg, c + step, cw, &out[n], &at)) {
+			out[n++].kind = PIECE_END;
+			c = at;
+			continue;
+		}
+		if (skipped || n > 0) {
+			break;
+		}
+		/* past a dash or a space (half a pitch more), or past a graphic (a pitch more):
+		 * the surer of the two */
+		struct piece alt;
+		float at2 = 0;
+		bool a = guess_at(r, g, w, h, stride, reg, c + GUESS_SKIP * step, cw, &out[n], &at);
+		bool b = guess_at(r, g, w, h, stride, reg, c + 2 * step, cw, &alt, &at2);
+		if (b && (!a || alt.pos.p[0] > out[n].pos.p[0])) {
+			out[n] = alt;
+			at = at2;
+		} else if (!a) {
+			break;
+		}
+		skipped = true;
+		out[n++].kind = PIECE_END;
+		c = at;
+	}
+	return n;
+}
+
 /* Reads a row character by character: each piece is cut out and classified; pieces that
  * are not characters are left out. Returns the number of positions written to @pos (more
  * than RECOGNIZE_MAX_CHARS: too many to be a plate). */
@@ -776,37 +848,22 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	if (np > RECOGNIZE_MAX_CHARS) {
 		return np;
 	}
-	/* the row's character width and pitch: medians over the pieces; the pitch over
-	 * neighbours with no room for a character between them (characters the locator
-	 * missed would double it), or over all when there are none */
-	float pitch = 0, cw = 0, tmp[RECOGNIZE_MAX_CHARS];
-	if (np >= 3) {
-		for (int k = 0; k < np; k++) {
-			tmp[k] = pcs[k].x1 - pcs[k].x0;
-		}
-		qsort(tmp, (size_t)np, sizeof(float), cmp_float_asc);
-		cw = tmp[np / 2];
-		int nd = 0;
-		for (int pass = 0; pass < 2 && nd == 0; pass++) {
-			for (int k = 0; k + 1 < np; k++) {
-				if (pass == 0 && pcs[k + 1].x0 - pcs[k].x1 >= GUESS_FIT * cw) {
-					continue;
-				}
-				tmp[nd++] = 0.5f *
-					    (pcs[k + 1].x0 + pcs[k + 1].x1 - pcs[k].x0 - pcs[k].x1);
-			}
-		}
-		qsort(tmp, (size_t)nd, sizeof(float), cmp_float_asc);
-		pitch = tmp[(nd - 1) / 2];
-	}
+	float pitch = 0, cw = 0;
+	row_rhythm(pcs, np, &cw, &pitch);
 	/* A row of thin bars (posts, railings, a grille) is not a plate, whatever the
 	 * classifier makes of each bar: plate characters are mostly a third of their height
 	 * wide or more ('1' and 'I' are the exceptions, never a whole plate). */
 	if (np >= 3 && cw < 0.25f * reg->char_h) {
 		return 0;
 	}
+	/* strokes joined into one character change the rhythm: two halves of a broken H
+	 * counted as two characters halve the pitch, and the guesses go by it */
 	if (np >= 3) {
-		np = merge_strokes(r, g, w, h, stride, reg, pcs, np, cw);
+		int merged = merge_strokes(r, g, w, h, stride, reg, pcs, np, cw);
+		if (merged != np) {
+			np = merged;
+			row_rhythm(pcs, np, &cw, &pitch);
+		}
 	}
 	bool guesses = np >= 3 && pitch > 0.3f * reg->char_h && pitch < 1.2f * reg->char_h;
 	struct piece out[RECOGNIZE_MAX_CHARS], ends[GUESS_END_MAX];
@@ -815,11 +872,9 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	/* before the first piece, outwards, a pitch from where a character of the row's width
 	 * at its edge would be centred (a wide W or a blob of two is no centre to count from);
 	 * written left to right */
-	for (float c = np > 0 ? pcs[0].x0 + 0.5f * cw : 0;
-	     guesses && nends < GUESS_END_MAX &&
-	     guess_at(r, g, w, h, stride, reg, c - pitch, cw, &ends[nends], &at);
-	     c = at) {
-		ends[nends++].kind = PIECE_END;
+	if (guesses && np > 0) {
+		nends = end_guesses(r, g, w, h, stride, reg, pcs[0].x0 + 0.5f * cw, -pitch, cw,
+				    ends, GUESS_END_MAX);
 	}
 	for (int j = nends - 1; j >= 0; j--) {
 		out[n++] = ends[j];
@@ -852,13 +907,9 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		}
 	}
 	/* after the last piece, outwards */
-	int nright = 0;
-	for (float c = np > 0 ? pcs[np - 1].x1 - 0.5f * cw : 0;
-	     guesses && n < RECOGNIZE_MAX_CHARS && nright < GUESS_END_MAX &&
-	     guess_at(r, g, w, h, stride, reg, c + pitch, cw, &out[n], &at);
-	     c = at) {
-		out[n++].kind = PIECE_END;
-		nright++;
+	if (guesses && np > 0) {
+		n += end_guesses(r, g, w, h, stride, reg, pcs[np - 1].x1 - 0.5f * cw, pitch, cw,
+				 &out[n], ALPR_MIN(GUESS_END_MAX, RECOGNIZE_MAX_CHARS - n));
 	}
 	doubt_light_ink(out, n);
 	struct rec_span span[RECOGNIZE_MAX_CHARS];
