@@ -632,10 +632,13 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
  * kept with a doubt that it is a character at all (rec_guess_doubt()), so the candidates
  * hold the row with and without it. Measured on the eval sets (tools/bench-recognize.py,
  * docs/benchmarks.md): a hard threshold of 0.6 kept out characters the candidates now
- * recover. */
+ * recover. Three an end, as a seven-character plate whose row the locator found four long
+ * (the rest under a sticker or the frame's shadow: wts-lg-000199, J868321 read JB682) needs
+ * them; two before, and the third cost neither set a plate. */
 #define GUESS_MIN_P   0.3f
-#define GUESS_END_MAX 2
+#define GUESS_END_MAX 3
 #define GUESS_GAP_MAX 3
+#define ROW_FULL      7
 #define GUESS_FIT     1.0f
 
 float rec_guess_doubt(float p)
@@ -803,7 +806,7 @@ static void row_rhythm(const struct piece *pcs, int np, float *cw, float *pitch)
  * Measured (docs/benchmarks.md): us-dev +1, plates-dev +2 (5-D2772, NY2ND). */
 #define GUESS_SKIP 1.5f
 static int end_guesses(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
-		       const struct rec_region *reg, float c, float step, float cw,
+		       const struct rec_region *reg, float c, float step, float cw, bool skip,
 		       struct piece *out, int max)
 {
 	int n = 0;
@@ -815,7 +818,7 @@ static int end_guesses(struct recognizer *r, const uint8_t *g, int w, int h, siz
 			c = at;
 			continue;
 		}
-		if (skipped || n > 0) {
+		if (!skip || skipped || n > 0) {
 			break;
 		}
 		/* past a dash or a space (half a pitch more), or past a graphic (a pitch more):
@@ -872,9 +875,18 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	/* before the first piece, outwards, a pitch from where a character of the row's width
 	 * at its edge would be centred (a wide W or a blob of two is no centre to count from);
 	 * written left to right */
+	int nread = 0;
+	for (int k = 0; k < np; k++) {
+		nread += pcs[k].is_char;
+	}
+	/* The skip and the third guess are for plates found short: a row already read
+	 * ROW_FULL long (a state name or a slogan) gets neither, or its lettering no longer
+	 * matches a state name (plates-dev: with them on every row, 87 crops' states read
+	 * instead of 91; with this, 90). */
+	bool full = nread >= ROW_FULL;
 	if (guesses && np > 0) {
 		nends = end_guesses(r, g, w, h, stride, reg, pcs[0].x0 + 0.5f * cw, -pitch, cw,
-				    ends, GUESS_END_MAX);
+				    !full, ends, full ? 2 : GUESS_END_MAX);
 	}
 	for (int j = nends - 1; j >= 0; j--) {
 		out[n++] = ends[j];
@@ -909,7 +921,8 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 	/* after the last piece, outwards */
 	if (guesses && np > 0) {
 		n += end_guesses(r, g, w, h, stride, reg, pcs[np - 1].x1 - 0.5f * cw, pitch, cw,
-				 &out[n], ALPR_MIN(GUESS_END_MAX, RECOGNIZE_MAX_CHARS - n));
+				 !full, &out[n],
+				 ALPR_MIN(full ? 2 : GUESS_END_MAX, RECOGNIZE_MAX_CHARS - n));
 	}
 	doubt_light_ink(out, n);
 	struct rec_span span[RECOGNIZE_MAX_CHARS];
