@@ -414,6 +414,37 @@ def stretch(patch, keep):
     return out.astype(np.uint8)
 
 
+def plate_spec(rng):
+    """A font spec for platefont.py's lettering in a fresh STYLE, a third embossed."""
+    st = STYLE(rng)
+    st["shadow"] = None
+    if rng.random() < 0.3:  # embossed: a shadow a few per cent of the height away
+        st["shadow"] = (rng.randint(-3, 3), rng.randint(1, 5), rng.randint(60, 200))
+    return ("plate", st)
+
+
+def neighbours(rng, scene, spec, bx0, bx1, gap, cy):
+    """The row's characters left and right of the piece (often blanked again by the mask)."""
+    for side in (-1, 1):
+        n = glyph(rng, rng.choice(LABELS), spec)
+        nx = int(bx0 - gap - n.width) if side < 0 else int(bx1 + gap)
+        if 0 <= nx and nx + n.width < scene.width:
+            paste_ink(scene, n, nx, int(cy - n.height / 2))
+
+
+def surround(rng, scene, ch_px, cy):
+    """Frame edges and state/slogan lettering above and below the row."""
+    d = ImageDraw.Draw(scene)
+    if rng.random() < 0.25:
+        yy = cy + rng.choice((-1, 1)) * ch_px * rng.uniform(0.58, 0.8)
+        t = ch_px * rng.uniform(0.03, 0.1)
+        d.rectangle((0, yy - t, scene.width, yy + t), fill=rng.randint(0, 100))
+    if rng.random() < 0.3:
+        decor_fragment(rng, scene, ch_px, cy - ch_px / 2, True)
+    if rng.random() < 0.3:
+        decor_fragment(rng, scene, ch_px, cy + ch_px / 2, False)
+
+
 GRAPHICS = 0.0  # --graphics: the share of samples that are a plate graphic in the row (main)
 FOCUS = 0.0  # --focus: the share of characters drawn from the confused ones (set by main)
 # What plates-dev's misses confuse (run 9): 1/I (the most), M/W/H, O/0/D, 5/S, I/T, 4 (what a
@@ -431,11 +462,7 @@ def make_sample(args):
     label = JUNK if junk else rng.randrange(len(LABELS))
     spec = rng.choice(FONTS)
     if PLATE > 0 and rng.random() < PLATE:
-        st = STYLE(rng)
-        st["shadow"] = None
-        if rng.random() < 0.3:  # embossed: a shadow a few per cent of the height away
-            st["shadow"] = (rng.randint(-3, 3), rng.randint(1, 5), rng.randint(60, 200))
-        spec = ("plate", st)
+        spec = plate_spec(rng)
     ref = glyph(rng, "H", spec)  # the font's character height
     ch_px = ref.height
     W, H = int(ch_px * 3.2), int(ch_px * 2.2)
@@ -452,23 +479,9 @@ def make_sample(args):
         y = int(cy - ch_px / 2 + (ch_px - g.height) / 2)
         paste_ink(scene, g, x, y)
         bx0, bx1 = x, x + g.width
-        # neighbours left and right (often blanked again by the mask, but not always)
         if rng.random() < 0.7:
-            for side in (-1, 1):
-                n = glyph(rng, rng.choice(LABELS), spec)
-                nx = int(bx0 - gap - n.width) if side < 0 else int(bx1 + gap)
-                if 0 <= nx and nx + n.width < W:
-                    paste_ink(scene, n, nx, int(cy - n.height / 2))
-    # frame edges and state/slogan lettering above and below the row
-    d = ImageDraw.Draw(scene)
-    if rng.random() < 0.25:
-        yy = cy + rng.choice((-1, 1)) * ch_px * rng.uniform(0.58, 0.8)
-        t = ch_px * rng.uniform(0.03, 0.1)
-        d.rectangle((0, yy - t, W, yy + t), fill=rng.randint(0, 100))
-    if rng.random() < 0.3:
-        decor_fragment(rng, scene, ch_px, cy - ch_px / 2, True)
-    if rng.random() < 0.3:
-        decor_fragment(rng, scene, ch_px, cy + ch_px / 2, False)
+            neighbours(rng, scene, spec, bx0, bx1, gap, cy)
+    surround(rng, scene, ch_px, cy)
     patch = degrade_and_cut(rng, scene, ch_px, cx, cy, bx0, bx1)
     return patch, label
 
@@ -481,11 +494,7 @@ def make_sample_v2(rng):
     kind = "graphic" if r < GRAPHICS else ("junk" if r < GRAPHICS + 0.06 else "char")
     spec = rng.choice(FONTS)
     if PLATE > 0 and rng.random() < PLATE:
-        st = STYLE(rng)
-        st["shadow"] = None
-        if rng.random() < 0.3:
-            st["shadow"] = (rng.randint(-3, 3), rng.randint(1, 5), rng.randint(60, 200))
-        spec = ("plate", st)
+        spec = plate_spec(rng)
     ch_px = glyph(rng, "H", spec).height
     W, H = int(ch_px * 3.6), int(ch_px * 2.2)
     scene = Image.new("L", (W, H), 255)
@@ -509,21 +518,9 @@ def make_sample_v2(rng):
         paste_ink(scene, g, x, int(cy - ch_px / 2 + (ch_px - g.height) / 2))
         bx0, bx1 = x, x + g.width
         gap = ch_px * rng.uniform(0.06, 0.3)
-    if rng.random() < 0.85:  # the row's characters either side
-        for side in (-1, 1):
-            n = glyph(rng, rng.choice(LABELS), spec)
-            nx = int(bx0 - gap - n.width) if side < 0 else int(bx1 + gap)
-            if 0 <= nx and nx + n.width < W:
-                paste_ink(scene, n, nx, int(cy - n.height / 2))
-    d = ImageDraw.Draw(scene)
-    if rng.random() < 0.25:
-        yy = cy + rng.choice((-1, 1)) * ch_px * rng.uniform(0.58, 0.8)
-        t = ch_px * rng.uniform(0.03, 0.1)
-        d.rectangle((0, yy - t, W, yy + t), fill=rng.randint(0, 100))
-    if rng.random() < 0.3:
-        decor_fragment(rng, scene, ch_px, cy - ch_px / 2, True)
-    if rng.random() < 0.3:
-        decor_fragment(rng, scene, ch_px, cy + ch_px / 2, False)
+    if rng.random() < 0.85:
+        neighbours(rng, scene, spec, bx0, bx1, gap, cy)
+    surround(rng, scene, ch_px, cy)
     return degrade_and_cut(rng, scene, ch_px, cx, cy, bx0, bx1), label
 
 

@@ -50,9 +50,9 @@ def style(rng):
 
 
 def style_v2(rng):
-    """style() with the variants of run 10: the 1 as most US plates stamp it (a flag, often a
-    foot; the flag steep, diagonal or nearly flat), the I mostly a plain bar, and M and W up to
-    one and a half times an H's width. Drawn after style() so that style()'s output for a seed
+    """style() with the variants of run 10: the 1 as US plates stamp it (a flag, often a foot;
+    the flag steep, diagonal or nearly flat; or a bare bar), the I mostly a plain bar, and M
+    and W up to one and a half times an H's width. Drawn after style() so that style()'s output for a seed
     is what it was."""
     st = style(rng)
     st["one_foot"] = rng.random() < 0.55
@@ -61,6 +61,10 @@ def style_v2(rng):
     st["i_serif"] = rng.random() < 0.3
     if rng.random() < 0.4:
         st["mwide"] = rng.uniform(1.3, 1.6)
+    # Some states stamp the 1 as a bare bar, the same as their I (Massachusetts, New
+    # Hampshire): such a bar must leave both readings open for the plate syntax to decide
+    # (run 10a read them as I at 0.97-0.99).
+    st["one_bare"] = rng.random() < 0.45
     return st
 
 
@@ -205,6 +209,8 @@ def strokes(ch, w, h, st, r):
         f, k = h * st["one_flag"], st.get("one_angle", 1.0)
         rise = f * 0.6 / max(1.0, k ** 0.5)
         s = [([(0.5 * w - rise * k, rise), (0.55 * w, 0), (0.55 * w, h)], set(), False)]
+        if st.get("one_bare"):
+            return [([(0.5 * w, 0), (0.5 * w, h)], set(), False)]
         if st["one_foot"]:
             s.append(([(0, h), (w, h)], set(), False))
         return s
@@ -258,7 +264,7 @@ def render(rng, ch, st, height):
     if ch in "O0Q":
         wf = rng.uniform(0.78, 1.0)
     w_ink = max(sw * 2.2, jit(st["aspect"]) * wf * h_ink)
-    if ch == "I" and not st["i_serif"]:  # a bare bar
+    if (ch == "I" and not st["i_serif"]) or (ch == "1" and st.get("one_bare")):  # a bare bar
         w_ink = sw * 1.5
     w, h = max(1.0, w_ink - sw), h_ink - sw  # the centre lines' box
     r = st["round"] * w
