@@ -52,17 +52,15 @@ def style(rng):
 def style_v2(rng):
     """style() with the variants of run 10: the 1 as US plates stamp it (a flag, often a foot;
     the flag steep, diagonal or nearly flat; or a bare bar), the I mostly a plain bar, and M
-    and W from an H's width to one and a half times it, their V from a third of the height. Drawn after style() so that style()'s output for a seed
+    and W up to one and a half times an H's width. Drawn after style() so that style()'s output for a seed
     is what it was."""
     st = style(rng)
     st["one_foot"] = rng.random() < 0.55
     st["one_flag"] = rng.uniform(0.12, 0.38)  # some states' flag is a short tick
     st["one_angle"] = rng.choice((0.6, 1.0, 1.6))  # flag run / rise: steep, diagonal, flat
     st["i_serif"] = rng.random() < 0.3
-    # M and W: as narrow as an H with a V that stops a third of the way down (Indiana, New
-    # Jersey, Washington: read as H and N by run 10b), or wide
-    st["mwide"] = rng.uniform(1.3, 1.6) if rng.random() < 0.3 else rng.uniform(0.9, 1.3)
-    st["mdepth"] = rng.uniform(0.3, 0.85)
+    if rng.random() < 0.4:
+        st["mwide"] = rng.uniform(1.3, 1.6)
     # Some states stamp the 1 as a bare bar, the same as their I (Massachusetts, New
     # Hampshire): such a bar must leave both readings open for the plate syntax to decide
     # (run 10a read them as I at 0.97-0.99).
