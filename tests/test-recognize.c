@@ -1157,7 +1157,6 @@ static void test_completed_rows(void)
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
-	static struct recognize_result res;
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_COMPLETED; i++) {
 		char text[16];
@@ -1176,15 +1175,10 @@ static void test_completed_rows(void)
 				       (size_t)(cx1[k] - cx0[k]));
 			}
 		}
-		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
-		printf("  %-8s %d px, marks under %s: read %s%s\n", text, ch,
-		       first ? "the last three" : "the first three",
-		       res.nplates ? res.plates[0].text : "-",
-		       t1   ? ""
-		       : tn ? " (in top 10)"
-			    : " (miss)");
-		top1 += t1;
-		topn += tn;
+		char note[48];
+		snprintf(note, sizeof(note), " %d px, marks under the %s three", ch,
+			 first ? "last" : "first");
+		tally_read(r, &im, &g, text, note, &top1, &topn);
 		free(t.px);
 		free(im.px);
 	}
@@ -1211,7 +1205,6 @@ static void test_plate_rectangles(void)
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
-	static struct recognize_result res;
 	int top1 = 0, topn = 0, found = 0;
 	struct rec_locator l;
 	rec_locator_init(&l);
@@ -1220,15 +1213,9 @@ static void test_plate_rectangles(void)
 		struct scene s = make_scene_opts(bmf, &g, &o);
 		CHECK_OK(rec_locate(&l, s.im.px, s.im.w, s.im.h, (size_t)s.im.w));
 		found += located(&l, &s);
-		bool tn = false;
-		bool t1 = read_noisy(r, &s.im, &g, s.text, &res, &tn);
-		printf("  %-8s %d px: read %s%s\n", s.text, s.char_h,
-		       res.nplates ? res.plates[0].text : "-",
-		       t1   ? ""
-		       : tn ? " (in top 10)"
-			    : " (miss)");
-		top1 += t1;
-		topn += tn;
+		char note[16];
+		snprintf(note, sizeof(note), " %d px", s.char_h);
+		tally_read(r, &s.im, &g, s.text, note, &top1, &topn);
 		free(s.im.px);
 	}
 	printf("plate rectangles: located %d, top-1 %d, top-10 %d of %d\n", found, top1, topn,

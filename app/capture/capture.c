@@ -22,6 +22,7 @@
 #define DEFAULT_IMAGE_FPS   10
 #define DEFAULT_RETRY_MIN   250
 #define DEFAULT_RETRY_MAX   5000
+#define DEFAULT_STALL_MS    10000
 /* How long a camera thread waits in one call before it looks at the stop flag again. */
 #define POLL_MS 50
 
@@ -274,6 +275,7 @@ static int run(struct camera *cam, uint64_t *frames, unsigned attempt, char *err
 {
 	struct capture *c = cam->c;
 	bool waits = !cam->src->live && c->opts.pacing == CAPTURE_PACE_FAST;
+	int64_t progress_us = alpr_monotonic_us(); /* the last frame, or the start */
 
 	for (;;) {
 		struct frame_view v;
@@ -283,10 +285,12 @@ static int run(struct camera *cam, uint64_t *frames, unsigned attempt, char *err
 		if (waits) {
 			/* A fast replay: hold the pipeline (appsink backs up) until the consumer
 			 * gives a frame back, so no frame of the file is lost. */
+			bool waited = false;
 			g_mutex_lock(&c->lock);
 			while (!c->stopping && !cam->free_list) {
 				g_cond_wait_until(&c->free_cond, &c->lock,
 						  g_get_monotonic_time() + POLL_MS * 1000);
+				waited = true;
 			}
 			bool s = c->stopping;
 
@@ -294,6 +298,10 @@ static int run(struct camera *cam, uint64_t *frames, unsigned attempt, char *err
 			g_mutex_unlock(&c->lock);
 			if (s) {
 				return 0;
+			}
+			if (waited) {
+				/* Waiting for the consumer is not the source stalling. */
+				progress_us = alpr_monotonic_us();
 			}
 		} else if (stopping(c)) {
 			return 0;
@@ -306,11 +314,18 @@ static int run(struct camera *cam, uint64_t *frames, unsigned attempt, char *err
 				free_push(cam, f);
 				g_mutex_unlock(&c->lock);
 			}
+			if (r == 0 && c->opts.stall_ms > 0 &&
+			    alpr_monotonic_us() - progress_us > (int64_t)c->opts.stall_ms * 1000) {
+				snprintf(err, errsz, "no frame for %d ms (the source stalled)",
+					 c->opts.stall_ms);
+				return -ETIMEDOUT;
+			}
 			if (r == 0) {
 				continue;
 			}
 			return r;
 		}
+		progress_us = alpr_monotonic_us();
 		if (v.width > c->opts.max_width || v.height > c->opts.max_height) {
 			/* The caps forbid this; a source that ignores them is a failure. */
 			snprintf(err, errsz, "a %dx%d frame is larger than the pool's %dx%d",
@@ -463,10 +478,14 @@ int capture_create(const struct capture_options *opts, struct capture **out)
 	if (o.retry_max_ms == 0) {
 		o.retry_max_ms = ALPR_MAX(DEFAULT_RETRY_MAX, o.retry_min_ms);
 	}
+	if (o.stall_ms == 0) {
+		o.stall_ms = DEFAULT_STALL_MS;
+	}
 	if (o.pool_frames > CAPTURE_POOL_MAX || o.max_width < 16 || o.max_height < 16 ||
 	    o.max_width > CAPTURE_DIM_MAX || o.max_height > CAPTURE_DIM_MAX || o.fps_limit < 0 ||
 	    o.fps_limit > 1000 || o.image_fps < 1 || o.image_fps > 1000 || o.retry_min_ms < 1 ||
 	    o.retry_max_ms < o.retry_min_ms || o.retry_max_ms > 3600 * 1000 ||
+	    o.stall_ms > 3600 * 1000 ||
 	    (o.pacing != CAPTURE_PACE_FAST && o.pacing != CAPTURE_PACE_REALTIME) ||
 	    o.replay_start_us < 0) {
 		return -EINVAL;

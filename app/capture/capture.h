@@ -137,6 +137,11 @@ struct capture_options {
 	int64_t replay_start_us;        /* replay capture times start here; 0: clock at start */
 	int retry_min_ms;               /* first retry delay of a failed live camera; 0: 250 */
 	int retry_max_ms;               /* cap on the doubling delay; 0: 5000 */
+	int stall_ms;                   /* a camera that gives no frame, no error and no end
+					 * for this long (not counting waits for a free pool
+					 * frame) has failed, and a live one is restarted: a
+					 * frozen sensor or a pipeline that hangs says so instead
+					 * of going quiet; 0: 10000; < 0: never */
 	const struct alpr_clock *clock; /* UTC time for frames; NULL: the real clock. Must
 					 * outlive the capture. */
 	capture_status_fn on_status;    /* may be NULL */

@@ -197,6 +197,125 @@ def junk_scene(rng, canvas, ch_px, cx, cy):
         d.text((cx - size / 3, cy - size / 2), rng.choice("aeinorstuy"), font=f, fill=ink)
 
 
+def graphic(rng, canvas, ch_px, cx, cy):
+    """Draws a plate graphic that sits in the row between character groups (a state outline,
+    an emblem, a sticker, a small stacked word, a flag or keystone) centred on (cx, cy); returns
+    its half width. Such pieces are cut as patches like characters and must read as "not a
+    character" (a Louisiana outline between TAF and 389 was read as a sure 4)."""
+    d = ImageDraw.Draw(canvas)
+    ink = rng.randint(0, 110)
+    kind = rng.randrange(9)
+    hh = ch_px * rng.uniform(0.3, 0.55)  # half height
+    hw = hh * rng.uniform(0.6, 1.4)  # half width
+    if kind == 0:  # a state outline: an irregular polygon, filled or outlined
+        n = rng.randint(7, 16)
+        pts = []
+        for k in range(n):
+            a = 2 * math.pi * k / n + rng.uniform(-0.2, 0.2)
+            rr = rng.uniform(0.55, 1.0)
+            pts.append((cx + hw * rr * math.cos(a), cy + hh * rr * math.sin(a)))
+        if rng.random() < 0.2:  # a boxy state with a panhandle or a notch
+            pts = [(cx - hw, cy - hh), (cx - hw * 0.2, cy - hh), (cx - hw * 0.2, cy - hh * 0.3),
+                   (cx + hw, cy - hh * 0.3), (cx + hw * rng.uniform(0.5, 1), cy + hh),
+                   (cx - hw * rng.uniform(0.3, 1), cy + hh * rng.uniform(0.4, 1))]
+        if rng.random() < 0.7:
+            d.polygon(pts, fill=ink)
+            if rng.random() < 0.4:  # a star or dot for the capital, in paper colour
+                r = hh * 0.15
+                px, py = cx + rng.uniform(-0.4, 0.4) * hw, cy + rng.uniform(-0.4, 0.4) * hh
+                d.ellipse((px - r, py - r, px + r, py + r), fill=255)
+        else:
+            d.line(pts + [pts[0]], fill=ink, width=max(1, int(ch_px * rng.uniform(0.03, 0.08))))
+    elif kind == 1:  # an emblem: a disc or ring with a figure or letters inside
+        hw = hh
+        filled = rng.random() < 0.4
+        d.ellipse((cx - hw, cy - hh, cx + hw, cy + hh), outline=ink,
+                  width=max(1, int(hh * rng.uniform(0.08, 0.2))), fill=ink if filled else None)
+        inner = 255 if filled else ink  # never a bare ring: that is an O
+        size = max(6, int(hh * rng.uniform(0.5, 0.9)))
+        if rng.random() < 0.5:
+            f = font(rng.choice(DECOR_FONTS), size)
+            t = "".join(rng.choice("ABCDEFGHKLMNPRSTUVW") for _ in range(rng.randint(2, 3)))
+            d.text((cx - size * 0.8, cy - size * 0.6), t, font=f, fill=inner)
+        else:  # a star, a bird's curve or a peach
+            n = 5
+            pts = [(cx + hh * (0.6 if k % 2 == 0 else 0.25) * math.cos(math.pi * k / n - math.pi / 2),
+                    cy + hh * (0.6 if k % 2 == 0 else 0.25) * math.sin(math.pi * k / n - math.pi / 2))
+                   for k in range(2 * n)]
+            d.polygon(pts, fill=inner)
+    elif kind == 2:  # a sticker: a box with small month/year text or a number
+        dark = rng.random() < 0.5
+        d.rectangle((cx - hw, cy - hh, cx + hw, cy + hh), fill=ink if dark else 255,
+                    outline=ink, width=max(1, int(ch_px * 0.04)))
+        size = max(6, int(hh * rng.uniform(0.5, 0.8)))
+        f = font(rng.choice(DECOR_FONTS), size)
+        col = 255 if dark else ink
+        for row in range(rng.randint(1, 2)):
+            t = "".join(rng.choice("JANFEBMRPYULGSOCTV0123456789") for _ in range(rng.randint(2, 4)))
+            d.text((cx - hw * 0.9, cy - hh * 0.9 + row * size * 1.1), t, font=f, fill=col)
+    elif kind == 3:  # a small word stacked in the gap (a county, "TRUCK", "DISABLED")
+        size = max(6, int(ch_px * rng.uniform(0.18, 0.3)))
+        f = font(rng.choice(DECOR_FONTS), size)
+        rows = rng.randint(2, 4)
+        for row in range(rows):
+            t = "".join(rng.choice("ABCDEFGHIKLMNOPRSTUVWY") for _ in range(rng.randint(2, 4)))
+            d.text((cx - size, cy - rows * size * 0.55 + row * size * 1.1), t, font=f, fill=ink)
+        hw = size * 1.2
+    elif kind == 4:  # a flag or stripes
+        n = rng.choice((7, 9, 11, 13))  # few stripes and a canton would be an E or a C
+        for k in range(n):
+            if k % 2 == 0:
+                y = cy - hh + 2 * hh * k / n
+                d.rectangle((cx - hw, y, cx + hw, y + 2 * hh / n), fill=ink)
+        if rng.random() < 0.6:  # the canton
+            d.rectangle((cx - hw, cy - hh, cx - hw * 0.1, cy), fill=ink)
+    elif kind == 5:  # a keystone, shield or heart outline with something inside
+        pts = [(cx - hw, cy - hh), (cx + hw, cy - hh), (cx + hw * 0.7, cy + hh * 0.3),
+               (cx, cy + hh), (cx - hw * 0.7, cy + hh * 0.3)]
+        d.polygon(pts, outline=ink, width=max(1, int(ch_px * rng.uniform(0.04, 0.09))),
+                  fill=ink if rng.random() < 0.3 else None)
+        r = hh * 0.25
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=ink)
+    elif kind == 6:  # the wheelchair of a disabled-parking plate, often white on a dark box
+        col = ink
+        if rng.random() < 0.6:
+            d.rectangle((cx - hh * 0.8, cy - hh, cx + hh * 0.8, cy + hh), fill=ink)
+            col = 255
+        hw = hh * 0.8
+        t = max(1, int(hh * rng.uniform(0.1, 0.18)))
+        r = hh * 0.14
+        d.ellipse((cx - hh * 0.2 - r, cy - hh * 0.85 - r, cx - hh * 0.2 + r, cy - hh * 0.85 + r), fill=col)
+        d.line((cx - hh * 0.25, cy - hh * 0.55, cx - hh * 0.2, cy + hh * 0.1, cx + hh * 0.35, cy + hh * 0.1,
+                cx + hh * 0.55, cy + hh * 0.7), fill=col, width=t)
+        wr = hh * rng.uniform(0.4, 0.55)
+        d.arc((cx - hh * 0.15 - wr, cy + hh * 0.25 - wr, cx - hh * 0.15 + wr, cy + hh * 0.25 + wr),
+              rng.uniform(-60, 0), rng.uniform(180, 250), fill=col, width=t)
+    elif kind == 7:  # a bird (a pelican, a cardinal): body, head, beak, wing, legs
+        s = rng.choice((-1, 1))  # facing
+        d.ellipse((cx - hw * 0.7, cy - hh * 0.2, cx + hw * 0.5, cy + hh * 0.6), fill=ink)
+        r = hh * rng.uniform(0.2, 0.3)
+        hx, hy = cx + s * hw * 0.45, cy - hh * 0.45
+        d.ellipse((hx - r, hy - r, hx + r, hy + r), fill=ink)
+        d.polygon([(hx + s * r * 0.5, hy - r * 0.3), (hx + s * (r + hw * rng.uniform(0.3, 0.8)), hy + r * 0.3),
+                   (hx + s * r * 0.5, hy + r * 0.5)], fill=ink)
+        d.line((hx, hy, cx, cy + hh * 0.1), fill=ink, width=max(1, int(r * 0.8)))
+        d.polygon([(cx - s * hw * 0.2, cy), (cx - s * hw * 1.0, cy - hh * rng.uniform(0.1, 0.8)),
+                   (cx - s * hw * 0.6, cy + hh * 0.3)], fill=255 if rng.random() < 0.3 else ink)
+        for k in (-1, 1):
+            d.line((cx + k * hw * 0.15, cy + hh * 0.5, cx + k * hw * 0.2, cy + hh), fill=ink,
+                   width=max(1, int(hh * 0.06)))
+    else:  # a figure: a few random blobs and strokes (a lighthouse, a mountain, a seal)
+        for _ in range(rng.randint(3, 7)):
+            x, y = cx + rng.uniform(-0.8, 0.8) * hw, cy + rng.uniform(-0.8, 0.8) * hh
+            if rng.random() < 0.5:
+                r = hh * rng.uniform(0.1, 0.4)
+                d.ellipse((x - r * 1.3, y - r, x + r * 1.3, y + r), fill=ink)
+            else:
+                x2, y2 = cx + rng.uniform(-0.9, 0.9) * hw, cy + rng.uniform(-0.9, 0.9) * hh
+                d.line((x, y, x2, y2), fill=ink, width=max(1, int(ch_px * rng.uniform(0.04, 0.12))))
+    return hw
+
+
 def degrade_and_cut(rng, scene, ch_px, cx, cy, blob_x0, blob_x1):
     """Takes the scene (glyph pixels, L) to a degraded frame and cuts the patch from it,
     the way cut_patch() does."""
@@ -295,18 +414,55 @@ def stretch(patch, keep):
     return out.astype(np.uint8)
 
 
+def plate_spec(rng):
+    """A font spec for platefont.py's lettering in a fresh STYLE, a third embossed."""
+    st = STYLE(rng)
+    st["shadow"] = None
+    if rng.random() < 0.3:  # embossed: a shadow a few per cent of the height away
+        st["shadow"] = (rng.randint(-3, 3), rng.randint(1, 5), rng.randint(60, 200))
+    return ("plate", st)
+
+
+def neighbours(rng, scene, spec, bx0, bx1, gap, cy):
+    """The row's characters left and right of the piece (often blanked again by the mask)."""
+    for side in (-1, 1):
+        n = glyph(rng, rng.choice(LABELS), spec)
+        nx = int(bx0 - gap - n.width) if side < 0 else int(bx1 + gap)
+        if 0 <= nx and nx + n.width < scene.width:
+            paste_ink(scene, n, nx, int(cy - n.height / 2))
+
+
+def surround(rng, scene, ch_px, cy):
+    """Frame edges and state/slogan lettering above and below the row."""
+    d = ImageDraw.Draw(scene)
+    if rng.random() < 0.25:
+        yy = cy + rng.choice((-1, 1)) * ch_px * rng.uniform(0.58, 0.8)
+        t = ch_px * rng.uniform(0.03, 0.1)
+        d.rectangle((0, yy - t, scene.width, yy + t), fill=rng.randint(0, 100))
+    if rng.random() < 0.3:
+        decor_fragment(rng, scene, ch_px, cy - ch_px / 2, True)
+    if rng.random() < 0.3:
+        decor_fragment(rng, scene, ch_px, cy + ch_px / 2, False)
+
+
+GRAPHICS = 0.0  # --graphics: the share of samples that are a plate graphic in the row (main)
+FOCUS = 0.0  # --focus: the share of characters drawn from the confused ones (set by main)
+# What plates-dev's misses confuse (run 9): 1/I (the most), M/W/H, O/0/D, 5/S, I/T, 4 (what a
+# state outline read as), 8/B, 2/Z.
+FOCUS_CHARS = "1I1IMWHOD05SIT48BZ2N"
+STYLE = platefont.style  # --v2: platefont.style_v2
+
+
 def make_sample(args):
     seed, i = args
     rng = random.Random(f"{seed}:{i}")
+    if GRAPHICS > 0 or FOCUS > 0:
+        return make_sample_v2(rng)
     junk = rng.random() < 0.12
     label = JUNK if junk else rng.randrange(len(LABELS))
     spec = rng.choice(FONTS)
     if PLATE > 0 and rng.random() < PLATE:
-        st = platefont.style(rng)
-        st["shadow"] = None
-        if rng.random() < 0.3:  # embossed: a shadow a few per cent of the height away
-            st["shadow"] = (rng.randint(-3, 3), rng.randint(1, 5), rng.randint(60, 200))
-        spec = ("plate", st)
+        spec = plate_spec(rng)
     ref = glyph(rng, "H", spec)  # the font's character height
     ch_px = ref.height
     W, H = int(ch_px * 3.2), int(ch_px * 2.2)
@@ -323,25 +479,49 @@ def make_sample(args):
         y = int(cy - ch_px / 2 + (ch_px - g.height) / 2)
         paste_ink(scene, g, x, y)
         bx0, bx1 = x, x + g.width
-        # neighbours left and right (often blanked again by the mask, but not always)
         if rng.random() < 0.7:
-            for side in (-1, 1):
-                n = glyph(rng, rng.choice(LABELS), spec)
-                nx = int(bx0 - gap - n.width) if side < 0 else int(bx1 + gap)
-                if 0 <= nx and nx + n.width < W:
-                    paste_ink(scene, n, nx, int(cy - n.height / 2))
-    # frame edges and state/slogan lettering above and below the row
-    d = ImageDraw.Draw(scene)
-    if rng.random() < 0.25:
-        yy = cy + rng.choice((-1, 1)) * ch_px * rng.uniform(0.58, 0.8)
-        t = ch_px * rng.uniform(0.03, 0.1)
-        d.rectangle((0, yy - t, W, yy + t), fill=rng.randint(0, 100))
-    if rng.random() < 0.3:
-        decor_fragment(rng, scene, ch_px, cy - ch_px / 2, True)
-    if rng.random() < 0.3:
-        decor_fragment(rng, scene, ch_px, cy + ch_px / 2, False)
+            neighbours(rng, scene, spec, bx0, bx1, gap, cy)
+    surround(rng, scene, ch_px, cy)
     patch = degrade_and_cut(rng, scene, ch_px, cx, cy, bx0, bx1)
     return patch, label
+
+
+def make_sample_v2(rng):
+    """A sample of run 10's data (--graphics, --focus): a plate graphic between two character
+    groups (labelled "not a character"), or a character, as often one of FOCUS_CHARS, always
+    with its row neighbours."""
+    r = rng.random()
+    kind = "graphic" if r < GRAPHICS else ("junk" if r < GRAPHICS + 0.06 else "char")
+    spec = rng.choice(FONTS)
+    if PLATE > 0 and rng.random() < PLATE:
+        spec = plate_spec(rng)
+    ch_px = glyph(rng, "H", spec).height
+    W, H = int(ch_px * 3.6), int(ch_px * 2.2)
+    scene = Image.new("L", (W, H), 255)
+    cx, cy = W / 2, H / 2
+    if kind == "graphic":
+        label = JUNK
+        hw = graphic(rng, scene, ch_px, cx, cy)
+        bx0, bx1 = cx - hw, cx + hw
+        gap = ch_px * rng.uniform(0.15, 0.6)  # the wider gap between groups
+    elif kind == "junk":
+        label = JUNK
+        junk_scene(rng, scene, ch_px, cx, cy)
+        hw = ch_px * rng.uniform(0.1, 0.4)
+        bx0, bx1 = cx - hw, cx + hw
+        gap = ch_px * rng.uniform(0.1, 0.5)
+    else:
+        c = rng.choice(FOCUS_CHARS) if rng.random() < FOCUS else rng.choice(LABELS)
+        label = LABELS.index(c)
+        g = glyph(rng, c, spec)
+        x = int(cx - g.width / 2)
+        paste_ink(scene, g, x, int(cy - ch_px / 2 + (ch_px - g.height) / 2))
+        bx0, bx1 = x, x + g.width
+        gap = ch_px * rng.uniform(0.06, 0.3)
+    if rng.random() < 0.85:
+        neighbours(rng, scene, spec, bx0, bx1, gap, cy)
+    surround(rng, scene, ch_px, cy)
+    return degrade_and_cut(rng, scene, ch_px, cx, cy, bx0, bx1), label
 
 
 def main():
@@ -357,7 +537,19 @@ def main():
                     help="share of samples (0-1) in the project's drawn plate lettering "
                          "(platefont.py) rather than a packaged font")
     ap.add_argument("--serif", action="store_true", help="roman faces (SERIF_FONTS), not FONTS")
+    ap.add_argument("--v2", action="store_true",
+                    help="plate lettering in platefont.style_v2() (run 10: the 1 with a flag "
+                         "and often a foot, the I mostly a bare bar, wider M and W)")
+    ap.add_argument("--graphics", type=float, default=0.0,
+                    help="share of samples (0-1) that are a plate graphic between character "
+                         "groups (state outline, emblem, sticker, stacked word), 'not a character'")
+    ap.add_argument("--focus", type=float, default=0.0,
+                    help="share of the characters drawn from FOCUS_CHARS (the confused ones)")
     a = ap.parse_args()
+    global GRAPHICS, FOCUS, STYLE
+    GRAPHICS, FOCUS = a.graphics, a.focus
+    if a.v2:
+        STYLE = platefont.style_v2
     if a.serif:
         FONTS[:] = SERIF_FONTS
     global WIDE, PLATE

@@ -28,6 +28,7 @@ generate.FONTS[:] = [(p, lo * 0.55, hi) for p, lo, hi in generate.FONTS]
 
 import platefont  # noqa: E402  (US plate lettering drawn here)
 
+STYLE = platefont.style  # --v2: platefont.style_v2 (run 10's 1, I, M and W)
 PLATE = 0.0  # --plate: the share of scenes lettered with platefont.py (set by main)
 _style = None  # the current scene's platefont style, or None for the renderer's fonts
 _font_glyph = generate.render_glyph
@@ -57,7 +58,7 @@ def make(args):
     global _style
     _style = None
     if PLATE > 0 and rng.random() < PLATE:
-        _style = platefont.style(rng)
+        _style = STYLE(rng)
     img, box, gt = generate.render_plate(rng)
     img, box = generate.warp(rng, img, box)
     x0, y0, x1, y1 = box
@@ -99,9 +100,13 @@ def main():
     ap.add_argument("--plate", type=float, default=0.0,
                     help="share of scenes (0-1) lettered with the project's drawn plate "
                          "lettering (platefont.py) rather than a packaged font")
+    ap.add_argument("--v2", action="store_true",
+                    help="the drawn lettering in platefont.style_v2() (run 10), not style()")
     a = ap.parse_args()
-    global PLATE
+    global PLATE, STYLE
     PLATE = a.plate
+    if a.v2:
+        STYLE = platefont.style_v2
     os.makedirs(a.out, exist_ok=True)
     work = [(a.seed, i, a.out) for i in range(a.count)]
     if a.jobs > 1:

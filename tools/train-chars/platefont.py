@@ -49,6 +49,25 @@ def style(rng):
     }
 
 
+def style_v2(rng):
+    """style() with the variants of run 10: the 1 as US plates stamp it (a flag, often a foot;
+    the flag steep, diagonal or nearly flat; or a bare bar), the I mostly a plain bar, and M
+    and W up to one and a half times an H's width. Drawn after style() so that style()'s output for a seed
+    is what it was."""
+    st = style(rng)
+    st["one_foot"] = rng.random() < 0.55
+    st["one_flag"] = rng.uniform(0.12, 0.38)  # some states' flag is a short tick
+    st["one_angle"] = rng.choice((0.6, 1.0, 1.6))  # flag run / rise: steep, diagonal, flat
+    st["i_serif"] = rng.random() < 0.3
+    if rng.random() < 0.4:
+        st["mwide"] = rng.uniform(1.3, 1.6)
+    # Some states stamp the 1 as a bare bar, the same as their I (Massachusetts, New
+    # Hampshire): such a bar must leave both readings open for the plate syntax to decide
+    # (run 10a read them as I at 0.97-0.99).
+    st["one_bare"] = rng.random() < 0.45
+    return st
+
+
 def fillet(pts, rnd, r, closed):
     """The polyline with each vertex i for which rnd(i) is true replaced by a circular arc of
     radius r (at most half of either neighbouring segment)."""
@@ -187,8 +206,11 @@ def strokes(ch, w, h, st, r):
     if ch == "0":
         return [([(0, 0), (w, 0), (w, h), (0, h)], A, True)]
     if ch == "1":
-        s = [([(0.5 * w - h * st["one_flag"] * 0.6, h * st["one_flag"] * 0.6), (0.55 * w, 0),
-               (0.55 * w, h)], set(), False)]
+        f, k = h * st["one_flag"], st.get("one_angle", 1.0)
+        rise = f * 0.6 / max(1.0, k ** 0.5)
+        s = [([(0.5 * w - rise * k, rise), (0.55 * w, 0), (0.55 * w, h)], set(), False)]
+        if st.get("one_bare"):
+            return [([(0.5 * w, 0), (0.5 * w, h)], set(), False)]
         if st["one_foot"]:
             s.append(([(0, h), (w, h)], set(), False))
         return s
@@ -242,7 +264,7 @@ def render(rng, ch, st, height):
     if ch in "O0Q":
         wf = rng.uniform(0.78, 1.0)
     w_ink = max(sw * 2.2, jit(st["aspect"]) * wf * h_ink)
-    if ch == "I" and not st["i_serif"]:  # a bare bar
+    if (ch == "I" and not st["i_serif"]) or (ch == "1" and st.get("one_bare")):  # a bare bar
         w_ink = sw * 1.5
     w, h = max(1.0, w_ink - sw), h_ink - sw  # the centre lines' box
     r = st["round"] * w
@@ -284,13 +306,15 @@ def main():
     ap.add_argument("--sheet", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rows", type=int, default=8)
+    ap.add_argument("--v2", action="store_true", help="style_v2() (run 10), not style()")
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    mk = style_v2 if a.v2 else style
     hgt = 48
     cw, chh = int(hgt * 0.9), int(hgt * 1.3)
     sheet = Image.new("L", (cw * len(LETTERS), chh * a.rows), 255)
     for row in range(a.rows):
-        st = style(rng)
+        st = mk(rng)
         for k, ch in enumerate(LETTERS):
             g = render(rng, ch, st, hgt)
             sheet.paste(g, (k * cw + (cw - g.width) // 2, row * chh + 4))

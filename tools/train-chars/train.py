@@ -2,7 +2,8 @@
 """Trains the plate character classifier and writes it in the recogniser's format.
 
     train.py --train work/train.npz [MORE.npz...] --test work/test.npz --out data/ocr/chars.cnn
-             [--epochs 10] [--seed 1] [--threads 1] [--repeat-last K]
+             [--epochs 10] [--seed 1] [--threads 1] [--repeat-last K] [--lr 3e-3]
+             [--init RUN.cnn.pt | --init-cnn RUN.cnn]
 
 The net (must match app/recognize/classify.c): three blocks of 3x3 convolution (padding 1),
 ReLU and 2x2 max pooling (channels C1, C2, C3), then a dense layer of HIDDEN units with ReLU,
@@ -78,6 +79,42 @@ def export(net, w, h, path):
             f.write(lin.bias.detach().numpy().astype("<f4").tobytes())
 
 
+def import_cnn(net, path, x):
+    """Loads a file written by export() (the committed data/ocr/chars.cnn, whose .pt was not
+    kept) into net. Batch normalisation was folded into the convolutions; it is set up so that
+    the net computes the same function in eval mode and, near enough, in training mode: the
+    running statistics are measured on patches x and the scale and shift undo them."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    assert buf[:8] == b"ALPRCNN1", "not a classifier file"
+    w, h, ncls, nlayers = struct.unpack_from("<4I", buf, 8)
+    off = 24 + ncls
+    assert buf[24:off].decode() == LABELS and nlayers == 5
+    layers = [(net.c1, net.b1), (net.c2, net.b2), (net.c3, net.b3), (net.f1, None), (net.f2, None)]
+    with torch.no_grad():
+        for mod, _ in layers:
+            kind, nin, nout = struct.unpack_from("<3I", buf, off)
+            off += 12
+            nw = mod.weight.numel()
+            wt = np.frombuffer(buf, "<f4", nw, off).reshape(mod.weight.shape)
+            off += 4 * nw
+            b = np.frombuffer(buf, "<f4", nout, off)
+            off += 4 * nout
+            mod.weight.copy_(torch.from_numpy(wt.copy()))
+            mod.bias.copy_(torch.from_numpy(b.copy()))
+        assert off == len(buf), "trailing bytes"
+        # the statistics of each convolution's output, as batch norm will see them in training
+        z = x[:4096]
+        for conv, bn in layers[:3]:
+            z = conv(z)
+            mean, var = z.mean((0, 2, 3)), z.var((0, 2, 3), unbiased=False)
+            bn.running_mean.copy_(mean)
+            bn.running_var.copy_(var)
+            bn.weight.copy_(torch.sqrt(var + bn.eps))
+            bn.bias.copy_(mean)
+            z = F.max_pool2d(F.relu(z), 2)
+
+
 def evaluate(net, x, y):
     net.eval()
     with torch.no_grad():
@@ -95,6 +132,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--init", help="start from these weights (a .pt written by an earlier run)")
+    ap.add_argument("--init-cnn", help="start from a classifier file (export()'s format)")
+    ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
     ap.add_argument("--repeat-last", type=int, default=1,
                     help="use the last --train set this many times per epoch")
     a = ap.parse_args()
@@ -110,9 +149,12 @@ def main():
     net = Net(w, h, len(LABELS))
     if a.init:
         net.load_state_dict(torch.load(a.init))
+    if a.init_cnn:
+        import_cnn(net, a.init_cnn, x[torch.randperm(len(x), generator=torch.Generator().manual_seed(0))])
+        print(f"--init-cnn {a.init_cnn}: test accuracy {evaluate(net, xt, yt)[0]:.4f}", flush=True)
     opt = torch.optim.Adam(net.parameters(), lr=2e-3)
     steps = a.epochs * ((len(x) + 255) // 256)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=steps)
     g = torch.Generator().manual_seed(a.seed)
     t0 = time.time()
     for ep in range(a.epochs):
