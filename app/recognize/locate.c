@@ -1092,6 +1092,22 @@ static void drop_overlay(struct rec_locator *l, int h)
 	l->nregions = k;
 }
 
+/* Rows of one polarity and origin whose boxes overlap by more than DUP_OVERLAP of the
+ * smaller, with characters within DUP_HEIGHT of each other's height, are one row found twice
+ * (at both levels, in both binarisations). A row of much smaller lettering inside a larger
+ * row's box is another row: a state name or slogan across a logo inside the registration's
+ * band, which scores better than the registration's large characters and would otherwise
+ * take its place (plates-dev: ALASKA on Alaska's "50" graphic, a Marine Corps emblem between
+ * Colorado's character groups). */
+#define DUP_OVERLAP 0.6f
+#define DUP_HEIGHT  1.4f
+static bool same_row(const struct rec_region *a, const struct rec_region *b)
+{
+	return a->light_on_dark == b->light_on_dark && a->from_rect == b->from_rect &&
+	       a->char_h < DUP_HEIGHT * b->char_h && b->char_h < DUP_HEIGHT * a->char_h &&
+	       overlap(a, b) > DUP_OVERLAP;
+}
+
 static int cmp_score(const void *a, const void *b)
 {
 	float x = ((const struct rec_region *)a)->score, y = ((const struct rec_region *)b)->score;
@@ -1186,9 +1202,7 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 	for (int i = 0; i < l->nregions && k < REC_MAX_REGIONS; i++) {
 		bool dup = false;
 		for (int j = 0; j < k && !dup; j++) {
-			dup = l->regions[i].light_on_dark == l->regions[j].light_on_dark &&
-			      l->regions[i].from_rect == l->regions[j].from_rect &&
-			      overlap(&l->regions[i], &l->regions[j]) > 0.6f;
+			dup = same_row(&l->regions[i], &l->regions[j]);
 		}
 		if (!dup) {
 			l->regions[k++] = l->regions[i];
