@@ -1284,6 +1284,75 @@ static void test_printed_scenery(void)
 	bmfDestroy(&bmf);
 }
 
+/*
+ * Lettering beside a registration, on its plate: a logo's word left of it (Michigan's
+ * DONATE LIFE) or a registration sticker's digits at the plate's top corner past its end
+ * (Illinois's month sticker over FAMILY). Plate crops of a vanity registration (five or
+ * six letters, 60-76 px: no syntax prefers it) with a logo box left of it holding a word
+ * 0.4 of its height, or a sticker of four digits a fifth of its height at its top right.
+ * Before (92704eb), only rows stacked over the registration's span were ranked down as
+ * its plate's lettering, and the word or the sticker (four digits fit a syntax), read as
+ * surely, came first. Measured at this seed: this code reports the registration first in
+ * 24 of 24, top-1 18; before, 15 and 14. The stated rates are 21 and 15.
+ */
+#define N_BESIDE 24
+
+static void test_lettering_beside(void)
+{
+	static const char *const words[] = {"LIFE", "HOPE", "CARE", "FISH", "SAVE", "HERO"};
+	static const char letters[] = "ABCEFGHJKLMNPRTUVWXYZ";
+	struct rng g = {6061};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, first = 0;
+	for (int i = 0; i < N_BESIDE; i++) {
+		char text[8];
+		int len = rnd_in(&g, 5, 6);
+		for (int k = 0; k < len; k++) {
+			text[k] = letters[rnd(&g) % (sizeof(letters) - 1)];
+		}
+		text[len] = '\0';
+		int ch = rnd_in(&g, 60, 76);
+		bool logo = i % 2 == 0;
+		struct image t = render_text(bmf, text, ch, &g);
+		char digits[5];
+		snprintf(digits, sizeof(digits), "%02d%02d", rnd_in(&g, 1, 12), rnd_in(&g, 10, 29));
+		struct image w = logo ? render_text(bmf, words[rnd(&g) % ALPR_ARRAY_SIZE(words)],
+						    ch * 4 / 10, &g)
+				      : render_text(bmf, digits, ch / 5, &g);
+		/* the logo box left of the registration, the sticker right of its end */
+		int lw = logo ? w.w + ch / 4 : 0, sw = logo ? 0 : w.w + ch / 5;
+		int mx = ch / 3, my = ch / 2, tx = mx + lw + (logo ? ch / 6 : 0);
+		struct image im = {tx + t.w + sw + mx, ch + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		paste_text(&im, &t, tx, my, 30, -1, 0);
+		if (logo) {
+			paste_text(&im, &w, mx + ch / 8, my + ch / 2, 40, 190, ch / 8);
+		} else {
+			paste_text(&im, &w, tx + t.w + ch / 5, my / 4, 30, 200, ch / 20);
+		}
+		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
+		bool on =
+			res.nplates > 0 && plate_covers(&res.plates[0], tx + t.w / 2, my + ch / 2);
+		printf("  %-8s %d px, %s: read %s%s\n", text, ch,
+		       logo ? "a logo's word left of it" : "a sticker past its end",
+		       res.nplates ? res.plates[0].text : "-", on ? "" : " (not the registration)");
+		top1 += t1;
+		first += on;
+		free(t.px);
+		free(w.px);
+		free(im.px);
+	}
+	printf("lettering beside: registration first %d, top-1 %d of %d\n", first, top1, N_BESIDE);
+	CHECK_MSG(first >= 21, "registration first %d of %d", first, N_BESIDE);
+	CHECK_MSG(top1 >= 15, "top-1 %d of %d", top1, N_BESIDE);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
 static void test_frame_api(void)
 {
 	struct recognizer *a = new_recognizer(5), *b = new_recognizer(1);
@@ -1699,6 +1768,7 @@ int main(int argc, char **argv)
 		{"plate-rectangles", test_plate_rectangles},
 		{"lettering-inside", test_lettering_inside},
 		{"printed-scenery", test_printed_scenery},
+		{"lettering-beside", test_lettering_beside},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
 		{"state-names", test_state_names},
