@@ -1027,14 +1027,17 @@ static void test_light_logo(void)
  */
 #define N_COMPLETED 24
 
-static void test_completed_rows(void)
+/* Reads N_COMPLETED plate crops of six characters, @marked of them at one end standing on
+ * marks (@seed the generator's), and checks that at least @min1 are read exactly and @minn
+ * have the truth in the top 10. */
+static void read_marked(uint64_t seed, int marked, int min1, int minn)
 {
-	struct rng g = {2026};
+	int top1 = 0, topn = 0;
+	struct rng g = {seed};
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
 	static struct recognize_result res;
-	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_COMPLETED; i++) {
 		char text[16];
 		do {
@@ -1053,18 +1056,17 @@ static void test_completed_rows(void)
 		im.px = alpr_xmalloc((size_t)im.w * im.h);
 		memset(im.px, 225, (size_t)im.w * im.h);
 		paste_text(&im, &t, mx, my, 30, -1, 0);
-		/* a mark under each of the three characters at one end, touching it */
-		int first = rnd_in(&g, 0, 1) ? 0 : 3;
-		for (int k = first; k < first + 3; k++) {
+		/* a mark under each of the characters at one end, touching it */
+		int first = rnd_in(&g, 0, 1) ? 0 : 6 - marked;
+		for (int k = first; k < first + marked; k++) {
 			for (int y = my + t.h - 1; y < my + t.h + ch * 3 / 10; y++) {
 				memset(im.px + (size_t)y * im.w + mx + cx0[k], 30,
 				       (size_t)(cx1[k] - cx0[k]));
 			}
 		}
 		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
-		printf("  %-8s %d px, marks under %s: read %s%s\n", text, ch,
-		       first ? "the last three" : "the first three",
-		       res.nplates ? res.plates[0].text : "-",
+		printf("  %-8s %d px, marks under the %s %d: read %s%s\n", text, ch,
+		       first ? "last" : "first", marked, res.nplates ? res.plates[0].text : "-",
 		       t1   ? ""
 		       : tn ? " (in top 10)"
 			    : " (miss)");
@@ -1073,11 +1075,30 @@ static void test_completed_rows(void)
 		free(t.px);
 		free(im.px);
 	}
-	printf("completed rows: top-1 %d, top-10 %d of %d\n", top1, topn, N_COMPLETED);
-	CHECK_MSG(top1 >= 4, "top-1 %d of %d", top1, N_COMPLETED);
-	CHECK_MSG(topn >= 8, "top-10 %d of %d", topn, N_COMPLETED);
+	printf("completed rows of %d: top-1 %d, top-10 %d of %d\n", 6 - marked, top1, topn,
+	       N_COMPLETED);
+	CHECK_MSG(top1 >= min1, "top-1 %d of %d", top1, N_COMPLETED);
+	CHECK_MSG(topn >= minn, "top-10 %d of %d", topn, N_COMPLETED);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
+}
+
+static void test_completed_rows(void)
+{
+	read_marked(2026, 3, 4, 8);
+}
+
+/*
+ * As completed-rows, two characters of six at one end standing on marks: the locator finds
+ * a row of four, which is no plate either (five to eight characters but for rare vanity
+ * and motorcycle plates). Before (6d17186), only rows of three took the pieces completion
+ * walked over, and the two were left to guesses past the row's ends. Measured at this
+ * seed: this code top-1 17, top-10 21 of 24; before, 10 and 12. The stated rates are 14
+ * and 18.
+ */
+static void test_completed_fours(void)
+{
+	read_marked(2027, 2, 14, 18);
 }
 
 /*
@@ -1765,6 +1786,7 @@ int main(int argc, char **argv)
 		{"date-stamp", test_date_stamp},
 		{"painted-lettering", test_painted_lettering},
 		{"completed-rows", test_completed_rows},
+		{"completed-fours", test_completed_fours},
 		{"plate-rectangles", test_plate_rectangles},
 		{"lettering-inside", test_lettering_inside},
 		{"printed-scenery", test_printed_scenery},

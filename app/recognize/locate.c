@@ -732,16 +732,18 @@ static bool beyond_band(const uint8_t *g, int ww, int wh, const struct rec_regio
 
 /* Rows of at most this many characters take the pieces completion walks over as characters
  * of their own (add_pieces). */
-#define ADD_ROW_MAX 3
+#define ADD_ROW_MAX 4
 
 /*
  * Adds the pieces complete_row() walked over to the row's characters: the character reader
- * reads a row's character boxes, not its extent, and a row of three is no plate (4 to 8);
+ * reads a row's character boxes, not its extent, and a row of three or four is short of
+ * most plates (five to eight characters; four only on rare vanity and motorcycle plates);
  * guessing a character or two past its ends does not make up what the locator lost to a
  * surround, a sticker or a logo. Longer rows are left as they are: their pieces past the
  * ends are as often the plate's graphics or frame, read as a character too surely for the
- * candidates to leave it out (measured on plates-dev: rows of up to 4 gain three crops and
- * lose one; rows of any length gain five and lose three, and one us-dev scene). @nadd[0] pieces
+ * candidates to leave it out (measured on plates-dev: rows of any length gain three crops
+ * and lose seven, and two us-dev scenes; rows of up to four gain two and lose none, once the
+ * half-scale strong binarisation finds the rows of large characters whole). @nadd[0] pieces
  * left of the row, outward, and @nadd[1] right of it, in working pixels; nothing is added when they
  * do not all fit.
  */
