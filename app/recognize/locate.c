@@ -568,6 +568,42 @@ static void keep_region(struct rec_locator *l, const struct rec_region *r)
 	}
 }
 
+/* The lengths of the windows best_window() tries (a plate's four to eight characters) and
+ * the share of its score a window keeps: a run inside a chain longer than a plate is a line
+ * of text more often than a plate, a hypothesis read only when few rows outscore it
+ * (0.2-0.3 measure the same; at 0.4 and more slogans' windows outrank plates). */
+#define WINDOW_MIN   4
+#define WINDOW_MAX   8
+#define WINDOW_SCORE 0.3f
+
+/*
+ * A group of @n blobs (indices into l->blobs, in x order) too long to be one row: a plate's
+ * characters chained with a dealer frame's lettering of their height on both sides (us-dev:
+ * us7's 5VCF203 between the frame's letters), or a line of text. It was dropped whole; its
+ * best scoring run of WINDOW_MIN to WINDOW_MAX consecutive blobs is kept instead, at
+ * WINDOW_SCORE of its score (the plate's own characters are of one height on one line, the
+ * frame's letters stand apart from them).
+ */
+static void best_window(struct rec_locator *l, const int *idx, int n, float scale, bool light)
+{
+	struct rec_region best = {.score = 0}, r;
+	for (int len = WINDOW_MIN; len <= WINDOW_MAX; len++) {
+		for (int s = 0; s + len <= n; s++) {
+			for (int k = 0; k < len; k++) {
+				l->row_blobs[k] = l->blobs[idx[s + k]];
+			}
+			if (make_region(l->row_blobs, len, scale, light, &r) &&
+			    r.score > best.score) {
+				best = r;
+			}
+		}
+	}
+	best.score *= WINDOW_SCORE;
+	if (best.score > MIN_ROW_SCORE) {
+		keep_region(l, &best);
+	}
+}
+
 /* Groups the blobs of one binarisation into rows and appends them to l->regions. */
 static void group_rows(struct rec_locator *l, int nb, float scale, bool light)
 {
@@ -632,6 +668,8 @@ static void group_rows(struct rec_locator *l, int nb, float scale, bool light)
 			    r.score > MIN_ROW_SCORE) {
 				keep_region(l, &r);
 			}
+		} else if (n > REC_MAX_ROW) {
+			best_window(l, ord + s, n, scale, light);
 		}
 		s = e;
 	}
