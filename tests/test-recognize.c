@@ -967,24 +967,30 @@ static void test_faint_joins(void)
  */
 #define N_LOGOS 24
 
+/* AAA999 or 999AAA: two groups of three, in the letters and digits random_text() uses. */
+static void two_groups(struct rng *g, char text[7])
+{
+	static const char letters[] = "ABCEFGHJKLMNPRTUVWXYZ", digits[] = "23456789";
+	bool letters_first = rnd_in(g, 0, 1);
+	for (int k = 0; k < 6; k++) {
+		bool letter = (k < 3) == letters_first;
+		text[k] = letter ? letters[rnd(g) % (sizeof(letters) - 1)]
+				 : digits[rnd(g) % (sizeof(digits) - 1)];
+	}
+	text[6] = '\0';
+}
+
 static void test_light_logo(void)
 {
 	struct rng g = {9090};
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
-	static const char letters[] = "ABCEFGHJKLMNPRTUVWXYZ", digits[] = "23456789";
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_LOGOS; i++) {
 		/* AAA999 or 999AAA, and the glyph in the gap between the groups */
 		char text[8], with[9];
-		bool letters_first = rnd_in(&g, 0, 1);
-		for (int k = 0; k < 6; k++) {
-			bool letter = (k < 3) == letters_first;
-			text[k] = letter ? letters[rnd(&g) % (sizeof(letters) - 1)]
-					 : digits[rnd(&g) % (sizeof(digits) - 1)];
-		}
-		text[6] = '\0';
+		two_groups(&g, text);
 		memcpy(with, text, 3);
 		with[3] = "4KXH8"[rnd(&g) % 5];
 		memcpy(with + 4, text + 3, 4);
@@ -1153,13 +1159,16 @@ static void test_worn_ends(void)
  */
 #define N_COMPLETED 24
 
-static void test_completed_rows(void)
+/* Reads N_COMPLETED plate crops of six characters, @marked of them at one end standing on
+ * marks (@seed the generator's), and checks that at least @min1 are read exactly and @minn
+ * have the truth in the top 10. */
+static void read_marked(uint64_t seed, int marked, int min1, int minn)
 {
-	struct rng g = {2026};
+	int top1 = 0, topn = 0;
+	struct rng g = {seed};
 	L_BMF *bmf = bmfCreate(NULL, 20);
 	CHECK(bmf);
 	struct recognizer *r = new_recognizer(10);
-	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_COMPLETED; i++) {
 		char text[16];
 		int ch, cx0[16], cx1[16];
@@ -1169,26 +1178,45 @@ static void test_completed_rows(void)
 		im.px = alpr_xmalloc((size_t)im.w * im.h);
 		memset(im.px, 225, (size_t)im.w * im.h);
 		paste_text(&im, &t, mx, my, 30, -1, 0);
-		/* a mark under each of the three characters at one end, touching it */
-		int first = rnd_in(&g, 0, 1) ? 0 : 3;
-		for (int k = first; k < first + 3; k++) {
+		/* a mark under each of the characters at one end, touching it */
+		int first = rnd_in(&g, 0, 1) ? 0 : 6 - marked;
+		for (int k = first; k < first + marked; k++) {
 			for (int y = my + t.h - 1; y < my + t.h + ch * 3 / 10; y++) {
 				memset(im.px + (size_t)y * im.w + mx + cx0[k], 30,
 				       (size_t)(cx1[k] - cx0[k]));
 			}
 		}
 		char note[48];
-		snprintf(note, sizeof(note), " %d px, marks under the %s three", ch,
-			 first ? "last" : "first");
+		snprintf(note, sizeof(note), " %d px, marks under the %s %d", ch,
+			 first ? "last" : "first", marked);
 		tally_read(r, &im, &g, text, note, &top1, &topn);
 		free(t.px);
 		free(im.px);
 	}
-	printf("completed rows: top-1 %d, top-10 %d of %d\n", top1, topn, N_COMPLETED);
-	CHECK_MSG(top1 >= 4, "top-1 %d of %d", top1, N_COMPLETED);
-	CHECK_MSG(topn >= 8, "top-10 %d of %d", topn, N_COMPLETED);
+	printf("completed rows of %d: top-1 %d, top-10 %d of %d\n", 6 - marked, top1, topn,
+	       N_COMPLETED);
+	CHECK_MSG(top1 >= min1, "top-1 %d of %d", top1, N_COMPLETED);
+	CHECK_MSG(topn >= minn, "top-10 %d of %d", topn, N_COMPLETED);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
+}
+
+static void test_completed_rows(void)
+{
+	read_marked(2026, 3, 4, 8);
+}
+
+/*
+ * As completed-rows, two characters of six at one end standing on marks: the locator finds
+ * a row of four, which is no plate either (five to eight characters but for rare vanity
+ * and motorcycle plates). Before (6d17186), only rows of three took the pieces completion
+ * walked over, and the two were left to guesses past the row's ends. Measured at this
+ * seed: this code top-1 17, top-10 21 of 24 (14 and 20 with the classifier of run 10);
+ * before, 10 and 12. The stated rates are 12 and 18.
+ */
+static void test_completed_fours(void)
+{
+	read_marked(2027, 2, 12, 18);
 }
 
 /*
@@ -1225,6 +1253,284 @@ static void test_plate_rectangles(void)
 	rec_locator_finish(&l);
 	CHECK_MSG(found >= 10, "located %d of %d", found, N_RECTS);
 	CHECK_MSG(topn >= 5, "top-10 %d of %d", topn, N_RECTS);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * A plate's emblem between its character groups carries small lettering of its own (a
+ * Marine Corps emblem's motto, Alaska's "50" graphic with ALASKA down its side): a row of
+ * small characters inside the registration's band. Plate crops of 64-80 px characters in
+ * two groups of three, a light emblem box in the gap with a five-letter word about a
+ * sixth of their height in it. The two rows overlap, and the small word's box lies inside
+ * the registration's: before (c40797f), rows overlapping by 0.6 of the smaller box were one
+ * row found twice, the better scoring kept, and the registration, its large characters
+ * scoring less, was dropped when the word's row scored more. Measured at this seed: this
+ * code top-1 20, top-10 21 of 24; before, 6 and 6 (the word read as the plate). The stated
+ * rates are 16 and 18.
+ */
+#define N_INSIDE 24
+
+static void test_lettering_inside(void)
+{
+	static const char *const words[] = {"SEMPER", "ALASKA", "FIDEL", "CORPS", "STATE", "TRUST"};
+	struct rng g = {5150};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_INSIDE; i++) {
+		char text[8], a[4], b[4];
+		two_groups(&g, text);
+		memcpy(a, text, 3);
+		memcpy(b, text + 3, 3);
+		a[3] = b[3] = '\0';
+		int ch = rnd_in(&g, 64, 80);
+		struct image ta = render_text(bmf, a, ch, &g), tb = render_text(bmf, b, ch, &g);
+		struct image tw = render_text(bmf, words[rnd(&g) % ALPR_ARRAY_SIZE(words)],
+					      ch * rnd_in(&g, 15, 19) / 100, &g);
+		int gap = tw.w + ch / 3, mx = ch / 3, my = (int)(0.5f * ch);
+		struct image im = {ta.w + gap + tb.w + 2 * mx, ch + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		paste_text(&im, &ta, mx, my, 30, -1, 0);
+		paste_text(&im, &tb, mx + ta.w + gap, my, 30, -1, 0);
+		/* the emblem: a lighter box in the gap, its word in the lower half of the band */
+		int ex = mx + ta.w + ch / 6, ey = my + ch / 2;
+		paste_text(&im, &tw, ex + (gap - ch / 3 - tw.w) / 2, ey, rnd_in(&g, 20, 40),
+			   rnd_in(&g, 175, 195), ch / 12);
+		char note[32];
+		snprintf(note, sizeof(note), " (%d px)", ch);
+		tally_read(r, &im, &g, text, note, &top1, &topn);
+		free(ta.px);
+		free(tb.px);
+		free(tw.px);
+		free(im.px);
+	}
+	printf("lettering inside: top-1 %d, top-10 %d of %d\n", top1, topn, N_INSIDE);
+	CHECK_MSG(top1 >= 16, "top-1 %d of %d", top1, N_INSIDE);
+	CHECK_MSG(topn >= 18, "top-10 %d of %d", topn, N_INSIDE);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * Large characters over printed scenery: a plate filling a crop, its characters 64-80 px
+ * tall and an eighth of their height apart, with mountains printed in a middle grey
+ * rising into their feet (Idaho's, Virginia's, Texas's plates; the crop slightly soft). At
+ * the locator's faint margin the scenery joins the characters into blobs too wide to be
+ * one, and no row of the registration's height is found: the slogan under it is read
+ * instead, or nothing. At a strong margin at half scale the scenery drops out of the mask
+ * and the characters stand apart. Measured at this seed: this code top-1 17, top-10 23 of
+ * 24; before (2e044c9), 8 and 12. The stated rates are 14 and 19.
+ */
+#define N_SCENERY 24
+
+/* A box blur of radius @rad, across then down, in place. */
+static void box_blur(struct image *im, int rad)
+{
+	uint8_t *tmp = alpr_xmalloc((size_t)im->w * im->h);
+	for (int pass = 0; pass < 2; pass++) {
+		int n = pass ? im->h : im->w, m = pass ? im->w : im->h;
+		for (int j = 0; j < m; j++) {
+			for (int i = 0; i < n; i++) {
+				int sum = 0, cnt = 0;
+				for (int k = ALPR_MAX(i - rad, 0); k <= ALPR_MIN(i + rad, n - 1);
+				     k++) {
+					sum += pass ? im->px[(size_t)k * im->w + j]
+						    : im->px[(size_t)j * im->w + k];
+					cnt++;
+				}
+				size_t at = pass ? (size_t)i * im->w + j : (size_t)j * im->w + i;
+				tmp[at] = (uint8_t)(sum / cnt);
+			}
+		}
+		memcpy(im->px, tmp, (size_t)im->w * im->h);
+	}
+	free(tmp);
+}
+
+static void test_printed_scenery(void)
+{
+	struct rng g = {31337};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_SCENERY; i++) {
+		char text[16];
+		random_text(&g, text);
+		int len = (int)strlen(text), ch = rnd_in(&g, 64, 80);
+		struct image t = render_text(bmf, text, ch, &g);
+		int cx0[16], cx1[16];
+		if (ink_columns(&t, cx0, cx1, 16) != len) {
+			free(t.px);
+			i--;
+			continue;
+		}
+		/* the characters moved together, an eighth of their height apart */
+		int gap = ch / 8, mx = ch / 3, my = ch / 2, x = mx;
+		int w = 2 * mx;
+		for (int k = 0; k < len; k++) {
+			w += cx1[k] - cx0[k] + (k ? gap : 0);
+		}
+		struct image im = {w, ch + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		for (int k = 0; k < len; k++) {
+			struct image c = {cx1[k] - cx0[k], t.h,
+					  alpr_xmalloc((size_t)(cx1[k] - cx0[k]) * t.h)};
+			for (int y = 0; y < t.h; y++) {
+				memcpy(c.px + (size_t)y * c.w, t.px + (size_t)y * t.w + cx0[k],
+				       (size_t)c.w);
+			}
+			paste_text(&im, &c, x, my, 30, -1, 0);
+			x += c.w + gap;
+			free(c.px);
+		}
+		/* scenery printed behind the characters' feet: mountains whose tops rise into
+		 * the characters */
+		int peak = my + ch * 8 / 10, foot = my + ch + ch / 4;
+		for (int xx = 0; xx < im.w; xx++) {
+			int ph = (xx * 7 / 3) % (ch / 2);
+			int top = peak + (ph < ch / 4 ? ch / 4 - ph : ph - ch / 4);
+			for (int y = top; y < foot && y < im.h; y++) {
+				uint8_t *p = &im.px[(size_t)y * im.w + xx];
+				*p = (uint8_t)ALPR_MIN(*p, 150);
+			}
+		}
+		struct image sl = render_text(bmf, "LAND OF PLATES", ch / 5, &g);
+		paste_text(&im, &sl, (im.w - sl.w) / 2, foot + (im.h - foot - sl.h) / 2, 30, -1, 0);
+		box_blur(&im, ch / 50);
+		char note[32];
+		snprintf(note, sizeof(note), " (%d px)", ch);
+		tally_read(r, &im, &g, text, note, &top1, &topn);
+		free(sl.px);
+		free(t.px);
+		free(im.px);
+	}
+	printf("printed scenery: top-1 %d, top-10 %d of %d\n", top1, topn, N_SCENERY);
+	CHECK_MSG(top1 >= 14, "top-1 %d of %d", top1, N_SCENERY);
+	CHECK_MSG(topn >= 19, "top-10 %d of %d", topn, N_SCENERY);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * Lettering beside a registration, on its plate: a logo's word left of it (Michigan's
+ * DONATE LIFE) or a registration sticker's digits at the plate's top corner past its end
+ * (Illinois's month sticker over FAMILY). Plate crops of a vanity registration (five or
+ * six letters, 60-76 px: no syntax prefers it) with a logo box left of it holding a word
+ * 0.4 of its height, or a sticker of four digits a fifth of its height at its top right.
+ * Before (92704eb), only rows stacked over the registration's span were ranked down as
+ * its plate's lettering, and the word or the sticker (four digits fit a syntax), read as
+ * surely, came first. Measured at this seed: this code reports the registration first in
+ * 24 of 24, top-1 18 (14 with the classifier of run 10); before, 15 and 14. The stated
+ * rates are 21 and 12.
+ */
+#define N_BESIDE 24
+
+static void test_lettering_beside(void)
+{
+	static const char *const words[] = {"LIFE", "HOPE", "CARE", "FISH", "SAVE", "HERO"};
+	static const char letters[] = "ABCEFGHJKLMNPRTUVWXYZ";
+	struct rng g = {6061};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int top1 = 0, first = 0;
+	for (int i = 0; i < N_BESIDE; i++) {
+		char text[8];
+		int len = rnd_in(&g, 5, 6);
+		for (int k = 0; k < len; k++) {
+			text[k] = letters[rnd(&g) % (sizeof(letters) - 1)];
+		}
+		text[len] = '\0';
+		int ch = rnd_in(&g, 60, 76);
+		bool logo = i % 2 == 0;
+		struct image t = render_text(bmf, text, ch, &g);
+		char digits[5];
+		snprintf(digits, sizeof(digits), "%02d%02d", rnd_in(&g, 1, 12), rnd_in(&g, 10, 29));
+		struct image w = logo ? render_text(bmf, words[rnd(&g) % ALPR_ARRAY_SIZE(words)],
+						    ch * 4 / 10, &g)
+				      : render_text(bmf, digits, ch / 5, &g);
+		/* the logo box left of the registration, the sticker right of its end */
+		int lw = logo ? w.w + ch / 4 : 0, sw = logo ? 0 : w.w + ch / 5;
+		int mx = ch / 3, my = ch / 2, tx = mx + lw + (logo ? ch / 6 : 0);
+		struct image im = {tx + t.w + sw + mx, ch + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		paste_text(&im, &t, tx, my, 30, -1, 0);
+		if (logo) {
+			paste_text(&im, &w, mx + ch / 8, my + ch / 2, 40, 190, ch / 8);
+		} else {
+			paste_text(&im, &w, tx + t.w + ch / 5, my / 4, 30, 200, ch / 20);
+		}
+		bool tn, t1 = read_noisy(r, &im, &g, text, &res, &tn);
+		bool on =
+			res.nplates > 0 && plate_covers(&res.plates[0], tx + t.w / 2, my + ch / 2);
+		printf("  %-8s %d px, %s: read %s%s\n", text, ch,
+		       logo ? "a logo's word left of it" : "a sticker past its end",
+		       res.nplates ? res.plates[0].text : "-", on ? "" : " (not the registration)");
+		top1 += t1;
+		first += on;
+		free(t.px);
+		free(w.px);
+		free(im.px);
+	}
+	printf("lettering beside: registration first %d, top-1 %d of %d\n", first, top1, N_BESIDE);
+	CHECK_MSG(first >= 21, "registration first %d of %d", first, N_BESIDE);
+	CHECK_MSG(top1 >= 12, "top-1 %d of %d", top1, N_BESIDE);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
+/*
+ * A plate between a dealer frame's lettering of its characters' height, left and right of
+ * it, close enough that the locator links the frame's letters and the plate's characters
+ * into one chain, longer than any row (us-dev: us7's 5VCF203). Plate crops of a random
+ * registration between two four-letter words a little higher on the line. Before
+ * (846efb2), a chain longer than twelve blobs was dropped whole and nothing, or a
+ * fragment, was read. Measured at this seed: this code top-1 8, top-10 11 of 24 (the best
+ * window takes in a frame letter, or its end letters are misread); before, 1 and 1. The
+ * stated rates are 6 and 8.
+ */
+#define N_CHAINED 24
+
+static void test_chained_frame(void)
+{
+	static const char *const words[] = {"AUTO", "MALL", "FORD", "KIAS", "JEEP", "VANS"};
+	struct rng g = {8080};
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	struct recognizer *r = new_recognizer(10);
+	int top1 = 0, topn = 0;
+	for (int i = 0; i < N_CHAINED; i++) {
+		char text[16];
+		random_text(&g, text);
+		int ch = rnd_in(&g, 40, 60);
+		struct image t = render_text(bmf, text, ch, &g);
+		struct image a = render_text(bmf, words[rnd(&g) % ALPR_ARRAY_SIZE(words)], ch, &g);
+		struct image b = render_text(bmf, words[rnd(&g) % ALPR_ARRAY_SIZE(words)], ch, &g);
+		int gap = ch / 4, my = ch, up = ch / 8;
+		struct image im = {a.w + t.w + b.w + 2 * gap + ch, ch + 2 * my, NULL};
+		im.px = alpr_xmalloc((size_t)im.w * im.h);
+		memset(im.px, 225, (size_t)im.w * im.h);
+		paste_text(&im, &a, ch / 2, my - up, 30, -1, 0);
+		paste_text(&im, &t, ch / 2 + a.w + gap, my, 30, -1, 0);
+		paste_text(&im, &b, ch / 2 + a.w + gap + t.w + gap, my - up, 30, -1, 0);
+		char note[32];
+		snprintf(note, sizeof(note), " (%d px)", ch);
+		tally_read(r, &im, &g, text, note, &top1, &topn);
+		free(t.px);
+		free(a.px);
+		free(b.px);
+		free(im.px);
+	}
+	printf("chained frame: top-1 %d, top-10 %d of %d\n", top1, topn, N_CHAINED);
+	CHECK_MSG(top1 >= 6, "top-1 %d of %d", top1, N_CHAINED);
+	CHECK_MSG(topn >= 8, "top-10 %d of %d", topn, N_CHAINED);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -1643,7 +1949,12 @@ int main(int argc, char **argv)
 		{"completed-rows", test_completed_rows},
 		{"group-ends", test_group_ends},
 		{"worn-ends", test_worn_ends},
+		{"completed-fours", test_completed_fours},
 		{"plate-rectangles", test_plate_rectangles},
+		{"lettering-inside", test_lettering_inside},
+		{"printed-scenery", test_printed_scenery},
+		{"lettering-beside", test_lettering_beside},
+		{"chained-frame", test_chained_frame},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
 		{"state-names", test_state_names},

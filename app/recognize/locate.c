@@ -29,10 +29,14 @@
 #define WIN_RADIUS 12
 /* The binarisations: level (0 working scale, 1 half) and contrast margin in grey levels.
  * A small margin finds faint characters; a large one keeps only the cores of the strokes,
- * which separates characters from a dark plate frame they nearly touch. */
+ * which separates characters from a dark plate frame they nearly touch, and from each
+ * other: large characters (a plate filling a crop, a near car) stand closer than a window
+ * apart, and blur, embossing and a graphic behind them join them into blobs too wide to be
+ * one at the small margin (plates-dev: 0.797 -> 0.843 top-1 with {1, 30}; margins 24 to 35
+ * measure within a crop of each other, 40 and more lose a us-dev scene's top-10). */
 static const struct {
 	int level, margin;
-} passes[] = {{0, 7}, {0, 20}, {1, 7}};
+} passes[] = {{0, 7}, {0, 20}, {1, 7}, {1, 30}};
 /* Character heights looked for at each level, in that level's pixels. Level 1 is half scale,
  * so together they cover 8 to 100 px characters in the working image. The bands overlap
  * little: a narrow band lets erase_long_runs() cut shorter frame bars (measured on us-dev:
@@ -564,6 +568,42 @@ static void keep_region(struct rec_locator *l, const struct rec_region *r)
 	}
 }
 
+/* The lengths of the windows best_window() tries (a plate's four to eight characters) and
+ * the share of its score a window keeps: a run inside a chain longer than a plate is a line
+ * of text more often than a plate, a hypothesis read only when few rows outscore it
+ * (0.2-0.3 measure the same; at 0.4 and more slogans' windows outrank plates). */
+#define WINDOW_MIN   4
+#define WINDOW_MAX   8
+#define WINDOW_SCORE 0.3f
+
+/*
+ * A group of @n blobs (indices into l->blobs, in x order) too long to be one row: a plate's
+ * characters chained with a dealer frame's lettering of their height on both sides (us-dev:
+ * us7's 5VCF203 between the frame's letters), or a line of text. It was dropped whole; its
+ * best scoring run of WINDOW_MIN to WINDOW_MAX consecutive blobs is kept instead, at
+ * WINDOW_SCORE of its score (the plate's own characters are of one height on one line, the
+ * frame's letters stand apart from them).
+ */
+static void best_window(struct rec_locator *l, const int *idx, int n, float scale, bool light)
+{
+	struct rec_region best = {.score = 0}, r;
+	for (int len = WINDOW_MIN; len <= WINDOW_MAX; len++) {
+		for (int s = 0; s + len <= n; s++) {
+			for (int k = 0; k < len; k++) {
+				l->row_blobs[k] = l->blobs[idx[s + k]];
+			}
+			if (make_region(l->row_blobs, len, scale, light, &r) &&
+			    r.score > best.score) {
+				best = r;
+			}
+		}
+	}
+	best.score *= WINDOW_SCORE;
+	if (best.score > MIN_ROW_SCORE) {
+		keep_region(l, &best);
+	}
+}
+
 /* Groups the blobs of one binarisation into rows and appends them to l->regions. */
 static void group_rows(struct rec_locator *l, int nb, float scale, bool light)
 {
@@ -628,6 +668,8 @@ static void group_rows(struct rec_locator *l, int nb, float scale, bool light)
 			    r.score > MIN_ROW_SCORE) {
 				keep_region(l, &r);
 			}
+		} else if (n > REC_MAX_ROW) {
+			best_window(l, ord + s, n, scale, light);
 		}
 		s = e;
 	}
@@ -728,16 +770,18 @@ static bool beyond_band(const uint8_t *g, int ww, int wh, const struct rec_regio
 
 /* Rows of at most this many characters take the pieces completion walks over as characters
  * of their own (add_pieces). */
-#define ADD_ROW_MAX 3
+#define ADD_ROW_MAX 4
 
 /*
  * Adds the pieces complete_row() walked over to the row's characters: the character reader
- * reads a row's character boxes, not its extent, and a row of three is no plate (4 to 8);
+ * reads a row's character boxes, not its extent, and a row of three or four is short of
+ * most plates (five to eight characters; four only on rare vanity and motorcycle plates);
  * guessing a character or two past its ends does not make up what the locator lost to a
  * surround, a sticker or a logo. Longer rows are left as they are: their pieces past the
  * ends are as often the plate's graphics or frame, read as a character too surely for the
- * candidates to leave it out (measured on plates-dev: rows of up to 4 gain three crops and
- * lose one; rows of any length gain five and lose three, and one us-dev scene). @nadd[0] pieces
+ * candidates to leave it out (measured on plates-dev: rows of any length gain three crops
+ * and lose seven, and two us-dev scenes; rows of up to four gain two and lose none, once the
+ * half-scale strong binarisation finds the rows of large characters whole). @nadd[0] pieces
  * left of the row, outward, and @nadd[1] right of it, in working pixels; nothing is added when they
  * do not all fit.
  */
@@ -1092,6 +1136,22 @@ static void drop_overlay(struct rec_locator *l, int h)
 	l->nregions = k;
 }
 
+/* Rows of one polarity and origin whose boxes overlap by more than DUP_OVERLAP of the
+ * smaller, with characters within DUP_HEIGHT of each other's height, are one row found twice
+ * (at both levels, in both binarisations). A row of much smaller lettering inside a larger
+ * row's box is another row: a state name or slogan across a logo inside the registration's
+ * band, which scores better than the registration's large characters and would otherwise
+ * take its place (plates-dev: ALASKA on Alaska's "50" graphic, a Marine Corps emblem between
+ * Colorado's character groups). */
+#define DUP_OVERLAP 0.6f
+#define DUP_HEIGHT  1.4f
+static bool same_row(const struct rec_region *a, const struct rec_region *b)
+{
+	return a->light_on_dark == b->light_on_dark && a->from_rect == b->from_rect &&
+	       a->char_h < DUP_HEIGHT * b->char_h && b->char_h < DUP_HEIGHT * a->char_h &&
+	       overlap(a, b) > DUP_OVERLAP;
+}
+
 static int cmp_score(const void *a, const void *b)
 {
 	float x = ((const struct rec_region *)a)->score, y = ((const struct rec_region *)b)->score;
@@ -1186,9 +1246,7 @@ int rec_locate(struct rec_locator *l, const uint8_t *grey, int w, int h, size_t 
 	for (int i = 0; i < l->nregions && k < REC_MAX_REGIONS; i++) {
 		bool dup = false;
 		for (int j = 0; j < k && !dup; j++) {
-			dup = l->regions[i].light_on_dark == l->regions[j].light_on_dark &&
-			      l->regions[i].from_rect == l->regions[j].from_rect &&
-			      overlap(&l->regions[i], &l->regions[j]) > 0.6f;
+			dup = same_row(&l->regions[i], &l->regions[j]);
 		}
 		if (!dup) {
 			l->regions[k++] = l->regions[i];

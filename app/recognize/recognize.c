@@ -632,11 +632,12 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
  * kept with a doubt that it is a character at all (rec_guess_doubt()), so the candidates
  * hold the row with and without it. Measured on the eval sets (tools/bench-recognize.py,
  * docs/benchmarks.md): a hard threshold of 0.6 kept out characters the candidates now
- * recover. Three an end, as a seven-character plate whose row the locator found four long
- * (the rest under a sticker or the frame's shadow: wts-lg-000199, J868321 read JB682) needs
- * them; two before, and the third cost neither set a plate. */
+ * recover. Two an end: a third (wip/recog-chars2: a seven-character plate whose row the
+ * locator found four long, wts-lg-000199, J868321 read JB682) gained one us-dev top-10, but
+ * beside a dealer frame's lettering it reads the frame's letters into the plate
+ * (recognize/chained-frame: top-1 7 of 24 with two, 3 with three). */
 #define GUESS_MIN_P   0.3f
-#define GUESS_END_MAX 3
+#define GUESS_END_MAX 2
 #define GUESS_GAP_MAX 3
 #define ROW_FULL      7
 #define GUESS_FIT     1.0f
@@ -1078,26 +1079,39 @@ static void plate_state(const struct recognizer *r, const struct rec_region *pla
 /* How far from a registration's centre line, in its character heights, the lettering of its
  * own plate and frame lies: a plate is about two character heights tall. */
 #define STACK_REACH 1.5f
+/* Half a plate's width, in its character heights (a US plate is 12 inches wide, its
+ * characters about 2.75 inches tall), and its margin past a row's ends (plate_geometry()). */
+#define PLATE_HALF_W 2.2f
+#define PLATE_END    0.5f
 
 /*
- * A plate's registration is its tallest lettering: a row stacked above or below a clearly
- * taller row, within the same span and within that row's plate, is the state name, a
- * slogan or a dealer's name, however well it reads, and is ranked down. Lettering further
- * away is not the plate's own: a bus's or a van's painted words above its plate, twice the
- * plate's character height, say nothing about the plate's row (us-dev: two plates under
- * such words were ranked down, at 1.8 and 2.5 of the words' heights; the plates-dev state
- * names and slogans lie within 0.8).
+ * A plate's registration is its tallest lettering: a row of clearly smaller lettering on
+ * the plate of a taller row is the state name, a slogan, a logo's or a sticker's words or
+ * a dealer's name, however well it reads, and is ranked down. On the plate: within
+ * STACK_REACH of the taller row's centre line, and overlapping the plate's width (the
+ * row and PLATE_END past its ends, or PLATE_HALF_W character heights either side of its
+ * middle, whichever is wider):
+ * above or below the registration, inside its band (a graphic's lettering between its
+ * character groups) or beside it (Michigan's DONATE LIFE logo left of DONOR, a month
+ * sticker's digits at a corner). Lettering further away is not the plate's own: a bus's
+ * or a van's painted words above its plate, twice the plate's character height, say
+ * nothing about the plate's row (us-dev: two plates under such words were ranked down, at
+ * 1.8 and 2.5 of the words' heights; the plates-dev state names and slogans lie within
+ * 0.8). A row proposed by a plate rectangle is no taller row: its character height is
+ * half the rectangle's, a guess.
  */
 static void demote_stacked(const struct rec_region *const *row, float *rank, int n)
 {
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < n; j++) {
 			const struct rec_region *a = row[i], *b = row[j];
-			float ix = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
-			float span = fminf(a->x1 - a->x0, b->x1 - b->x0);
-			bool stacked =
-				fminf(a->y1, b->y1) <= fmaxf(a->y0, b->y0) + 0.2f * a->char_h;
-			if (i != j && ix > 0.3f * span && stacked && b->char_h > 1.3f * a->char_h &&
+			float mid = 0.5f * (b->x0 + b->x1);
+			float px0 = fminf(b->x0 - PLATE_END * b->char_h,
+					  mid - PLATE_HALF_W * b->char_h);
+			float px1 = fmaxf(b->x1 + PLATE_END * b->char_h,
+					  mid + PLATE_HALF_W * b->char_h);
+			if (i != j && !b->from_rect && fminf(a->x1, px1) > fmaxf(a->x0, px0) &&
+			    b->char_h > 1.3f * a->char_h &&
 			    fabsf(a->cy - b->cy) < STACK_REACH * b->char_h) {
 				rank[i] *= 0.2f;
 				break;
