@@ -239,6 +239,22 @@ static struct recognizer *new_recognizer(int topn)
 	return r;
 }
 
+/* Leptonica's bitmap font, which the synthetic plates are lettered in. */
+static L_BMF *new_font(void)
+{
+	L_BMF *bmf = bmfCreate(NULL, 20);
+	CHECK(bmf);
+	return bmf;
+}
+
+/* Prints "@what: top-1 T, top-10 N of @n" and checks the stated rates. */
+static void check_rates(const char *what, int top1, int topn, int n, int min1, int minn)
+{
+	printf("%s: top-1 %d, top-10 %d of %d\n", what, top1, topn, n);
+	CHECK_MSG(top1 >= min1, "%s: top-1 %d of %d, stated %d", what, top1, n, min1);
+	CHECK_MSG(topn >= minn, "%s: top-10 %d of %d, stated %d", what, topn, n, minn);
+}
+
 /* ---- cases ----------------------------------------------------------------------------- */
 
 #define N_SYNTHETIC 24
@@ -246,8 +262,7 @@ static struct recognizer *new_recognizer(int topn)
 static void test_synthetic_plates(void)
 {
 	struct rng g = {20240601};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	static struct recognize_result res;
 	int found = 0, top1 = 0, topn = 0;
@@ -331,8 +346,7 @@ static void test_locate_hard(void)
 		{"light on dark", {12, 32, 0, 8, 1, false, false}, 36},
 		{"touching the frame", {12, 32, 0, 5, 0, true, false}, 33},
 	};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct rec_locator l;
 	rec_locator_init(&l);
 	for (size_t k = 0; k < ALPR_ARRAY_SIZE(kinds); k++) {
@@ -402,8 +416,7 @@ static bool plate_covers(const struct recognize_plate *p, int x, int y)
 static void test_date_stamp(void)
 {
 	struct rng g = {20261206};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	static struct recognize_result res;
 	int stamped = 0, top1 = 0, plates = 0;
@@ -477,8 +490,7 @@ static void test_painted_lettering(void)
 	static const char *const words[] = {"SCHOOL",  "FLASH",  "TRANSIT",
 					    "PLUMBER", "LIGHTS", "CATERING"};
 	struct rng g = {4242};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	static struct recognize_result res;
 	int top1 = 0, n = 0;
@@ -863,8 +875,7 @@ static struct image plate_crop(const struct image *t, int mx, int my, int lx0, i
 static void test_hidden_characters(void)
 {
 	struct rng g = {777};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_HIDDEN; i++) {
@@ -894,9 +905,7 @@ static void test_hidden_characters(void)
 		free(t.px);
 		free(im.px);
 	}
-	printf("hidden characters: top-1 %d, top-10 %d of %d\n", top1, topn, N_HIDDEN);
-	CHECK_MSG(top1 >= 6, "top-1 %d of %d", top1, N_HIDDEN);
-	CHECK_MSG(topn >= 13, "top-10 %d of %d", topn, N_HIDDEN);
+	check_rates("hidden characters", top1, topn, N_HIDDEN, 6, 13);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -914,8 +923,7 @@ static void test_hidden_characters(void)
 static void test_faint_joins(void)
 {
 	struct rng g = {4242};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_JOINS; i++) {
@@ -947,9 +955,7 @@ static void test_faint_joins(void)
 		free(t.px);
 		free(im.px);
 	}
-	printf("faint joins: top-1 %d, top-10 %d of %d\n", top1, topn, N_JOINS);
-	CHECK_MSG(top1 >= 11, "top-1 %d of %d", top1, N_JOINS);
-	CHECK_MSG(topn >= 11, "top-10 %d of %d", topn, N_JOINS);
+	check_rates("faint joins", top1, topn, N_JOINS, 11, 11);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -983,8 +989,7 @@ static void two_groups(struct rng *g, char text[7])
 static void test_light_logo(void)
 {
 	struct rng g = {9090};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_LOGOS; i++) {
@@ -1006,9 +1011,7 @@ static void test_light_logo(void)
 		free(t.px);
 		free(im.px);
 	}
-	printf("light logos: top-1 %d, top-10 %d of %d\n", top1, topn, N_LOGOS);
-	CHECK_MSG(top1 >= 9, "top-1 %d of %d", top1, N_LOGOS);
-	CHECK_MSG(topn >= 15, "top-10 %d of %d", topn, N_LOGOS);
+	check_rates("light logos", top1, topn, N_LOGOS, 9, 15);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -1050,8 +1053,7 @@ static struct image render_apart(L_BMF *bmf, struct rng *g, size_t len, int hmin
 static void test_group_ends(void)
 {
 	struct rng g = {5151};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_GROUPS; i++) {
@@ -1092,9 +1094,7 @@ static void test_group_ends(void)
 		free(t.px);
 		free(im.px);
 	}
-	printf("group ends: top-1 %d, top-10 %d of %d\n", top1, topn, N_GROUPS);
-	CHECK_MSG(top1 >= 4, "top-1 %d of %d", top1, N_GROUPS);
-	CHECK_MSG(topn >= 6, "top-10 %d of %d", topn, N_GROUPS);
+	check_rates("group ends", top1, topn, N_GROUPS, 4, 6);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -1115,8 +1115,7 @@ static void test_group_ends(void)
 static void test_worn_ends(void)
 {
 	struct rng g = {3131};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_WORN_ENDS; i++) {
@@ -1166,8 +1165,7 @@ static void read_marked(uint64_t seed, int marked, int min1, int minn)
 {
 	int top1 = 0, topn = 0;
 	struct rng g = {seed};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	for (int i = 0; i < N_COMPLETED; i++) {
 		char text[16];
@@ -1232,8 +1230,7 @@ static void test_completed_fours(void)
 static void test_plate_rectangles(void)
 {
 	struct rng g = {99};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0, found = 0;
 	struct rec_locator l;
@@ -1275,8 +1272,7 @@ static void test_lettering_inside(void)
 {
 	static const char *const words[] = {"SEMPER", "ALASKA", "FIDEL", "CORPS", "STATE", "TRUST"};
 	struct rng g = {5150};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_INSIDE; i++) {
@@ -1307,9 +1303,7 @@ static void test_lettering_inside(void)
 		free(tw.px);
 		free(im.px);
 	}
-	printf("lettering inside: top-1 %d, top-10 %d of %d\n", top1, topn, N_INSIDE);
-	CHECK_MSG(top1 >= 16, "top-1 %d of %d", top1, N_INSIDE);
-	CHECK_MSG(topn >= 18, "top-10 %d of %d", topn, N_INSIDE);
+	check_rates("lettering inside", top1, topn, N_INSIDE, 16, 18);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -1353,8 +1347,7 @@ static void box_blur(struct image *im, int rad)
 static void test_printed_scenery(void)
 {
 	struct rng g = {31337};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_SCENERY; i++) {
@@ -1409,9 +1402,7 @@ static void test_printed_scenery(void)
 		free(t.px);
 		free(im.px);
 	}
-	printf("printed scenery: top-1 %d, top-10 %d of %d\n", top1, topn, N_SCENERY);
-	CHECK_MSG(top1 >= 14, "top-1 %d of %d", top1, N_SCENERY);
-	CHECK_MSG(topn >= 19, "top-10 %d of %d", topn, N_SCENERY);
+	check_rates("printed scenery", top1, topn, N_SCENERY, 14, 19);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -1435,8 +1426,7 @@ static void test_lettering_beside(void)
 	static const char *const words[] = {"LIFE", "HOPE", "CARE", "FISH", "SAVE", "HERO"};
 	static const char letters[] = "ABCEFGHJKLMNPRTUVWXYZ";
 	struct rng g = {6061};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	static struct recognize_result res;
 	int top1 = 0, first = 0;
@@ -1502,8 +1492,7 @@ static void test_chained_frame(void)
 {
 	static const char *const words[] = {"AUTO", "MALL", "FORD", "KIAS", "JEEP", "VANS"};
 	struct rng g = {8080};
-	L_BMF *bmf = bmfCreate(NULL, 20);
-	CHECK(bmf);
+	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
 	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_CHAINED; i++) {
@@ -1528,9 +1517,7 @@ static void test_chained_frame(void)
 		free(b.px);
 		free(im.px);
 	}
-	printf("chained frame: top-1 %d, top-10 %d of %d\n", top1, topn, N_CHAINED);
-	CHECK_MSG(top1 >= 6, "top-1 %d of %d", top1, N_CHAINED);
-	CHECK_MSG(topn >= 8, "top-10 %d of %d", topn, N_CHAINED);
+	check_rates("chained frame", top1, topn, N_CHAINED, 6, 8);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
@@ -1558,7 +1545,7 @@ static void test_frame_api(void)
 
 	/* Two recognizers side by side, RGB and grey, give the same reading. */
 	struct rng g = {7};
-	L_BMF *bmf = bmfCreate(NULL, 20);
+	L_BMF *bmf = new_font();
 	struct scene s = make_scene(bmf, &g);
 	uint8_t *rgb = alpr_xmalloc((size_t)s.im.w * s.im.h * 3);
 	for (size_t i = 0; i < (size_t)s.im.w * s.im.h; i++) {
@@ -1876,7 +1863,7 @@ static void test_cli(void)
 	setMsgSeverity(L_SEVERITY_NONE);
 	/* a synthetic scene written as PNG, a truncated JPEG, a text file named .jpg */
 	struct rng g = {99};
-	L_BMF *bmf = bmfCreate(NULL, 20);
+	L_BMF *bmf = new_font();
 	struct scene s = make_scene(bmf, &g);
 	PIX *pix = pixCreate(s.im.w, s.im.h, 8);
 	for (int y = 0; y < s.im.h; y++) {
