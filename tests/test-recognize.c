@@ -1826,6 +1826,74 @@ static void test_candidates(void)
 	CHECK_INT_EQ(rec_candidates(p, 0, &s, NULL, 10, out), 0);
 }
 
+/* A 1 the classifier reads as I. Plate dies draw both as a bar (New Hampshire's 1 has no
+ * flag) and states leave I out of their serials, so an I whose neighbours are all digits is
+ * a 1: NH's 1410502 was read I410502, which fits Idaho's A999999 as well as 1410502 fits
+ * NH's 9999999. An I beside a letter stays an I (vanity words, ARI1234's I beside its 1).
+ * Plates and readings from a fixed seed: every character read at 0.9-0.99, the 1 read as I
+ * at 0.5-0.98 with the 1 second. */
+#define N_BARS 120
+static void test_i_among_digits(void)
+{
+	static struct rec_syntax s;
+	char path[PATH_MAX], err[256];
+	snprintf(path, sizeof(path), "%s/plates/us-syntax.tsv", alpr_datadir());
+	CHECK_OK(rec_syntax_load(&s, path, err, sizeof(err)));
+	struct rng g = {.s = 1410502};
+	static const char *const digit_runs[] = {"9999999", "999999",  "99999",
+						 "999AAA",  "AAA9999", "99A9999"};
+	static const char *const letter_runs[] = {"AAA9999", "AAA999", "9AAA999"};
+	int ones = 0, ones_right = 0, eyes = 0, eyes_right = 0;
+	for (int t = 0; t < N_BARS; t++) {
+		bool letter = t % 3 == 2;
+		const char *pat = letter ? letter_runs[rnd(&g) % ALPR_ARRAY_SIZE(letter_runs)]
+					 : digit_runs[rnd(&g) % ALPR_ARRAY_SIZE(digit_runs)];
+		int n = (int)strlen(pat);
+		char text[RECOGNIZE_MAX_CHARS + 1];
+		struct rec_position pos[RECOGNIZE_MAX_CHARS];
+		for (int i = 0; i < n; i++) {
+			text[i] = pat[i] == 'A' ? "ABCEFGHKLMNPRSTUVWXYZ"[rnd(&g) % 21]
+						: "23456789"[rnd(&g) % 8];
+			pos[i] = pos1(text[i], rnd_f(&g, 0.9f, 0.99f));
+		}
+		text[n] = '\0';
+		/* the bar: a 1 among digits, or an I in a run of letters (possibly at its end,
+		 * beside a digit) */
+		int at;
+		do {
+			at = rnd_in(&g, 0, n - 1);
+		} while (pat[at] != (letter ? 'A' : '9') ||
+			 (!letter && at > 0 && pat[at - 1] == 'A') ||
+			 (!letter && at + 1 < n && pat[at + 1] == 'A') ||
+			 (letter &&
+			  !((at > 0 && pat[at - 1] == 'A') || (at + 1 < n && pat[at + 1] == 'A'))));
+		text[at] = letter ? 'I' : '1';
+		float p = rnd_f(&g, 0.5f, 0.98f);
+		pos[at] = pos1('I', p);
+		pos[at].ch[1] = '1';
+		pos[at].p[1] = 0.5f * (1 - p);
+		pos[at].nalts = 2;
+		struct recognize_candidate out[RECOGNIZE_MAX_CANDIDATES];
+		int nc = rec_candidates(pos, n, &s, NULL, 10, out);
+		CHECK(nc > 0);
+		bool right = nc > 0 && strcmp(out[0].text, text) == 0;
+		if (letter) {
+			eyes++;
+			eyes_right += right;
+		} else {
+			ones++;
+			ones_right += right;
+		}
+		if (!right && nc > 0) {
+			printf("# %s read %s\n", text, out[0].text);
+		}
+	}
+	printf("# 1 read as I among digits: %d of %d right; I among letters: %d of %d\n",
+	       ones_right, ones, eyes_right, eyes);
+	CHECK_MSG(ones_right == ones, "1s among digits: %d of %d", ones_right, ones);
+	CHECK_MSG(eyes_right == eyes, "Is among letters: %d of %d", eyes_right, eyes);
+}
+
 /* One character seen twice: Idaho's DRIFTER was read DRIFTTER, its second T a blob over
  * two thirds of a gap guess's width; a real double letter stands apart. */
 static void test_twins(void)
@@ -1951,6 +2019,7 @@ int main(int argc, char **argv)
 		{"frame-api", test_frame_api},
 		{"syntax", test_syntax},
 		{"candidates", test_candidates},
+		{"i-among-digits", test_i_among_digits},
 		{"twins", test_twins},
 		{"cli", test_cli},
 	};
