@@ -167,6 +167,11 @@ int rec_merge_twins(struct rec_span *span, struct rec_position *pos, int n);
 #define GUESS_DOUBT_MIN   0.05f
 float rec_guess_doubt(float p);
 
+/* A bar the classifier read as I (@pos's best), cut as @patch (REC_PATCH_W x REC_PATCH_H, as
+ * the classifier sees it): read as a 1 when it has a 1's flag, a stroke off the top of its
+ * stem to the left (recognize.c: bar_flag()). Leaves any other position as it is. */
+void rec_read_bar(struct rec_position *pos, const uint8_t *patch);
+
 /* ---- the character classifier (classify.c) --------------------------------------------- */
 
 /* A character patch: the character's height is REC_PATCH_CHAR pixels, centred on the blob's

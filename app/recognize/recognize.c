@@ -550,6 +550,101 @@ struct piece {
 	float ink, paper; /* the patch's ink and paper grey before stretching */
 };
 
+/*
+ * A 1 and an I are both a bar. Many dies give the 1 a flag, a stroke off the top of its stem
+ * to the left (Idaho's 1AD849T), and the I nothing or serifs on both sides; the classifier
+ * reads Idaho's flagged 1 as I at 0.46-0.93. bar_flag() measures, in the top quarter of the
+ * glyph, the ink of the stem's run left of the stem less that right of it, over the stem's
+ * width times those rows (0 for a plain bar or a serif I). On the eval sets' rows read at
+ * their truth's length (fifth session, docs/benchmarks.md), 3 of the 13 1's the classifier
+ * read as I measured 0.52-0.71 (Idaho's; New Hampshire's 1 has no flag and measures 0), its
+ * 24 true I's at most 0.33 (a California serif I beside a C). From FLAG_MIN such a bar is
+ * read as a 1 at the I's probability, the I its alternative at FLAG_I of it (0.4 and 0.5
+ * measure the same; 0.3 reads that serif I as a 1 and loses a us-dev plate).
+ */
+#define FLAG_MIN 0.45f
+#define FLAG_I   0.5f
+
+static float bar_flag(const uint8_t *patch)
+{
+	/* the patch's ink (dark on light, stretched), away from its outer columns, where a
+	 * neighbour's edge may show */
+	enum { U0 = 3, U1 = REC_PATCH_W - 3 };
+	int first[REC_PATCH_H], last[REC_PATCH_H];
+	int t = -1, b = -1, run = 0;
+	for (int v = 0; v < REC_PATCH_H; v++) {
+		first[v] = last[v] = -1;
+		for (int u = U0; u < U1; u++) {
+			if (patch[v * REC_PATCH_W + u] < 128) {
+				if (first[v] < 0) {
+					first[v] = u;
+				}
+				last[v] = u;
+			}
+		}
+		/* the glyph: the longest run of rows with ink */
+		run = first[v] >= 0 ? run + 1 : 0;
+		if (run > 0 && run > b - t + 1) {
+			t = v - run + 1;
+			b = v;
+		}
+	}
+	int gh = b - t + 1;
+	if (t < 0 || gh < REC_PATCH_CHAR / 2) {
+		return 0;
+	}
+	/* the stem: the median middle and width of the ink in the glyph's middle rows */
+	float mid[REC_PATCH_H], wid[REC_PATCH_H];
+	int nm = 0;
+	for (int v = t + gh * 35 / 100; v < t + gh * 75 / 100; v++) {
+		mid[nm] = 0.5f * (float)(first[v] + last[v]);
+		wid[nm++] = (float)(last[v] - first[v] + 1);
+	}
+	if (nm == 0) {
+		return 0;
+	}
+	qsort(mid, (size_t)nm, sizeof(float), cmp_float_asc);
+	qsort(wid, (size_t)nm, sizeof(float), cmp_float_asc);
+	float c = mid[nm / 2], w = wid[nm / 2];
+	/* in the top rows, the run of ink through the stem (a neighbour's ink is apart) */
+	int n = ALPR_MAX(2, gh / 4), cu = (int)lrintf(c);
+	float left = 0, right = 0;
+	for (int v = t; v < t + n; v++) {
+		const uint8_t *row = &patch[v * REC_PATCH_W];
+		if (row[cu] >= 128) {
+			continue;
+		}
+		int u0 = cu, u1 = cu;
+		while (u0 > 0 && row[u0 - 1] < 128) {
+			u0--;
+		}
+		while (u1 + 1 < REC_PATCH_W && row[u1 + 1] < 128) {
+			u1++;
+		}
+		left += fmaxf(0, c - 0.5f * w - (float)u0 + 0.5f);
+		right += fmaxf(0, (float)u1 + 0.5f - c - 0.5f * w);
+	}
+	return (left - right) / ((float)n * w);
+}
+
+void rec_read_bar(struct rec_position *p, const uint8_t *patch)
+{
+	if (p->nalts == 0 || p->ch[0] != 'I' || bar_flag(patch) < FLAG_MIN) {
+		return;
+	}
+	/* the 1 takes the I's probability; the I stays, in the 1's place or the weakest's */
+	int one = 0;
+	for (int a = 1; a < p->nalts; a++) {
+		one = p->ch[a] == '1' ? a : one;
+	}
+	if (one == 0) {
+		one = p->nalts < REC_MAX_ALTS ? p->nalts++ : REC_MAX_ALTS - 1;
+	}
+	p->ch[0] = '1';
+	p->ch[one] = 'I';
+	p->p[one] = FLAG_I * p->p[0];
+}
+
 /* Cuts and classifies [x0, x1) into @pc. */
 static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
 		       const struct rec_region *reg, float x0, float x1, struct piece *pc)
@@ -584,6 +679,11 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 		}
 	}
 	pc->is_char = classify_position(r, &pc->pos);
+	/* a bar read as I: a 1 if it has a 1's flag (the cut centred on it, not a view) */
+	if (pc->is_char && pc->pos.ch[0] == 'I') {
+		cut_patch(r, g, w, h, stride, reg, x0, x1);
+		rec_read_bar(&pc->pos, r->patch);
+	}
 }
 
 /* The row's pieces, classified: a wide blob is read whole and split, and the reading the
