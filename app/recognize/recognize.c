@@ -558,7 +558,7 @@ struct piece {
  * width times those rows (0 for a plain bar or a serif I). On the eval sets' rows read at
  * their truth's length (fifth session, docs/benchmarks.md), 3 of the 13 1's the classifier
  * read as I measured 0.52-0.71 (Idaho's; New Hampshire's 1 has no flag and measures 0), its
- * 24 true I's at most 0.33 (a California serif I beside a C). From FLAG_MIN such a bar is
+ * 23 true I's at most 0.33 (a California serif I beside a C). From FLAG_MIN such a bar is
  * read as a 1 at the I's probability, the I its alternative at FLAG_I of it (0.4 and 0.5
  * measure the same; 0.3 reads that serif I as a 1 and loses a us-dev plate).
  */
