@@ -1982,9 +1982,10 @@ static void test_flagged_one(void)
 }
 
 /* A round glyph drawn into a classifier patch (white, REC_PATCH_W x REC_PATCH_H): an
- * elliptical ring @wd wide, its stroke @sw, the glyph's REC_PATCH_CHAR rows high; a D when
- * @d (its left half a straight stem with square corners). */
-static void draw_round(uint8_t *patch, struct rng *g, bool d, int x, int wd, int sw)
+ * elliptical ring @wd wide, its stroke @sw, the glyph's REC_PATCH_CHAR rows high: an O when
+ * @kind is 0, a D when 1 (its left half a straight stem with square corners), a Q when 2 (a
+ * tail of the stroke's width from inside the counter's bottom out past its lower right). */
+static void draw_round(uint8_t *patch, struct rng *g, int kind, int x, int wd, int sw)
 {
 	memset(patch, 255, REC_PATCH_W * REC_PATCH_H);
 	int t = (REC_PATCH_H - REC_PATCH_CHAR) / 2, b = t + REC_PATCH_CHAR - 1;
@@ -1997,55 +1998,79 @@ static void draw_round(uint8_t *patch, struct rng *g, bool d, int x, int wd, int
 			float in = px * px / ((rx - (float)sw) * (rx - (float)sw)) +
 				   py * py / ((ry - (float)sw) * (ry - (float)sw));
 			bool ink = out <= 1 && in >= 1;
-			if (d && px < 0) {
+			if (kind == 1 && px < 0) {
 				ink = u >= x && (u < x + sw || v < t + sw || v > b - sw);
+			}
+			if (kind == 2 && py > 0.3f * ry) {
+				/* from (0.1 rx, 0.3 ry) to (rx, ry) from the centre */
+				float along = (py - 0.3f * ry) / (0.7f * ry);
+				float tx = 0.1f * rx + along * 0.9f * rx;
+				ink |= fabsf(px - tx) < 0.5f * (float)sw + 0.5f;
 			}
 			ink_at(patch, g, v, u, ink);
 		}
 	}
 }
 
-/* A D read as a round glyph (New York's DCG6624 read OCG6624: its D read 0 at 0.43, O at 0.27
- * and D at 0.24): a glyph with square left corners is read D before O; a round one is not
- * made a D. Glyphs drawn from a fixed seed at varied places, widths and strokes. */
+/* Round glyphs drawn from @seed at varied places, widths and strokes, every other one of
+ * @kind (draw_round()) and the rest O's, at position @at of @plate (whose character there is
+ * @kind's letter); each read by the classifier 0 first at @p0lo-@p0hi, O second, and the
+ * letter third at @share of the O. Each of @kind must be read as its letter, no O as it. */
 #define N_ROUNDS 60
-static void test_square_d(void)
+static void check_round_letter(const char *plate, int at, int kind, float p0lo, float p0hi,
+			       float share, uint64_t seed)
 {
 	static struct rec_syntax s;
 	load_us_syntax(&s);
-	struct rng g = {.s = 6624};
+	struct rng g = {.s = seed};
 	uint8_t patch[REC_PATCH_W * REC_PATCH_H];
-	int ds = 0, ds_right = 0, os = 0, os_round = 0;
+	int n = (int)strlen(plate), ls = 0, ls_right = 0, os = 0, os_kept = 0;
 	for (int t = 0; t < N_ROUNDS; t++) {
-		bool d = t % 2;
+		bool letter = t % 2;
 		int wd = rnd_in(&g, 11, 14);
-		draw_round(patch, &g, d, rnd_in(&g, 4, REC_PATCH_W - 4 - wd), wd, rnd_in(&g, 3, 4));
-		struct rec_position pos[7];
-		for (int i = 0; i < 7; i++) {
-			pos[i] = pos1("DCG6624"[i], rnd_f(&g, 0.9f, 0.99f));
+		draw_round(patch, &g, letter ? kind : 0, rnd_in(&g, 4, REC_PATCH_W - 4 - wd), wd,
+			   rnd_in(&g, 3, 4));
+		struct rec_position pos[RECOGNIZE_MAX_CHARS];
+		for (int i = 0; i < n; i++) {
+			pos[i] = pos1(plate[i], rnd_f(&g, 0.9f, 0.99f));
 		}
-		float p0 = rnd_f(&g, 0.4f, 0.5f), po = rnd_f(&g, 0.25f, 0.3f);
-		pos[0] = pos1('0', p0);
-		pos[0].ch[1] = 'O';
-		pos[0].p[1] = po;
-		pos[0].ch[2] = 'D';
-		pos[0].p[2] = po - 0.03f;
-		pos[0].nalts = 3;
-		rec_read_round(&pos[0], patch);
-		if (d) {
-			tally_plate(pos, 7, &s, "DCG6624", &ds_right, &ds);
+		float p0 = rnd_f(&g, p0lo, p0hi), po = rnd_f(&g, 0.45f, 0.75f) * (1 - p0);
+		pos[at] = pos1('0', p0);
+		pos[at].ch[1] = 'O';
+		pos[at].p[1] = po;
+		pos[at].ch[2] = plate[at];
+		pos[at].p[2] = share * po;
+		pos[at].nalts = 3;
+		rec_read_round(&pos[at], patch);
+		if (letter) {
+			tally_plate(pos, n, &s, plate, &ls_right, &ls);
 			continue;
 		}
-		/* a round glyph: an O or a 0 as the syntax and the classifier say, never a D */
 		struct recognize_candidate out[RECOGNIZE_MAX_CANDIDATES];
-		CHECK(rec_candidates(pos, 7, &s, NULL, 10, out) > 0);
+		CHECK(rec_candidates(pos, n, &s, NULL, 10, out) > 0);
 		os++;
-		os_round += out[0].text[0] != 'D';
+		os_kept += out[0].text[at] != plate[at];
 	}
-	printf("# square D read D: %d of %d; round glyphs not read D: %d of %d\n", ds_right, ds,
-	       os_round, os);
-	CHECK_MSG(ds_right == ds, "D: %d of %d", ds_right, ds);
-	CHECK_MSG(os_round == os, "round: %d of %d", os_round, os);
+	printf("# %c read %c: %d of %d; O not read %c: %d of %d\n", plate[at], plate[at], ls_right,
+	       ls, plate[at], os_kept, os);
+	CHECK_MSG(ls_right == ls, "%c: %d of %d", plate[at], ls_right, ls);
+	CHECK_MSG(os_kept == os, "O: %d of %d", os_kept, os);
+}
+
+/* A D read as a round glyph (New York's DCG6624 read OCG6624: its D read 0 at 0.43, O at 0.27
+ * and D at 0.24): a glyph with square left corners is read D before O; a round one is not
+ * made a D. */
+static void test_square_d(void)
+{
+	check_round_letter("DCG6624", 0, 1, 0.4f, 0.45f, 0.9f, 6624);
+}
+
+/* A Q the classifier reads 0 (Florida's W772UQ read W772UO: its Q read 0 at 0.58, O 0.30, Q
+ * 0.04): a round glyph with a tail at its counter's lower right is read Q before O; an O
+ * is not made a Q. */
+static void test_q_tail(void)
+{
+	check_round_letter("W772UQ", 5, 2, 0.55f, 0.65f, 0.13f, 1225);
 }
 
 /* One character seen twice: Idaho's DRIFTER was read DRIFTTER, its second T a blob over
@@ -2176,6 +2201,7 @@ int main(int argc, char **argv)
 		{"i-among-digits", test_i_among_digits},
 		{"flagged-one", test_flagged_one},
 		{"square-d", test_square_d},
+		{"q-tail", test_q_tail},
 		{"twins", test_twins},
 		{"cli", test_cli},
 	};

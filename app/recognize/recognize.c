@@ -665,7 +665,7 @@ void rec_read_bar(struct rec_position *p, const uint8_t *patch)
  * averaged: about 0.5 for a D, 0 for a round glyph). On the eval sets' rows read at their
  * truth's length (fifth session, docs/benchmarks.md), 35 of the 53 D's measured 0.33 or
  * more and none of the 9 O's over 0.06: from D_SQUARE, a round glyph the classifier read
- * 0 or O with D and O among its alternatives has the D read before the O (New York's
+ * 0 with O and then D among its alternatives has the D read before the O (New York's
  * DCG6624, read 0 at 0.43, O 0.27, D 0.24, was OCG6624). The 0 is left as it is: 6 of 168
  * zeros measured over 0.33 too, and the syntax decides between digit and letter.
  */
@@ -700,21 +700,109 @@ static float left_square(const uint8_t *patch)
 	return (float)(corner[0] + corner[1] - corner[2] - corner[3]) / (float)(2 * k * k);
 }
 
+/*
+ * A Q is an O with a tail at its lower right, across or inside the bottom of its counter
+ * (Mississippi's FSQ769 and HNQ196, Florida's W772UQ: a notch of two or three patch pixels,
+ * which the classifier reads 0 at 0.58-0.64, O 0.29-0.35, Q 0.01-0.04). q_tail() measures the
+ * ink in the counter's columns (between the strokes' inner edges in the glyph's middle rows)
+ * right of its middle less that left of it, in the glyph's bottom two-fifths, less the same
+ * in its top two-fifths (a D's top and bottom are alike and cancel; a glyph leaning left
+ * measures as a tail too), over half the counter's width times those rows. On the eval
+ * sets' rows read at their truth's length (fifth session, docs/benchmarks.md), the 9 O's
+ * measured at most 0.11; the Q's the classifier read 0 measured 0.1-0.4, three of four 0.2
+ * or more; 16 of 168 zeros measured Q_TAIL or more, so the tail only orders the letters: a
+ * round glyph read 0 with a tail has the Q before the O (taking the O's place when it had
+ * no Q). 0.08-0.2 measure the same. A glyph read O first is left alone: a state name's O
+ * read as Q no longer names the state (plates-dev lost two states that way).
+ */
+#define Q_TAIL 0.15f
+
+static float q_tail(const uint8_t *patch)
+{
+	struct glyph gl;
+	if (!find_glyph(patch, &gl)) {
+		return 0;
+	}
+	int t = gl.t, b = gl.b, gh = b - t + 1;
+	/* the counter: from the end of the left stroke to the start of the right one, the
+	 * medians over the middle rows */
+	float inl[REC_PATCH_H], inr[REC_PATCH_H];
+	int nm = 0;
+	for (int v = t + gh * 35 / 100; v <= t + gh * 65 / 100; v++) {
+		const uint8_t *row = &patch[v * REC_PATCH_W];
+		int u = gl.first[v], l, r;
+		if (u < 0) {
+			continue;
+		}
+		while (u <= gl.last[v] && row[u] < 128) {
+			u++;
+		}
+		l = u;
+		u = gl.last[v];
+		while (u >= gl.first[v] && row[u] < 128) {
+			u--;
+		}
+		r = u + 1;
+		if (r > l) {
+			inl[nm] = (float)l;
+			inr[nm++] = (float)r;
+		}
+	}
+	if (nm < 3) {
+		return 0;
+	}
+	qsort(inl, (size_t)nm, sizeof(float), cmp_float_asc);
+	qsort(inr, (size_t)nm, sizeof(float), cmp_float_asc);
+	int cl = (int)inl[nm / 2], cr = (int)inr[nm / 2];
+	if (cr - cl < 2) {
+		return 0;
+	}
+	float mid = 0.5f * (float)(cl + cr);
+	int n = ALPR_MAX(1, gh * 2 / 5), top = 0, bottom = 0;
+	for (int k = 0; k < n; k++) {
+		for (int u = cl; u < cr; u++) {
+			int side = (float)u + 0.5f >= mid ? 1 : -1;
+			top += patch[(t + k) * REC_PATCH_W + u] < 128 ? side : 0;
+			bottom += patch[(b - k) * REC_PATCH_W + u] < 128 ? side : 0;
+		}
+	}
+	return (float)(bottom - top) / (0.5f * (float)((cr - cl) * n));
+}
+
+/* Puts the letter @c before the O at @o among @p's alternatives: in the O's place, the O in
+ * @c's; in the O's place with the O gone when @c was not among them and @add. */
+static void letter_before(struct rec_position *p, int o, char c, bool add)
+{
+	int k = -1;
+	for (int a = 0; a < p->nalts; a++) {
+		k = p->ch[a] == c ? a : k;
+	}
+	if ((k >= 0 && k < o) || (k < 0 && !add)) {
+		return;
+	}
+	p->ch[o] = c;
+	if (k >= 0) {
+		p->ch[k] = 'O';
+	}
+}
+
 void rec_read_round(struct rec_position *p, const uint8_t *patch)
 {
-	if (p->nalts == 0 || (p->ch[0] != '0' && p->ch[0] != 'O')) {
+	if (p->nalts == 0 || p->ch[0] != '0') {
 		return;
 	}
-	int o = -1, d = -1;
+	int o = -1;
 	for (int a = 0; a < p->nalts; a++) {
 		o = p->ch[a] == 'O' ? a : o;
-		d = p->ch[a] == 'D' ? a : d;
 	}
-	if (o < 0 || d < 0 || d < o || left_square(patch) < D_SQUARE) {
+	if (o < 0) {
 		return;
 	}
-	p->ch[o] = 'D';
-	p->ch[d] = 'O';
+	if (left_square(patch) >= D_SQUARE) {
+		letter_before(p, o, 'D', false);
+	} else if (q_tail(patch) >= Q_TAIL) {
+		letter_before(p, o, 'Q', true);
+	}
 }
 
 /* Cuts and classifies [x0, x1) into @pc. */
@@ -751,10 +839,11 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 		}
 	}
 	pc->is_char = classify_position(r, &pc->pos);
-	/* a bar read as I, a 1 if it has a 1's flag; a round glyph, a D if its left corners
-	 * are square (measured on the cut centred on it, not a view) */
+	/* a bar read as I, a 1 if it has a 1's flag; a glyph read 0, its letter a D if its left
+	 * corners are square, a Q if it has a Q's tail (measured on the cut centred on it, not
+	 * a view) */
 	char c = pc->pos.ch[0];
-	if (pc->is_char && (c == 'I' || c == '0' || c == 'O')) {
+	if (pc->is_char && (c == 'I' || c == '0')) {
 		cut_patch(r, g, w, h, stride, reg, x0, x1);
 		rec_read_bar(&pc->pos, r->patch);
 		rec_read_round(&pc->pos, r->patch);
