@@ -1648,12 +1648,32 @@ static struct rec_position pos1(char c, float p)
 	return r;
 }
 
+static void load_us_syntax(struct rec_syntax *s)
+{
+	char path[PATH_MAX], err[256];
+	snprintf(path, sizeof(path), "%s/plates/us-syntax.tsv", alpr_datadir());
+	CHECK_OK(rec_syntax_load(s, path, err, sizeof(err)));
+}
+
+/* Reads @n positions into candidates (no state) and counts the best against @truth. */
+static void tally_plate(const struct rec_position *pos, int n, const struct rec_syntax *s,
+			const char *truth, int *right, int *total)
+{
+	struct recognize_candidate out[RECOGNIZE_MAX_CANDIDATES];
+	int nc = rec_candidates(pos, n, s, NULL, 10, out);
+	CHECK(nc > 0);
+	(*total)++;
+	if (nc > 0 && strcmp(out[0].text, truth) == 0) {
+		(*right)++;
+	} else {
+		printf("# %s read %s\n", truth, nc > 0 ? out[0].text : "-");
+	}
+}
+
 static void test_candidates(void)
 {
 	static struct rec_syntax s;
-	char path[PATH_MAX], err[256];
-	snprintf(path, sizeof(path), "%s/plates/us-syntax.tsv", alpr_datadir());
-	CHECK_OK(rec_syntax_load(&s, path, err, sizeof(err)));
+	load_us_syntax(&s);
 	struct recognize_candidate out[RECOGNIZE_MAX_CANDIDATES];
 
 	/* A clear read that fits a syntax comes first, alone at the top. */
@@ -1826,6 +1846,233 @@ static void test_candidates(void)
 	CHECK_INT_EQ(rec_candidates(p, 0, &s, NULL, 10, out), 0);
 }
 
+/* A 1 the classifier reads as I. Plate dies draw both as a bar (New Hampshire's 1 has no
+ * flag) and states leave I out of their serials, so an I whose neighbours are all digits is
+ * a 1: NH's 1410502 was read I410502, which fits Idaho's A999999 as well as 1410502 fits
+ * NH's 9999999. An I beside a letter stays an I (vanity words, ARI1234's I beside its 1).
+ * Plates and readings from a fixed seed: every character read at 0.9-0.99, the 1 read as I
+ * at 0.5-0.98 with the 1 second. */
+#define N_BARS 120
+static void test_i_among_digits(void)
+{
+	static struct rec_syntax s;
+	load_us_syntax(&s);
+	struct rng g = {.s = 1410502};
+	static const char *const digit_runs[] = {"9999999", "999999",  "99999",
+						 "999AAA",  "AAA9999", "99A9999"};
+	static const char *const letter_runs[] = {"AAA9999", "AAA999", "9AAA999"};
+	int ones = 0, ones_right = 0, eyes = 0, eyes_right = 0;
+	for (int t = 0; t < N_BARS; t++) {
+		bool letter = t % 3 == 2;
+		const char *pat = letter ? letter_runs[rnd(&g) % ALPR_ARRAY_SIZE(letter_runs)]
+					 : digit_runs[rnd(&g) % ALPR_ARRAY_SIZE(digit_runs)];
+		int n = (int)strlen(pat);
+		char text[RECOGNIZE_MAX_CHARS + 1];
+		struct rec_position pos[RECOGNIZE_MAX_CHARS];
+		for (int i = 0; i < n; i++) {
+			text[i] = pat[i] == 'A' ? "ABCEFGHKLMNPRSTUVWXYZ"[rnd(&g) % 21]
+						: "23456789"[rnd(&g) % 8];
+			pos[i] = pos1(text[i], rnd_f(&g, 0.9f, 0.99f));
+		}
+		text[n] = '\0';
+		/* the bar: a 1 among digits, or an I in a run of letters (possibly at its end,
+		 * beside a digit) */
+		int at;
+		do {
+			at = rnd_in(&g, 0, n - 1);
+		} while (pat[at] != (letter ? 'A' : '9') ||
+			 (!letter && at > 0 && pat[at - 1] == 'A') ||
+			 (!letter && at + 1 < n && pat[at + 1] == 'A') ||
+			 (letter &&
+			  !((at > 0 && pat[at - 1] == 'A') || (at + 1 < n && pat[at + 1] == 'A'))));
+		text[at] = letter ? 'I' : '1';
+		float p = rnd_f(&g, 0.5f, 0.98f);
+		pos[at] = pos1('I', p);
+		pos[at].ch[1] = '1';
+		pos[at].p[1] = 0.5f * (1 - p);
+		pos[at].nalts = 2;
+		if (letter) {
+			tally_plate(pos, n, &s, text, &eyes_right, &eyes);
+		} else {
+			tally_plate(pos, n, &s, text, &ones_right, &ones);
+		}
+	}
+	printf("# 1 read as I among digits: %d of %d right; I among letters: %d of %d\n",
+	       ones_right, ones, eyes_right, eyes);
+	CHECK_MSG(ones_right == ones, "1s among digits: %d of %d", ones_right, ones);
+	CHECK_MSG(eyes_right == eyes, "Is among letters: %d of %d", eyes_right, eyes);
+}
+
+/* Dark ink, a little noisy, at row @v, column @u of a classifier patch, when @ink. */
+static void ink_at(uint8_t *patch, struct rng *g, int v, int u, bool ink)
+{
+	if (ink) {
+		patch[v * REC_PATCH_W + u] = (uint8_t)rnd_in(g, 0, 60);
+	}
+}
+
+/* A bar drawn into a classifier patch (white, REC_PATCH_W x REC_PATCH_H): a stem @sw wide
+ * whose left edge is at @x, the glyph's REC_PATCH_CHAR rows high and centred as cut_patch()
+ * centres it; @kind 0 a plain bar, 1 an I with serifs both sides, 2 a 1 with a flag (a
+ * stroke down to the left from the stem's top) and a base. A neighbour's edge at the
+ * patch's left side when @neighbour. */
+static void draw_bar(uint8_t *patch, struct rng *g, int kind, int x, int sw, bool neighbour)
+{
+	memset(patch, 255, REC_PATCH_W * REC_PATCH_H);
+	int t = (REC_PATCH_H - REC_PATCH_CHAR) / 2, b = t + REC_PATCH_CHAR - 1;
+	int serif = rnd_in(g, 3, 4), flag = rnd_in(g, 5, 7);
+	for (int v = t; v <= b; v++) {
+		for (int u = 0; u < REC_PATCH_W; u++) {
+			bool ink = u >= x && u < x + sw;
+			if (kind == 1 && (v < t + 3 || v > b - 2)) {
+				ink |= u >= x - serif && u < x + sw + serif;
+			}
+			if (kind == 2) {
+				/* the flag: a stroke down to the left from the stem's top, as thick
+				 * across as a slanted stroke of the stem's width */
+				int d = v - t;
+				ink |= d < flag && u >= x - d - 1 && u < x - d + sw;
+				ink |= v > b - 2 && u >= x - serif && u < x + sw + serif;
+			}
+			if (neighbour && u < 2 + (v - t) % 3) {
+				ink = true;
+			}
+			ink_at(patch, g, v, u, ink);
+		}
+	}
+}
+
+/* A 1 with a flag that the classifier reads as I (Idaho's 1AD849T read IAD849T, its 1 read
+ * I at 0.93): a flagged bar is a 1, a plain bar or a serif I stays an I. Bars drawn from a
+ * fixed seed at varied places, widths and flag lengths, some beside a neighbour's ink; each
+ * read I at 0.5-0.95, the plate read through the candidates. */
+#define N_FLAGS 90
+static void test_flagged_one(void)
+{
+	static struct rec_syntax s;
+	load_us_syntax(&s);
+	struct rng g = {.s = 1849};
+	uint8_t patch[REC_PATCH_W * REC_PATCH_H];
+	int ones = 0, ones_right = 0, eyes = 0, eyes_right = 0;
+	for (int t = 0; t < N_FLAGS; t++) {
+		int kind = t % 3, sw = rnd_in(&g, 3, 4);
+		draw_bar(patch, &g, kind, rnd_in(&g, 10, 12), sw, rnd(&g) % 2);
+		/* 1AD849T, Idaho's county-coded vanity; IAD849T would be its I's reading */
+		const char *truth = kind == 2 ? "1AD849T" : "IAD849T";
+		struct rec_position pos[7];
+		for (int i = 0; i < 7; i++) {
+			pos[i] = pos1("IAD849T"[i], rnd_f(&g, 0.9f, 0.99f));
+		}
+		float p = rnd_f(&g, 0.5f, 0.95f);
+		pos[0] = pos1('I', p);
+		pos[0].ch[1] = '1';
+		pos[0].p[1] = 0.3f * (1 - p);
+		pos[0].nalts = 2;
+		rec_read_bar(&pos[0], patch);
+		if (kind == 2) {
+			tally_plate(pos, 7, &s, truth, &ones_right, &ones);
+		} else {
+			tally_plate(pos, 7, &s, truth, &eyes_right, &eyes);
+		}
+	}
+	printf("# flagged 1s read as 1: %d of %d; plain and serif Is kept: %d of %d\n", ones_right,
+	       ones, eyes_right, eyes);
+	CHECK_MSG(ones_right == ones, "flagged 1s: %d of %d", ones_right, ones);
+	CHECK_MSG(eyes_right == eyes, "Is: %d of %d", eyes_right, eyes);
+}
+
+/* A round glyph drawn into a classifier patch (white, REC_PATCH_W x REC_PATCH_H): an
+ * elliptical ring @wd wide, its stroke @sw, the glyph's REC_PATCH_CHAR rows high: an O when
+ * @kind is 0, a D when 1 (its left half a straight stem with square corners), a Q when 2 (a
+ * tail of the stroke's width from inside the counter's bottom out past its lower right). */
+static void draw_round(uint8_t *patch, struct rng *g, int kind, int x, int wd, int sw)
+{
+	memset(patch, 255, REC_PATCH_W * REC_PATCH_H);
+	int t = (REC_PATCH_H - REC_PATCH_CHAR) / 2, b = t + REC_PATCH_CHAR - 1;
+	float cx = (float)x + 0.5f * (float)wd, cy = 0.5f * (float)(t + b + 1);
+	float rx = 0.5f * (float)wd, ry = 0.5f * (float)REC_PATCH_CHAR;
+	for (int v = t; v <= b; v++) {
+		for (int u = 0; u < REC_PATCH_W; u++) {
+			float px = (float)u + 0.5f - cx, py = (float)v + 0.5f - cy;
+			float out = px * px / (rx * rx) + py * py / (ry * ry);
+			float in = px * px / ((rx - (float)sw) * (rx - (float)sw)) +
+				   py * py / ((ry - (float)sw) * (ry - (float)sw));
+			bool ink = out <= 1 && in >= 1;
+			if (kind == 1 && px < 0) {
+				ink = u >= x && (u < x + sw || v < t + sw || v > b - sw);
+			}
+			if (kind == 2 && py > 0.3f * ry) {
+				/* from (0.1 rx, 0.3 ry) to (rx, ry) from the centre */
+				float along = (py - 0.3f * ry) / (0.7f * ry);
+				float tx = 0.1f * rx + along * 0.9f * rx;
+				ink |= fabsf(px - tx) < 0.5f * (float)sw + 0.5f;
+			}
+			ink_at(patch, g, v, u, ink);
+		}
+	}
+}
+
+/* Round glyphs drawn from @seed at varied places, widths and strokes, every other one of
+ * @kind (draw_round()) and the rest O's, at position @at of @plate (whose character there is
+ * @kind's letter); each read by the classifier 0 first at @p0lo-@p0hi, O second, and the
+ * letter third at @share of the O. Each of @kind must be read as its letter, no O as it. */
+#define N_ROUNDS 60
+static void check_round_letter(const char *plate, int at, int kind, float p0lo, float p0hi,
+			       float share, uint64_t seed)
+{
+	static struct rec_syntax s;
+	load_us_syntax(&s);
+	struct rng g = {.s = seed};
+	uint8_t patch[REC_PATCH_W * REC_PATCH_H];
+	int n = (int)strlen(plate), ls = 0, ls_right = 0, os = 0, os_kept = 0;
+	for (int t = 0; t < N_ROUNDS; t++) {
+		bool letter = t % 2;
+		int wd = rnd_in(&g, 11, 14);
+		draw_round(patch, &g, letter ? kind : 0, rnd_in(&g, 4, REC_PATCH_W - 4 - wd), wd,
+			   rnd_in(&g, 3, 4));
+		struct rec_position pos[RECOGNIZE_MAX_CHARS];
+		for (int i = 0; i < n; i++) {
+			pos[i] = pos1(plate[i], rnd_f(&g, 0.9f, 0.99f));
+		}
+		float p0 = rnd_f(&g, p0lo, p0hi), po = rnd_f(&g, 0.45f, 0.75f) * (1 - p0);
+		pos[at] = pos1('0', p0);
+		pos[at].ch[1] = 'O';
+		pos[at].p[1] = po;
+		pos[at].ch[2] = plate[at];
+		pos[at].p[2] = share * po;
+		pos[at].nalts = 3;
+		rec_read_round(&pos[at], patch);
+		if (letter) {
+			tally_plate(pos, n, &s, plate, &ls_right, &ls);
+			continue;
+		}
+		struct recognize_candidate out[RECOGNIZE_MAX_CANDIDATES];
+		CHECK(rec_candidates(pos, n, &s, NULL, 10, out) > 0);
+		os++;
+		os_kept += out[0].text[at] != plate[at];
+	}
+	printf("# %c read %c: %d of %d; O not read %c: %d of %d\n", plate[at], plate[at], ls_right,
+	       ls, plate[at], os_kept, os);
+	CHECK_MSG(ls_right == ls, "%c: %d of %d", plate[at], ls_right, ls);
+	CHECK_MSG(os_kept == os, "O: %d of %d", os_kept, os);
+}
+
+/* A D read as a round glyph (New York's DCG6624 read OCG6624: its D read 0 at 0.43, O at 0.27
+ * and D at 0.24): a glyph with square left corners is read D before O; a round one is not
+ * made a D. */
+static void test_square_d(void)
+{
+	check_round_letter("DCG6624", 0, 1, 0.4f, 0.45f, 0.9f, 6624);
+}
+
+/* A Q the classifier reads 0 (Florida's W772UQ read W772UO: its Q read 0 at 0.58, O 0.30, Q
+ * 0.04): a round glyph with a tail at its counter's lower right is read Q before O; an O
+ * is not made a Q. */
+static void test_q_tail(void)
+{
+	check_round_letter("W772UQ", 5, 2, 0.55f, 0.65f, 0.13f, 1225);
+}
+
 /* One character seen twice: Idaho's DRIFTER was read DRIFTTER, its second T a blob over
  * two thirds of a gap guess's width; a real double letter stands apart. */
 static void test_twins(void)
@@ -1951,6 +2198,10 @@ int main(int argc, char **argv)
 		{"frame-api", test_frame_api},
 		{"syntax", test_syntax},
 		{"candidates", test_candidates},
+		{"i-among-digits", test_i_among_digits},
+		{"flagged-one", test_flagged_one},
+		{"square-d", test_square_d},
+		{"q-tail", test_q_tail},
 		{"twins", test_twins},
 		{"cli", test_cli},
 	};

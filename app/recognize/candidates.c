@@ -39,6 +39,13 @@
  * plates). The 1 is given I_AS_ONE (1 in 3 against 2 in 3) of the I's probability, so the
  * syntax decides between them: NH's 2757814 was read 27578I4, which fits no syntax. */
 #define I_AS_ONE 0.5f
+/* An I whose neighbours are all digits is a 1, and the I only its look-alike (at I_AS_ONE of
+ * the reading's probability). Serials put their letters in runs and states leave I out of
+ * them (beside digits it is a 1 in most dies: New Hampshire's 1 is a plain bar); an I on a
+ * plate is a vanity word's, among letters. On the eval sets' rows read at their truth's
+ * length (fifth session, docs/benchmarks.md), the classifier's I beside digits only was a 1
+ * 8 times in 8 (NH's 1410502 read I410502, ID's 108565 read I08565); all 23 true I's stood
+ * beside a letter. */
 /* The price of a string that fits no syntax (of the preferred state, else of any state). */
 #define NO_SYNTAX_FACTOR   0.08f
 #define OTHER_STATE_FACTOR 0.5f
@@ -115,6 +122,36 @@ static const char *lookalikes(char c)
 	}
 }
 
+/* Does position @i of @in stand among digits: every neighbour read (one at the row's ends)
+ * reads a digit first? */
+static bool among_digits(const struct rec_position *in, int n, int i)
+{
+	int nd = 0;
+	for (int j = i - 1; j <= i + 1; j += 2) {
+		if (j < 0 || j >= n || in[j].nalts == 0) {
+			continue;
+		}
+		if (in[j].ch[0] < '0' || in[j].ch[0] > '9') {
+			return false;
+		}
+		nd++;
+	}
+	return nd > 0;
+}
+
+/* Reads @pos's best as @c, at the best's probability; the old best takes @c's place as an
+ * alternative, if @c was one. */
+static void swap_best(struct rec_position *pos, char c)
+{
+	for (int a = 1; a < pos->nalts; a++) {
+		if (pos->ch[a] == c) {
+			pos->ch[a] = pos->ch[0];
+			break;
+		}
+	}
+	pos->ch[0] = c;
+}
+
 static float format_price(float prior)
 {
 	return FORMAT_WEIGHT * logf(fminf(1, fmaxf(prior / FORMAT_COMMON, FORMAT_FLOOR)));
@@ -178,10 +215,14 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 		if (pos[i].nalts == 0) {
 			continue;
 		}
+		bool one = pos[i].ch[0] == 'I' && among_digits(in, n, i);
+		if (one) {
+			swap_best(&pos[i], '1');
+		}
 		float p0 = pos[i].p[0];
 		for (const char *l = lookalikes(pos[i].ch[0]); *l; l++) {
 			float pl = LOOKALIKE_FLOOR + LOOKALIKE_FACTOR * (1 - p0);
-			if (pos[i].ch[0] == 'I' && *l == '1') {
+			if ((pos[i].ch[0] == 'I' && *l == '1') || (one && *l == 'I')) {
 				pl = fmaxf(pl, I_AS_ONE * p0);
 			}
 			add_alt(&pos[i], *l, fminf(p0, pl));

@@ -167,6 +167,16 @@ int rec_merge_twins(struct rec_span *span, struct rec_position *pos, int n);
 #define GUESS_DOUBT_MIN   0.05f
 float rec_guess_doubt(float p);
 
+/* A bar the classifier read as I (@pos's best), cut as @patch (REC_PATCH_W x REC_PATCH_H, as
+ * the classifier sees it): read as a 1 when it has a 1's flag, a stroke off the top of its
+ * stem to the left (recognize.c: bar_flag()). Leaves any other position as it is. */
+void rec_read_bar(struct rec_position *pos, const uint8_t *patch);
+/* A round glyph the classifier read 0 (@pos's best) with an O among its alternatives,
+ * cut as @patch: the D goes before the O when the glyph's left corners are square, as a D's
+ * are (recognize.c: left_square()), the Q when its counter's bottom has a Q's tail
+ * (q_tail()); the 0 stays where it is. Leaves any other position as it is. */
+void rec_read_round(struct rec_position *pos, const uint8_t *patch);
+
 /* ---- the character classifier (classify.c) --------------------------------------------- */
 
 /* A character patch: the character's height is REC_PATCH_CHAR pixels, centred on the blob's

@@ -550,6 +550,261 @@ struct piece {
 	float ink, paper; /* the patch's ink and paper grey before stretching */
 };
 
+/*
+ * A 1 and an I are both a bar. Many dies give the 1 a flag, a stroke off the top of its stem
+ * to the left (Idaho's 1AD849T), and the I nothing or serifs on both sides; the classifier
+ * reads Idaho's flagged 1 as I at 0.46-0.93. bar_flag() measures, in the top quarter of the
+ * glyph, the ink of the stem's run left of the stem less that right of it, over the stem's
+ * width times those rows (0 for a plain bar or a serif I). On the eval sets' rows read at
+ * their truth's length (fifth session, docs/benchmarks.md), 3 of the 13 1's the classifier
+ * read as I measured 0.52-0.71 (Idaho's; New Hampshire's 1 has no flag and measures 0), its
+ * 23 true I's at most 0.33 (a California serif I beside a C). From FLAG_MIN such a bar is
+ * read as a 1 at the I's probability, the I its alternative at FLAG_I of it (0.4 and 0.5
+ * measure the same; 0.3 reads that serif I as a 1 and loses a us-dev plate).
+ */
+#define FLAG_MIN 0.45f
+#define FLAG_I   0.5f
+
+/* A glyph in a classifier patch (dark on light, stretched): the longest run of rows with ink
+ * [t, b], and each row's first and last ink column, away from the patch's outer columns,
+ * where a neighbour's edge may show (-1 for none). False when it is under half a character
+ * high. */
+struct glyph {
+	int t, b;
+	int first[REC_PATCH_H], last[REC_PATCH_H];
+};
+
+static bool find_glyph(const uint8_t *patch, struct glyph *gl)
+{
+	enum { U0 = 3, U1 = REC_PATCH_W - 3 };
+	int run = 0;
+	gl->t = gl->b = -1;
+	for (int v = 0; v < REC_PATCH_H; v++) {
+		gl->first[v] = gl->last[v] = -1;
+		for (int u = U0; u < U1; u++) {
+			if (patch[v * REC_PATCH_W + u] < 128) {
+				if (gl->first[v] < 0) {
+					gl->first[v] = u;
+				}
+				gl->last[v] = u;
+			}
+		}
+		run = gl->first[v] >= 0 ? run + 1 : 0;
+		if (run > 0 && run > gl->b - gl->t + 1) {
+			gl->t = v - run + 1;
+			gl->b = v;
+		}
+	}
+	return gl->t >= 0 && gl->b - gl->t + 1 >= REC_PATCH_CHAR / 2;
+}
+
+static float bar_flag(const uint8_t *patch)
+{
+	struct glyph gl;
+	if (!find_glyph(patch, &gl)) {
+		return 0;
+	}
+	int t = gl.t, gh = gl.b - gl.t + 1;
+	const int *first = gl.first, *last = gl.last;
+	/* the stem: the median middle and width of the ink in the glyph's middle rows */
+	float mid[REC_PATCH_H], wid[REC_PATCH_H];
+	int nm = 0;
+	for (int v = t + gh * 35 / 100; v < t + gh * 75 / 100; v++) {
+		mid[nm] = 0.5f * (float)(first[v] + last[v]);
+		wid[nm++] = (float)(last[v] - first[v] + 1);
+	}
+	if (nm == 0) {
+		return 0;
+	}
+	qsort(mid, (size_t)nm, sizeof(float), cmp_float_asc);
+	qsort(wid, (size_t)nm, sizeof(float), cmp_float_asc);
+	float c = mid[nm / 2], w = wid[nm / 2];
+	/* in the top rows, the run of ink through the stem (a neighbour's ink is apart) */
+	int n = ALPR_MAX(2, gh / 4), cu = (int)lrintf(c);
+	float left = 0, right = 0;
+	for (int v = t; v < t + n; v++) {
+		const uint8_t *row = &patch[v * REC_PATCH_W];
+		if (row[cu] >= 128) {
+			continue;
+		}
+		int u0 = cu, u1 = cu;
+		while (u0 > 0 && row[u0 - 1] < 128) {
+			u0--;
+		}
+		while (u1 + 1 < REC_PATCH_W && row[u1 + 1] < 128) {
+			u1++;
+		}
+		left += fmaxf(0, c - 0.5f * w - (float)u0 + 0.5f);
+		right += fmaxf(0, (float)u1 + 0.5f - c - 0.5f * w);
+	}
+	return (left - right) / ((float)n * w);
+}
+
+void rec_read_bar(struct rec_position *p, const uint8_t *patch)
+{
+	if (p->nalts == 0 || p->ch[0] != 'I' || bar_flag(patch) < FLAG_MIN) {
+		return;
+	}
+	/* the 1 takes the I's probability; the I stays, in the 1's place or the weakest's */
+	int one = 0;
+	for (int a = 1; a < p->nalts; a++) {
+		one = p->ch[a] == '1' ? a : one;
+	}
+	if (one == 0) {
+		one = p->nalts < REC_MAX_ALTS ? p->nalts++ : REC_MAX_ALTS - 1;
+	}
+	p->ch[0] = '1';
+	p->ch[one] = 'I';
+	p->p[one] = FLAG_I * p->p[0];
+}
+
+/*
+ * A D's left side is a straight stem with square corners; O, 0 and Q are round on both
+ * sides. left_square() measures the ink in the squares of an eighth of the glyph's height
+ * at its box's left corners less that at its right corners (each a share of its square,
+ * averaged: about 0.5 for a D, 0 for a round glyph). On the eval sets' rows read at their
+ * truth's length (fifth session, docs/benchmarks.md), 35 of the 53 D's measured 0.33 or
+ * more and none of the 9 O's over 0.06: from D_SQUARE, a round glyph the classifier read
+ * 0 with O and then D among its alternatives has the D read before the O (New York's
+ * DCG6624, read 0 at 0.43, O 0.27, D 0.24, was OCG6624). The 0 is left as it is: 6 of 168
+ * zeros measured over 0.33 too, and the syntax decides between digit and letter.
+ */
+#define D_SQUARE 0.3f
+
+static float left_square(const uint8_t *patch)
+{
+	struct glyph gl;
+	if (!find_glyph(patch, &gl)) {
+		return 0;
+	}
+	int x0 = REC_PATCH_W, x1 = -1;
+	for (int v = gl.t; v <= gl.b; v++) {
+		if (gl.first[v] >= 0) {
+			x0 = ALPR_MIN(x0, gl.first[v]);
+			x1 = ALPR_MAX(x1, gl.last[v]);
+		}
+	}
+	int k = ALPR_MAX(2, (gl.b - gl.t + 1) / 8);
+	if (x1 - x0 + 1 < 2 * k) {
+		return 0;
+	}
+	int corner[4] = {0}; /* top left, bottom left, top right, bottom right */
+	for (int c = 0; c < 4; c++) {
+		int v0 = c % 2 ? gl.b - k + 1 : gl.t, u0 = c < 2 ? x0 : x1 - k + 1;
+		for (int v = v0; v < v0 + k; v++) {
+			for (int u = u0; u < u0 + k; u++) {
+				corner[c] += patch[v * REC_PATCH_W + u] < 128;
+			}
+		}
+	}
+	return (float)(corner[0] + corner[1] - corner[2] - corner[3]) / (float)(2 * k * k);
+}
+
+/*
+ * A Q is an O with a tail at its lower right, across or inside the bottom of its counter
+ * (Mississippi's FSQ769 and HNQ196, Florida's W772UQ: a notch of two or three patch pixels,
+ * which the classifier reads 0 at 0.58-0.64, O 0.29-0.35, Q 0.01-0.04). q_tail() measures the
+ * ink in the counter's columns (between the strokes' inner edges in the glyph's middle rows)
+ * right of its middle less that left of it, in the glyph's bottom two-fifths, less the same
+ * in its top two-fifths (a D's top and bottom are alike and cancel; a glyph leaning left
+ * measures as a tail too), over half the counter's width times those rows. On the eval
+ * sets' rows read at their truth's length (fifth session, docs/benchmarks.md), the 9 O's
+ * measured at most 0.11; the Q's the classifier read 0 measured 0.1-0.4, three of four 0.2
+ * or more; 16 of 168 zeros measured Q_TAIL or more, so the tail only orders the letters: a
+ * round glyph read 0 with a tail has the Q before the O (taking the O's place when it had
+ * no Q). 0.08-0.2 measure the same. A glyph read O first is left alone: a state name's O
+ * read as Q no longer names the state (plates-dev lost two states that way).
+ */
+#define Q_TAIL 0.15f
+
+static float q_tail(const uint8_t *patch)
+{
+	struct glyph gl;
+	if (!find_glyph(patch, &gl)) {
+		return 0;
+	}
+	int t = gl.t, b = gl.b, gh = b - t + 1;
+	/* the counter: from the end of the left stroke to the start of the right one, the
+	 * medians over the middle rows */
+	float inl[REC_PATCH_H], inr[REC_PATCH_H];
+	int nm = 0;
+	for (int v = t + gh * 35 / 100; v <= t + gh * 65 / 100; v++) {
+		const uint8_t *row = &patch[v * REC_PATCH_W];
+		int u = gl.first[v], l, r;
+		if (u < 0) {
+			continue;
+		}
+		while (u <= gl.last[v] && row[u] < 128) {
+			u++;
+		}
+		l = u;
+		u = gl.last[v];
+		while (u >= gl.first[v] && row[u] < 128) {
+			u--;
+		}
+		r = u + 1;
+		if (r > l) {
+			inl[nm] = (float)l;
+			inr[nm++] = (float)r;
+		}
+	}
+	if (nm < 3) {
+		return 0;
+	}
+	qsort(inl, (size_t)nm, sizeof(float), cmp_float_asc);
+	qsort(inr, (size_t)nm, sizeof(float), cmp_float_asc);
+	int cl = (int)inl[nm / 2], cr = (int)inr[nm / 2];
+	if (cr - cl < 2) {
+		return 0;
+	}
+	float mid = 0.5f * (float)(cl + cr);
+	int n = ALPR_MAX(1, gh * 2 / 5), top = 0, bottom = 0;
+	for (int k = 0; k < n; k++) {
+		for (int u = cl; u < cr; u++) {
+			int side = (float)u + 0.5f >= mid ? 1 : -1;
+			top += patch[(t + k) * REC_PATCH_W + u] < 128 ? side : 0;
+			bottom += patch[(b - k) * REC_PATCH_W + u] < 128 ? side : 0;
+		}
+	}
+	return (float)(bottom - top) / (0.5f * (float)((cr - cl) * n));
+}
+
+/* Puts the letter @c before the O at @o among @p's alternatives: in the O's place, the O in
+ * @c's; in the O's place with the O gone when @c was not among them and @add. */
+static void letter_before(struct rec_position *p, int o, char c, bool add)
+{
+	int k = -1;
+	for (int a = 0; a < p->nalts; a++) {
+		k = p->ch[a] == c ? a : k;
+	}
+	if ((k >= 0 && k < o) || (k < 0 && !add)) {
+		return;
+	}
+	p->ch[o] = c;
+	if (k >= 0) {
+		p->ch[k] = 'O';
+	}
+}
+
+void rec_read_round(struct rec_position *p, const uint8_t *patch)
+{
+	if (p->nalts == 0 || p->ch[0] != '0') {
+		return;
+	}
+	int o = -1;
+	for (int a = 0; a < p->nalts; a++) {
+		o = p->ch[a] == 'O' ? a : o;
+	}
+	if (o < 0) {
+		return;
+	}
+	if (left_square(patch) >= D_SQUARE) {
+		letter_before(p, o, 'D', false);
+	} else if (q_tail(patch) >= Q_TAIL) {
+		letter_before(p, o, 'Q', true);
+	}
+}
+
 /* Cuts and classifies [x0, x1) into @pc. */
 static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
 		       const struct rec_region *reg, float x0, float x1, struct piece *pc)
@@ -584,6 +839,15 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 		}
 	}
 	pc->is_char = classify_position(r, &pc->pos);
+	/* a bar read as I, a 1 if it has a 1's flag; a glyph read 0, its letter a D if its left
+	 * corners are square, a Q if it has a Q's tail (measured on the cut centred on it, not
+	 * a view) */
+	char c = pc->pos.ch[0];
+	if (pc->is_char && (c == 'I' || c == '0')) {
+		cut_patch(r, g, w, h, stride, reg, x0, x1);
+		rec_read_bar(&pc->pos, r->patch);
+		rec_read_round(&pc->pos, r->patch);
+	}
 }
 
 /* The row's pieces, classified: a wide blob is read whole and split, and the reading the
