@@ -1188,24 +1188,18 @@ static float reading_confidence(struct recognizer *r, const struct rec_position 
  *   the frame's lettering in the margin, and they read unsurely or as other characters.
  *   Every row that reads as a plate's length is read again in the top and in the bottom
  *   of its band and about its middle, and the surest reading kept.
- * Frames with a sure plate, most of them, cost nothing more. Returns the rows now in @rd.
+ * The moved bands of the first rows come first: the rows past them are read only when those
+ * still read no sure plate (the same figures on the eval sets as reading them at once, 3%
+ * fewer characters classified on us-dev). Frames with a sure plate, most of them, cost
+ * nothing more. Returns the rows now in @rd.
  */
-static int read_again(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
-		      struct row_reading *rd, int nrd)
+/* Reads rows [@from, @to) of @rd again in moved bands (read_again()), each keeping the
+ * surest reading. True when one of them now reads as a sure plate. */
+static bool move_bands(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		       struct row_reading *rd, float *conf, int from, int to)
 {
-	float conf[READ_MAX_ROWS];
-	for (int i = 0; i < nrd; i++) {
-		conf[i] = reading_confidence(r, rd[i].pos, rd[i].n);
-		if (conf[i] >= AGAIN_BELOW) {
-			return nrd;
-		}
-	}
-	for (; nrd < r->loc.nregions && nrd < READ_MAX_ROWS; nrd++) {
-		rd[nrd].reg = &r->loc.regions[nrd];
-		rd[nrd].n = read_chars(r, g, w, h, stride, rd[nrd].reg, rd[nrd].pos);
-		conf[nrd] = reading_confidence(r, rd[nrd].pos, rd[nrd].n);
-	}
-	for (int i = 0; i < nrd; i++) {
+	bool sure = false;
+	for (int i = from; i < to; i++) {
 		if (rd[i].n < MIN_PLATE_CHARS || rd[i].n > MAX_PLATE_CHARS) {
 			continue;
 		}
@@ -1226,7 +1220,36 @@ static int read_again(struct recognizer *r, const uint8_t *g, int w, int h, size
 				memcpy(rd[i].pos, pos, sizeof(pos));
 			}
 		}
+		sure |= conf[i] >= AGAIN_BELOW;
 	}
+	return sure;
+}
+
+static int read_again(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+		      struct row_reading *rd, int nrd)
+{
+	float conf[READ_MAX_ROWS];
+	for (int i = 0; i < nrd; i++) {
+		conf[i] = reading_confidence(r, rd[i].pos, rd[i].n);
+		if (conf[i] >= AGAIN_BELOW) {
+			return nrd;
+		}
+	}
+	if (move_bands(r, g, w, h, stride, rd, conf, 0, nrd)) {
+		return nrd;
+	}
+	int first = nrd;
+	for (; nrd < r->loc.nregions && nrd < READ_MAX_ROWS; nrd++) {
+		rd[nrd].reg = &r->loc.regions[nrd];
+		rd[nrd].n = read_chars(r, g, w, h, stride, rd[nrd].reg, rd[nrd].pos);
+		conf[nrd] = reading_confidence(r, rd[nrd].pos, rd[nrd].n);
+	}
+	for (int i = first; i < nrd; i++) {
+		if (conf[i] >= AGAIN_BELOW) {
+			return nrd;
+		}
+	}
+	move_bands(r, g, w, h, stride, rd, conf, first, nrd);
 	return nrd;
 }
 
