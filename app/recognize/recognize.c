@@ -1175,24 +1175,6 @@ static float reading_confidence(struct recognizer *r, const struct rec_position 
 #define AGAIN_KEEP  0.8f
 #define AGAIN_MID   0.7f
 
-/*
- * A second look at a frame where no row reads as a sure plate. Two causes, seen on the
- * plates in dark dealer frames of the eval scenes:
- * - The plate's row is ranked past the rows read (its characters merged with the frame's
- *   bars score worse than the scene's clutter): the rows up to READ_MAX_ROWS are read too.
- * - A row's character height and centre line come from its blobs: characters that touch a
- *   frame's dark band under them (its lettering cut out of it in white) or lettering over
- *   them are labelled with it, and a plate rectangle's row has half the rectangle's height
- *   for its characters, a guess. Such a row is taller than its characters and off their
- *   middle; its patches are cut too tall, the characters small and off centre in them with
- *   the frame's lettering in the margin, and they read unsurely or as other characters.
- *   Every row that reads as a plate's length is read again in the top and in the bottom
- *   of its band and about its middle, and the surest reading kept.
- * The moved bands of the first rows come first: the rows past them are read only when those
- * still read no sure plate (the same figures on the eval sets as reading them at once, 3%
- * fewer characters classified on us-dev). Frames with a sure plate, most of them, cost
- * nothing more. Returns the rows now in @rd.
- */
 /* Reads rows [@from, @to) of @rd again in moved bands (read_again()), each keeping the
  * surest reading. True when one of them now reads as a sure plate. */
 static bool move_bands(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
@@ -1225,6 +1207,24 @@ static bool move_bands(struct recognizer *r, const uint8_t *g, int w, int h, siz
 	return sure;
 }
 
+/*
+ * A second look at a frame where no row reads as a sure plate. Two causes, seen on the
+ * plates in dark dealer frames of the eval scenes:
+ * - The plate's row is ranked past the rows read (its characters merged with the frame's
+ *   bars score worse than the scene's clutter): the rows up to READ_MAX_ROWS are read too.
+ * - A row's character height and centre line come from its blobs: characters that touch a
+ *   frame's dark band under them (its lettering cut out of it in white) or lettering over
+ *   them are labelled with it, and a plate rectangle's row has half the rectangle's height
+ *   for its characters, a guess. Such a row is taller than its characters and off their
+ *   middle; its patches are cut too tall, the characters small and off centre in them with
+ *   the frame's lettering in the margin, and they read unsurely or as other characters.
+ *   Every row that reads as a plate's length is read again in the top and in the bottom
+ *   of its band and about its middle, and the surest reading kept.
+ * The moved bands of the first rows come first: the rows past them are read only when those
+ * still read no sure plate (the same figures on the eval sets as reading them at once, 3%
+ * fewer characters classified on us-dev). Frames with a sure plate, most of them, cost
+ * nothing more. Returns the rows now in @rd.
+ */
 static int read_again(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
 		      struct row_reading *rd, int nrd)
 {
