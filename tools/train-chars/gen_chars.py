@@ -540,6 +540,8 @@ def main():
     ap.add_argument("--v2", action="store_true",
                     help="plate lettering in platefont.style_v2() (run 10: the 1 with a flag "
                          "and often a foot, the I mostly a bare bar, wider M and W)")
+    ap.add_argument("--v3q", action="store_true",
+                    help="platefont.style_v3q(): style_v3()'s Q tails, style_v2()'s M, W and V (run 11d)")
     ap.add_argument("--v3", action="store_true",
                     help="plate lettering in platefont.style_v3() (run 11: style_v2() with short Q "
                          "tails, wide M and W, the M's V to the baseline)")
@@ -559,6 +561,8 @@ def main():
         STYLE = platefont.style_v2
     if a.v3:
         STYLE = platefont.style_v3
+    if a.v3q:
+        STYLE = platefont.style_v3q
     if a.serif:
         FONTS[:] = SERIF_FONTS
     global WIDE, PLATE

@@ -68,7 +68,7 @@ def style_v2(rng):
     return st
 
 
-def style_v3(rng):
+def style_v3(rng, mw=True):
     """style_v2() with the shapes of run 11, drawn after it so that style_v2()'s output for a
     seed is what it was. Q: plates-dev's Qs (Mississippi, Florida, California) have a short
     tail, a stub across the bottom of the bowl that notches the counter and barely shows
@@ -77,6 +77,7 @@ def style_v3(rng):
     down to the baseline, its legs upright or splayed; the W's middle peak anywhere from the
     top to half way down."""
     st = style_v2(rng)
+    v2 = dict(st)
     st["q_kind"] = rng.choice((0, 1, 1, 2, 2))  # 0: style()'s long tail, 1: a stub, 2: at the corner
     st["q_x"] = rng.uniform(0.35, 0.75)  # where the stub crosses the bottom, / width
     st["q_in"] = rng.uniform(0.06, 0.2)  # how far it reaches into the counter past the stroke, / height
@@ -93,7 +94,15 @@ def style_v3(rng):
     st["mw_open"] = rng.random() < 0.4  # M and W strokes at most a quarter of their width
     st["v_kind"] = rng.choice((0, 1, 2))  # 2: upright sides to half way or lower (California)
     st["v_side"] = rng.uniform(0.45, 0.65)
+    if not mw:  # the Q only (run 11d): M, W and V as style_v2() draws them
+        for k in ("mdepth", "mwide", "m_splay", "w_kind", "mw_open", "v_kind"):
+            st[k] = v2.get(k, 0.0)
     return st
+
+
+def style_v3q(rng):
+    """style_v3() with style_v2()'s M, W and V: the short Q tails only (run 11d)."""
+    return style_v3(rng, mw=False)
 
 
 def fillet(pts, rnd, r, closed):
