@@ -68,6 +68,43 @@ def style_v2(rng):
     return st
 
 
+def style_v3(rng, mw=True):
+    """style_v2() with the shapes of run 11, drawn after it so that style_v2()'s output for a
+    seed is what it was. Q: plates-dev's Qs (Mississippi, Florida, California) have a short
+    tail, a stub across the bottom of the bowl that notches the counter and barely shows
+    below it, at the middle or at the right corner, not the long diagonal of style() (their
+    Qs were read O or 0). M and W: dies draw them wide (to 1.5 an H), the M's V from half way
+    down to the baseline, its legs upright or splayed; the W's middle peak anywhere from the
+    top to half way down."""
+    st = style_v2(rng)
+    v2 = dict(st)
+    st["q_kind"] = rng.choice((0, 1, 1, 2, 2))  # 0: style()'s long tail, 1: a stub, 2: at the corner
+    st["q_x"] = rng.uniform(0.35, 0.75)  # where the stub crosses the bottom, / width
+    st["q_in"] = rng.uniform(0.06, 0.2)  # how far it reaches into the counter past the stroke, / height
+    st["q_out"] = rng.uniform(0.0, 0.09)  # how far it shows below the bowl, / height
+    st["q_run"] = rng.uniform(0.4, 1.0)  # its run / rise (0.4: steep)
+    st["mdepth"] = rng.uniform(0.45, 1.0)
+    m = rng.random()
+    if m < 0.4:  # as narrow as an H or barely wider (California, Maryland, New Jersey)
+        st["mwide"] = rng.uniform(0.95, 1.15)
+    elif m < 0.5:
+        st["mwide"] = rng.uniform(1.35, 1.6)
+    st["m_splay"] = rng.choice((0.0, 0.0, rng.uniform(0.03, 0.12)))  # legs' spread / width
+    st["w_kind"] = rng.choice((0, 1, 1, 2, 3))  # 3: four slants, the middle peak high
+    st["mw_open"] = rng.random() < 0.4  # M and W strokes at most a quarter of their width
+    st["v_kind"] = rng.choice((0, 1, 2))  # 2: upright sides to half way or lower (California)
+    st["v_side"] = rng.uniform(0.45, 0.65)
+    if not mw:  # the Q only (run 11d): M, W and V as style_v2() draws them
+        for k in ("mdepth", "mwide", "m_splay", "w_kind", "mw_open", "v_kind"):
+            st[k] = v2.get(k, 0.0)
+    return st
+
+
+def style_v3q(rng):
+    """style_v3() with style_v2()'s M, W and V: the short Q tails only (run 11d)."""
+    return style_v3(rng, mw=False)
+
+
 def fillet(pts, rnd, r, closed):
     """The polyline with each vertex i for which rnd(i) is true replaced by a circular arc of
     radius r (at most half of either neighbouring segment)."""
@@ -161,7 +198,8 @@ def strokes(ch, w, h, st, r):
         return [([(0, 0), (0, h), (w, h)], set(), False)]
     if ch == "M":
         d = h * st["mdepth"]
-        return [([(0, h), (0, 0), (0.5 * w, d), (w, 0), (w, h)], set(), False)]
+        sp = st.get("m_splay", 0.0) * w  # splayed legs: the top corners come in
+        return [([(0, h), (sp, 0), (0.5 * w, d), (w - sp, 0), (w, h)], set(), False)]
     if ch == "N":
         return [([(0, h), (0, 0), (w, h), (w, 0)], set(), False)]
     if ch == "O":
@@ -169,8 +207,15 @@ def strokes(ch, w, h, st, r):
     if ch == "P":
         return [([(0, h), (0, 0), (w, 0), (w, m * 1.03), (0, m * 1.03)], {2, 3}, False)]
     if ch == "Q":
-        return [([(0, 0), (w, 0), (w, h), (0, h)], A, True),
-                ([(0.55 * w, 0.72 * h), (1.02 * w, 1.04 * h)], set(), False)]
+        bowl = ([(0, 0), (w, 0), (w, h), (0, h)], A, True)
+        k = st.get("q_kind", 0)
+        if k == 0:
+            return [bowl, ([(0.55 * w, 0.72 * h), (1.02 * w, 1.04 * h)], set(), False)]
+        # the stub shows inside the counter whatever the stroke (render() sets "_sw")
+        a, b = st["q_in"] * h + 0.5 * st.get("_sw", 0.0), st["q_out"] * h
+        x = st["q_x"] * w if k == 1 else w - 0.12 * w
+        run = st["q_run"]
+        return [bowl, ([(x - a * run, h - a), (x + b * run, h + b)], set(), False)]
     if ch == "R":
         s = [([(0, h), (0, 0), (w, 0), (w, m), (0, m)], {2, 3}, False)]
         if st["r_leg"] == 0:
@@ -188,13 +233,16 @@ def strokes(ch, w, h, st, r):
     if ch == "V":
         if st["v_kind"] == 0:
             return [([(0, 0), (0.5 * w, h), (w, 0)], set(), False)]
-        return [([(0, 0), (0, 0.35 * h), (0.5 * w, h), (w, 0.35 * h), (w, 0)], set(), False)]
+        v = 0.35 if st["v_kind"] == 1 else st["v_side"]
+        return [([(0, 0), (0, v * h), (0.5 * w, h), (w, v * h), (w, 0)], set(), False)]
     if ch == "W":
         d = h * st["mdepth"]
         if st["w_kind"] == 0:
             return [([(0, 0), (0, h), (0.5 * w, h - d), (w, h), (w, 0)], set(), False)]
         if st["w_kind"] == 1:
             return [([(0, 0), (0.22 * w, h), (0.5 * w, h - d), (0.78 * w, h), (w, 0)], set(), False)]
+        if st["w_kind"] == 3:
+            return [([(0, 0), (0.25 * w, h), (0.5 * w, h - d), (0.75 * w, h), (w, 0)], set(), False)]
         return [([(0, 0), (0.2 * w, h), (0.5 * w, 0.05 * h), (0.8 * w, h), (w, 0)], set(), False)]
     if ch == "X":
         return [([(0, 0), (w, h)], set(), False), ([(w, 0), (0, h)], set(), False)]
@@ -264,9 +312,12 @@ def render(rng, ch, st, height):
     if ch in "O0Q":
         wf = rng.uniform(0.78, 1.0)
     w_ink = max(sw * 2.2, jit(st["aspect"]) * wf * h_ink)
+    if ch in "MW" and st.get("mw_open"):  # style_v3: a die keeps the V's of an M or W open
+        sw = max(2.0, min(sw, 0.25 * w_ink))
     if (ch == "I" and not st["i_serif"]) or (ch == "1" and st.get("one_bare")):  # a bare bar
         w_ink = sw * 1.5
     w, h = max(1.0, w_ink - sw), h_ink - sw  # the centre lines' box
+    st["_sw"] = sw
     r = st["round"] * w
     if ch in "O0Q":
         r *= rng.uniform(0.45, 1.0)
