@@ -447,7 +447,7 @@ static void cut_patch(struct recognizer *r, const uint8_t *g, int w, int h, size
 
 /* The position (alternatives best first) from the classifier's probabilities in r->prob.
  * False when the patch is not a character. */
-static bool classify_position(struct recognizer *r, struct rec_position *p)
+static bool classify_position(struct recognizer *r, struct rec_position *p, float *junkp)
 {
 	const char *labels = rec_classifier_labels(r->chars);
 	int nc = rec_classifier_classes(r->chars);
@@ -483,6 +483,7 @@ static bool classify_position(struct recognizer *r, struct rec_position *p)
 		p->p[k] = clampf(p->p[k], 0.001f, 0.999f);
 	}
 	p->drop = fmaxf(junk, DOUBT_DROP * (1 - p->p[0]));
+	*junkp = junk;
 	return junk < NOT_A_CHAR;
 }
 
@@ -548,6 +549,8 @@ struct piece {
 	enum piece_kind kind;
 	struct rec_position pos;
 	float ink, paper; /* the patch's ink and paper grey before stretching */
+	float junk;       /* the classifier's probability that the patch is no character */
+	bool part;        /* a part of a blob read as two or three characters */
 };
 
 /* Cuts and classifies [x0, x1) into @pc. */
@@ -556,6 +559,7 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 {
 	pc->x0 = x0;
 	pc->x1 = x1;
+	pc->part = false;
 	cut_patch(r, g, w, h, stride, reg, x0, x1);
 	pc->ink = (float)r->patch_ink;
 	pc->paper = (float)r->patch_paper;
@@ -583,7 +587,7 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 			r->prob[i] = r->prob_acc[i] / (float)(VIEW_N + 1);
 		}
 	}
-	pc->is_char = classify_position(r, &pc->pos);
+	pc->is_char = classify_position(r, &pc->pos, &pc->junk);
 }
 
 /* The row's pieces, classified: a wide blob is read whole and split, and the reading the
@@ -617,6 +621,9 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
 		if (whole.is_char && whole.pos.p[0] >= gm) {
 			pcs[n++] = whole;
 		} else {
+			for (int j = 0; j < parts; j++) {
+				pcs[n + j].part = true;
+			}
 			n += parts;
 		}
 	}
@@ -766,6 +773,73 @@ static void doubt_light_ink(struct piece *pcs, int n)
 			p->p[a] = fmaxf(p->p[a] * (1 - d), 0.001f);
 		}
 		p->drop = d;
+	}
+}
+
+/* A row's end is where a plate's emblem, a stacked county code or suffix, or the frame's
+ * edge sits beside the characters, and the locator takes them into the row when they are
+ * of the characters' height (North Dakota's and Virginia's round seals, split into two
+ * blobs; Wyoming's county number stacked beside the horse; a frame's edge a fifth of a
+ * character wide). The classifier reads such a piece unsurely where it reads the row's
+ * characters surely, and where the row with it fits a commoner format the candidates kept
+ * it (LW1257 read MLW1257, BB63 read GDBB63). So a piece at the row's end (and, once that
+ * one is doubted, the next one in: END_DOUBT_MAX a side) is doubted as a character at all,
+ * its readings scaled by 1 - END_DOUBT, when the row's median reading is END_ROW_SURE or
+ * better and the piece is read under END_WEAK; or it is a part of a wide blob read as two
+ * or three, read under END_UNSURE with END_JUNK or more of "no character" (a worn
+ * character read as unsurely is one blob, and kept); or it is narrower than END_NARROW of
+ * the row's character width and not read as a bar (1 or I, the only characters that
+ * narrow). On both eval sets' rows aligned to their truth, no real end character met
+ * these; every setting measured around them reads the same (docs/benchmarks.md). */
+#define END_ROW_SURE  0.6f
+#define END_WEAK      0.2f
+#define END_UNSURE    0.3f
+#define END_JUNK      0.2f
+#define END_NARROW    0.35f
+#define END_DOUBT     0.8f
+#define END_DOUBT_MAX 2
+
+static bool end_doubtful(const struct piece *pc, float cw)
+{
+	const struct rec_position *p = &pc->pos;
+	if (pc->kind != PIECE_BLOB || p->nalts == 0) {
+		return false;
+	}
+	bool bar = p->ch[0] == '1' || p->ch[0] == 'I';
+	return p->p[0] < END_WEAK || (pc->part && p->p[0] < END_UNSURE && pc->junk >= END_JUNK) ||
+	       (pc->x1 - pc->x0 < END_NARROW * cw && !bar);
+}
+
+static void doubt_end(struct rec_position *p)
+{
+	if (END_DOUBT <= p->drop) {
+		return;
+	}
+	for (int a = 0; a < p->nalts; a++) {
+		p->p[a] = fmaxf(p->p[a] * (1 - END_DOUBT), 0.001f);
+	}
+	p->drop = END_DOUBT;
+}
+
+static void doubt_ends(struct piece *pcs, int n, float cw)
+{
+	if (n < INK_MIN_ROW) {
+		return;
+	}
+	float conf[RECOGNIZE_MAX_CHARS];
+	for (int k = 0; k < n; k++) {
+		conf[k] = pcs[k].pos.nalts ? pcs[k].pos.p[0] : 0;
+	}
+	qsort(conf, (size_t)n, sizeof(float), cmp_float_asc);
+	if (conf[n / 2] < END_ROW_SURE) {
+		return;
+	}
+	for (int k = 0; k < END_DOUBT_MAX && k < n / 2 && end_doubtful(&pcs[k], cw); k++) {
+		doubt_end(&pcs[k].pos);
+	}
+	for (int k = n - 1; k >= n - END_DOUBT_MAX && k >= n - n / 2 && end_doubtful(&pcs[k], cw);
+	     k--) {
+		doubt_end(&pcs[k].pos);
 	}
 }
 
@@ -925,6 +999,7 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 				 !full, &out[n],
 				 ALPR_MIN(full ? 2 : GUESS_END_MAX, RECOGNIZE_MAX_CHARS - n));
 	}
+	doubt_ends(out, n, cw);
 	doubt_light_ink(out, n);
 	struct rec_span span[RECOGNIZE_MAX_CHARS];
 	for (int k = 0; k < n; k++) {
