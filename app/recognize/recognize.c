@@ -642,8 +642,18 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
  * recover. Two an end: a third (wip/recog-chars2: a seven-character plate whose row the
  * locator found four long, wts-lg-000199, J868321 read JB682) gained one us-dev top-10, but
  * beside a dealer frame's lettering it reads the frame's letters into the plate
- * (recognize/chained-frame: top-1 7 of 24 with two, 3 with three). */
+ * (recognize/chained-frame: top-1 7 of 24 with two, 3 with three). On a row not read
+ * ROW_FULL long, the first guess past each end, a pitch from the row's end piece where the
+ * row's rhythm most surely puts a character, is kept from GUESS_NEXT_P: a character touching
+ * the frame there is read from a patch holding part of the frame, less surely than one in
+ * the open (wts-lg-000094's first C at 0.24, recognize/framed-ends). Such a weak guess may
+ * also be a dash or a space before a group past a gap, so the skip's guesses are tried as
+ * well and one read at GUESS_MIN_P or better is kept instead (else a state name's first
+ * letter past a space was lost to a guess at 0.26, and the state with it: three plates-dev
+ * crops). Measured on both eval sets: 0.15 the same as 0.2; 0.25 and 0.3 one us-dev top-10
+ * fewer. */
 #define GUESS_MIN_P   0.3f
+#define GUESS_NEXT_P  0.2f
 #define GUESS_END_MAX 2
 #define GUESS_GAP_MAX 3
 #define ROW_FULL      7
@@ -655,17 +665,18 @@ float rec_guess_doubt(float p)
 }
 
 /* A guess: the character-wide window centred on @c (in the frame), classified. False when
- * it is not a character read at GUESS_MIN_P or better; else *out, with the doubt that any
+ * it is not a character read at @min_p or better; else *out, with the doubt that any
  * character is there at all, and *at = @c. */
 static bool guess_at(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
-		     const struct rec_region *reg, float c, float cw, struct piece *out, float *at)
+		     const struct rec_region *reg, float c, float cw, float min_p,
+		     struct piece *out, float *at)
 {
 	if (c < 0 || c > (float)w) {
 		return false;
 	}
 	struct piece pc;
 	read_piece(r, g, w, h, stride, reg, c - 0.5f * cw, c + 0.5f * cw, &pc);
-	if (!pc.is_char || pc.pos.p[0] < GUESS_MIN_P) {
+	if (!pc.is_char || pc.pos.p[0] < min_p) {
 		return false;
 	}
 	*out = pc;
@@ -888,7 +899,12 @@ static int end_guesses(struct recognizer *r, const uint8_t *g, int w, int h, siz
 	bool skipped = false;
 	float at = 0;
 	while (n < max) {
-		if (guess_at(r, g, w, h, stride, reg, c + step, cw, &out[n], &at)) {
+		float min_p = n == 0 && skip ? GUESS_NEXT_P : GUESS_MIN_P;
+		bool next = guess_at(r, g, w, h, stride, reg, c + step, cw, min_p, &out[n], &at);
+		/* a first guess read under GUESS_MIN_P may be a dash or a space before a group
+		 * past a gap: the skip's guesses are tried too, and one read at GUESS_MIN_P or
+		 * better is kept instead */
+		if (next && (n > 0 || out[n].pos.p[0] >= GUESS_MIN_P || !skip)) {
 			out[n++].kind = PIECE_END;
 			c = at;
 			continue;
@@ -898,14 +914,25 @@ static int end_guesses(struct recognizer *r, const uint8_t *g, int w, int h, siz
 		}
 		/* past a dash or a space (half a pitch more), or past a graphic (a pitch more):
 		 * the surer of the two */
-		struct piece alt;
-		float at2 = 0;
-		bool a = guess_at(r, g, w, h, stride, reg, c + GUESS_SKIP * step, cw, &out[n], &at);
-		bool b = guess_at(r, g, w, h, stride, reg, c + 2 * step, cw, &alt, &at2);
+		struct piece alt, weak;
+		float at1 = at, at2 = 0;
+		if (next) {
+			weak = out[n];
+		}
+		bool a = guess_at(r, g, w, h, stride, reg, c + GUESS_SKIP * step, cw, GUESS_MIN_P,
+				  &out[n], &at);
+		bool b = guess_at(r, g, w, h, stride, reg, c + 2 * step, cw, GUESS_MIN_P, &alt,
+				  &at2);
 		if (b && (!a || alt.pos.p[0] > out[n].pos.p[0])) {
 			out[n] = alt;
 			at = at2;
 		} else if (!a) {
+			if (next) {
+				out[n] = weak;
+				out[n++].kind = PIECE_END;
+				c = at1;
+				continue;
+			}
 			break;
 		}
 		skipped = true;
@@ -988,7 +1015,7 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		}
 		for (int j = 1; j <= missing && n < RECOGNIZE_MAX_CHARS; j++) {
 			float c = pcs[k].x1 + j * room / (missing + 1);
-			if (guess_at(r, g, w, h, stride, reg, c, cw, &out[n], &at)) {
+			if (guess_at(r, g, w, h, stride, reg, c, cw, GUESS_MIN_P, &out[n], &at)) {
 				out[n++].kind = PIECE_GAP;
 			}
 		}
