@@ -447,7 +447,7 @@ static void cut_patch(struct recognizer *r, const uint8_t *g, int w, int h, size
 
 /* The position (alternatives best first) from the classifier's probabilities in r->prob.
  * False when the patch is not a character. */
-static bool classify_position(struct recognizer *r, struct rec_position *p, float *junkp)
+static bool classify_position(struct recognizer *r, struct rec_position *p)
 {
 	const char *labels = rec_classifier_labels(r->chars);
 	int nc = rec_classifier_classes(r->chars);
@@ -483,7 +483,6 @@ static bool classify_position(struct recognizer *r, struct rec_position *p, floa
 		p->p[k] = clampf(p->p[k], 0.001f, 0.999f);
 	}
 	p->drop = fmaxf(junk, DOUBT_DROP * (1 - p->p[0]));
-	*junkp = junk;
 	return junk < NOT_A_CHAR;
 }
 
@@ -549,7 +548,6 @@ struct piece {
 	enum piece_kind kind;
 	struct rec_position pos;
 	float ink, paper; /* the patch's ink and paper grey before stretching */
-	float junk;       /* the classifier's probability that the patch is no character */
 	bool part;        /* a part of a blob read as two or three characters */
 };
 
@@ -587,7 +585,7 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 			r->prob[i] = r->prob_acc[i] / (float)(VIEW_N + 1);
 		}
 	}
-	pc->is_char = classify_position(r, &pc->pos, &pc->junk);
+	pc->is_char = classify_position(r, &pc->pos);
 }
 
 /* The row's pieces, classified: a wide blob is read whole and split, and the reading the
@@ -788,24 +786,25 @@ static void doubt_light_ink(struct piece *pcs, int n)
 }
 
 /* A row's end is where a plate's emblem, a stacked county code or suffix, or the frame's
- * edge sits beside the characters, and the locator takes them into the row when they are
- * of the characters' height (North Dakota's and Virginia's round seals, split into two
- * blobs; Wyoming's county number stacked beside the horse; a frame's edge a fifth of a
- * character wide). The classifier reads such a piece unsurely where it reads the row's
- * characters surely, and where the row with it fits a commoner format the candidates kept
- * it (LW1257 read MLW1257, BB63 read GDBB63). So a piece at the row's end (and, once that
- * one is doubted, the next one in: END_DOUBT_MAX a side) is doubted as a character at all,
- * its readings scaled by 1 - END_DOUBT, when the row's median reading is END_ROW_SURE or
- * better and the piece is read under END_WEAK; or it is a part of a wide blob read as two
- * or three, read under END_UNSURE with END_JUNK or more of "no character" (a worn
- * character read as unsurely is one blob, and kept); or it is narrower than END_NARROW of
- * the row's character width and not read as a bar (1 or I, the only characters that
- * narrow). On both eval sets' rows aligned to their truth, no real end character met
- * these; every setting measured around them reads the same (docs/benchmarks.md). */
+ * edge sits beside the characters, and the locator takes them into the row when they are of
+ * the characters' height (North Dakota's and Virginia's round seals, split into two blobs;
+ * Wyoming's county number stacked beside the horse; a frame's edge a fifth of a character
+ * wide). The classifier reads such a piece unsurely where it reads the row's characters
+ * surely, and where the row with it fits a commoner format the candidates kept it (LW1257
+ * read MLW1257, BB63 read GDBB63). So a piece at the row's end (and, once that one is
+ * doubted, the next one in: END_DOUBT_MAX a side) is doubted as a character at all, its
+ * readings scaled by 1 - END_DOUBT, when the row's median reading is END_ROW_SURE or better
+ * and the piece is read under END_WEAK; or it is a part of a wide blob read as two or
+ * three, read under END_UNSURE (an emblem wider than a character: North Carolina's dog and
+ * cat, E074 read JE074; a worn character read as unsurely is one blob, and kept:
+ * recognize/worn-ends lost three of 96 when any piece counted); or it is narrower than
+ * END_NARROW of the row's character width and not read as a bar (1 or I, the only
+ * characters that narrow). On both eval sets' rows aligned to their truth, no real end
+ * character met these; each setting's neighbours measured the same or an image or two worse
+ * (docs/benchmarks.md). */
 #define END_ROW_SURE  0.6f
 #define END_WEAK      0.2f
 #define END_UNSURE    0.3f
-#define END_JUNK      0.2f
 #define END_NARROW    0.35f
 #define END_DOUBT     0.8f
 #define END_DOUBT_MAX 2
@@ -817,7 +816,7 @@ static bool end_doubtful(const struct piece *pc, float cw)
 		return false;
 	}
 	bool bar = p->ch[0] == '1' || p->ch[0] == 'I';
-	return p->p[0] < END_WEAK || (pc->part && p->p[0] < END_UNSURE && pc->junk >= END_JUNK) ||
+	return p->p[0] < END_WEAK || (pc->part && p->p[0] < END_UNSURE) ||
 	       (pc->x1 - pc->x0 < END_NARROW * cw && !bar);
 }
 
