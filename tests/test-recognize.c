@@ -1586,25 +1586,29 @@ static void test_stacked_code(void)
  * of the frame. Plate crops as in hidden-characters, six or seven characters 28-40 px
  * tall, blurred a little (a small plate seen from afar), a bar of ink an eighth of the
  * height wide and 1.6 heights tall (the frame's edge) overlapping the first or the last
- * character by a pixel. Measured at this seed: the guess next to the row kept from 0.3
- * (before wip/recog-ends) top-1 26, top-10 38 of 48 (MY58863 read MY586); from 0.2, 27
- * and 41. The stated rates are 23 and 40.
+ * character by a pixel; a row whose rendered characters touch is left out. Measured at
+ * this seed (119 crops): the guess next to the row kept from 0.3 (before wip/recog-ends)
+ * top-1 57, top-10 84 (MY58863 read MY586); from 0.2, 58 and 91. The stated rates are 52
+ * and 88.
  */
-#define N_FRAMED 48
+#define N_FRAMED 120
 
 static void test_framed_ends(void)
 {
 	struct rng g = {5151};
 	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
-	int top1 = 0, topn = 0;
+	int top1 = 0, topn = 0, n = 0;
 	for (int i = 0; i < N_FRAMED; i++) {
 		char text[16];
 		random_text(&g, text);
 		int ch = rnd_in(&g, 28, 40);
 		struct image t = render_text(bmf, text, ch, &g);
 		int cx0[16], cx1[16], nc = ink_columns(&t, cx0, cx1, 16);
-		CHECK_INT_EQ(nc, (int)strlen(text));
+		if (nc != (int)strlen(text)) {
+			free(t.px); /* two characters drawn touching: no end character to find */
+			continue;
+		}
 		int mx = ch, my = ch;
 		struct image im = plate_crop(&t, mx, my, 0, 0, 0);
 		bool left = rnd_in(&g, 0, 1);
@@ -1616,10 +1620,11 @@ static void test_framed_ends(void)
 		box_blur(&im, 1);
 		tally_read(r, &im, &g, text, left ? " (frame left)" : " (frame right)", &top1,
 			   &topn);
+		n++;
 		free(t.px);
 		free(im.px);
 	}
-	check_rates("framed ends", top1, topn, N_FRAMED, 23, 40);
+	check_rates("framed ends", top1, topn, n, 52, 88);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
 }
