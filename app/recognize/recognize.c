@@ -551,6 +551,7 @@ struct piece {
 	enum piece_kind kind;
 	struct rec_position pos;
 	float ink, paper; /* the patch's ink and paper grey before stretching */
+	bool part;        /* a part of a blob read as two or three characters */
 };
 
 /*
@@ -814,6 +815,7 @@ static void read_piece(struct recognizer *r, const uint8_t *g, int w, int h, siz
 {
 	pc->x0 = x0;
 	pc->x1 = x1;
+	pc->part = false;
 	cut_patch(r, g, w, h, stride, reg, x0, x1);
 	pc->ink = (float)r->patch_ink;
 	pc->paper = (float)r->patch_paper;
@@ -884,6 +886,9 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
 		if (whole.is_char && whole.pos.p[0] >= gm) {
 			pcs[n++] = whole;
 		} else {
+			for (int j = 0; j < parts; j++) {
+				pcs[n + j].part = true;
+			}
 			n += parts;
 		}
 	}
@@ -902,8 +907,18 @@ static int classify_row(struct recognizer *r, const uint8_t *g, int w, int h, si
  * recover. Two an end: a third (wip/recog-chars2: a seven-character plate whose row the
  * locator found four long, wts-lg-000199, J868321 read JB682) gained one us-dev top-10, but
  * beside a dealer frame's lettering it reads the frame's letters into the plate
- * (recognize/chained-frame: top-1 7 of 24 with two, 3 with three). */
+ * (recognize/chained-frame: top-1 7 of 24 with two, 3 with three). On a row not read
+ * ROW_FULL long, the first guess past each end, a pitch from the row's end piece where the
+ * row's rhythm most surely puts a character, is kept from GUESS_NEXT_P: a character touching
+ * the frame there is read from a patch holding part of the frame, less surely than one in
+ * the open (wts-lg-000094's first C at 0.24, recognize/framed-ends). Such a weak guess may
+ * also be a dash or a space before a group past a gap, so the skip's guesses are tried as
+ * well and one read at GUESS_MIN_P or better is kept instead (else a state name's first
+ * letter past a space was lost to a guess at 0.26, and the state with it: three plates-dev
+ * crops). Measured on both eval sets: 0.15 the same as 0.2; 0.25 and 0.3 one us-dev top-10
+ * fewer. */
 #define GUESS_MIN_P   0.3f
+#define GUESS_NEXT_P  0.2f
 #define GUESS_END_MAX 2
 #define GUESS_GAP_MAX 3
 #define ROW_FULL      7
@@ -915,17 +930,18 @@ float rec_guess_doubt(float p)
 }
 
 /* A guess: the character-wide window centred on @c (in the frame), classified. False when
- * it is not a character read at GUESS_MIN_P or better; else *out, with the doubt that any
+ * it is not a character read at @min_p or better; else *out, with the doubt that any
  * character is there at all, and *at = @c. */
 static bool guess_at(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
-		     const struct rec_region *reg, float c, float cw, struct piece *out, float *at)
+		     const struct rec_region *reg, float c, float cw, float min_p,
+		     struct piece *out, float *at)
 {
 	if (c < 0 || c > (float)w) {
 		return false;
 	}
 	struct piece pc;
 	read_piece(r, g, w, h, stride, reg, c - 0.5f * cw, c + 0.5f * cw, &pc);
-	if (!pc.is_char || pc.pos.p[0] < GUESS_MIN_P) {
+	if (!pc.is_char || pc.pos.p[0] < min_p) {
 		return false;
 	}
 	*out = pc;
@@ -1036,6 +1052,74 @@ static void doubt_light_ink(struct piece *pcs, int n)
 	}
 }
 
+/* A row's end is where a plate's emblem, a stacked county code or suffix, or the frame's
+ * edge sits beside the characters, and the locator takes them into the row when they are of
+ * the characters' height (North Dakota's and Virginia's round seals, split into two blobs;
+ * Wyoming's county number stacked beside the horse; a frame's edge a fifth of a character
+ * wide). The classifier reads such a piece unsurely where it reads the row's characters
+ * surely, and where the row with it fits a commoner format the candidates kept it (LW1257
+ * read MLW1257, BB63 read GDBB63). So a piece at the row's end (and, once that one is
+ * doubted, the next one in: END_DOUBT_MAX a side) is doubted as a character at all, its
+ * readings scaled by 1 - END_DOUBT, when the row's median reading is END_ROW_SURE or better
+ * and the piece is read under END_WEAK; or it is a part of a wide blob read as two or
+ * three, read under END_UNSURE (an emblem wider than a character: North Carolina's dog and
+ * cat, E074 read JE074; a worn character read as unsurely is one blob, and kept:
+ * recognize/worn-ends lost three of 96 when any piece counted); or it is narrower than
+ * END_NARROW of the row's character width and not read as a bar (1 or I, the only
+ * characters that narrow). On both eval sets' rows aligned to their truth, no real end
+ * character met these; each setting's neighbours measured the same or an image or two worse
+ * (docs/benchmarks.md). */
+#define END_ROW_SURE  0.6f
+#define END_WEAK      0.2f
+#define END_UNSURE    0.3f
+#define END_NARROW    0.35f
+#define END_DOUBT     0.8f
+#define END_DOUBT_MAX 2
+
+static bool end_doubtful(const struct piece *pc, float cw)
+{
+	const struct rec_position *p = &pc->pos;
+	if (pc->kind != PIECE_BLOB || p->nalts == 0) {
+		return false;
+	}
+	bool bar = p->ch[0] == '1' || p->ch[0] == 'I';
+	return p->p[0] < END_WEAK || (pc->part && p->p[0] < END_UNSURE) ||
+	       (pc->x1 - pc->x0 < END_NARROW * cw && !bar);
+}
+
+static void doubt_end(struct rec_position *p)
+{
+	if (END_DOUBT <= p->drop) {
+		return;
+	}
+	for (int a = 0; a < p->nalts; a++) {
+		p->p[a] = fmaxf(p->p[a] * (1 - END_DOUBT), 0.001f);
+	}
+	p->drop = END_DOUBT;
+}
+
+static void doubt_ends(struct piece *pcs, int n, float cw)
+{
+	if (n < INK_MIN_ROW) {
+		return;
+	}
+	float conf[RECOGNIZE_MAX_CHARS];
+	for (int k = 0; k < n; k++) {
+		conf[k] = pcs[k].pos.nalts ? pcs[k].pos.p[0] : 0;
+	}
+	qsort(conf, (size_t)n, sizeof(float), cmp_float_asc);
+	if (conf[n / 2] < END_ROW_SURE) {
+		return;
+	}
+	for (int k = 0; k < END_DOUBT_MAX && k < n / 2 && end_doubtful(&pcs[k], cw); k++) {
+		doubt_end(&pcs[k].pos);
+	}
+	for (int k = n - 1; k >= n - END_DOUBT_MAX && k >= n - n / 2 && end_doubtful(&pcs[k], cw);
+	     k--) {
+		doubt_end(&pcs[k].pos);
+	}
+}
+
 /* The row's character width and pitch (*cw, *pitch; 0 with fewer than three pieces):
  * medians over the pieces; the pitch over neighbours with no room for a character between
  * them (characters the locator missed would double it), or over all when there are none. */
@@ -1081,7 +1165,12 @@ static int end_guesses(struct recognizer *r, const uint8_t *g, int w, int h, siz
 	bool skipped = false;
 	float at = 0;
 	while (n < max) {
-		if (guess_at(r, g, w, h, stride, reg, c + step, cw, &out[n], &at)) {
+		float min_p = n == 0 && skip ? GUESS_NEXT_P : GUESS_MIN_P;
+		bool next = guess_at(r, g, w, h, stride, reg, c + step, cw, min_p, &out[n], &at);
+		/* a first guess read under GUESS_MIN_P may be a dash or a space before a group
+		 * past a gap: the skip's guesses are tried too, and one read at GUESS_MIN_P or
+		 * better is kept instead */
+		if (next && (n > 0 || out[n].pos.p[0] >= GUESS_MIN_P || !skip)) {
 			out[n++].kind = PIECE_END;
 			c = at;
 			continue;
@@ -1091,14 +1180,25 @@ static int end_guesses(struct recognizer *r, const uint8_t *g, int w, int h, siz
 		}
 		/* past a dash or a space (half a pitch more), or past a graphic (a pitch more):
 		 * the surer of the two */
-		struct piece alt;
-		float at2 = 0;
-		bool a = guess_at(r, g, w, h, stride, reg, c + GUESS_SKIP * step, cw, &out[n], &at);
-		bool b = guess_at(r, g, w, h, stride, reg, c + 2 * step, cw, &alt, &at2);
+		struct piece alt, weak;
+		float at1 = at, at2 = 0;
+		if (next) {
+			weak = out[n];
+		}
+		bool a = guess_at(r, g, w, h, stride, reg, c + GUESS_SKIP * step, cw, GUESS_MIN_P,
+				  &out[n], &at);
+		bool b = guess_at(r, g, w, h, stride, reg, c + 2 * step, cw, GUESS_MIN_P, &alt,
+				  &at2);
 		if (b && (!a || alt.pos.p[0] > out[n].pos.p[0])) {
 			out[n] = alt;
 			at = at2;
 		} else if (!a) {
+			if (next) {
+				out[n] = weak;
+				out[n++].kind = PIECE_END;
+				c = at1;
+				continue;
+			}
 			break;
 		}
 		skipped = true;
@@ -1181,7 +1281,7 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 		}
 		for (int j = 1; j <= missing && n < RECOGNIZE_MAX_CHARS; j++) {
 			float c = pcs[k].x1 + j * room / (missing + 1);
-			if (guess_at(r, g, w, h, stride, reg, c, cw, &out[n], &at)) {
+			if (guess_at(r, g, w, h, stride, reg, c, cw, GUESS_MIN_P, &out[n], &at)) {
 				out[n++].kind = PIECE_GAP;
 			}
 		}
@@ -1192,6 +1292,7 @@ static int read_chars(struct recognizer *r, const uint8_t *g, int w, int h, size
 				 !full, &out[n],
 				 ALPR_MIN(full ? 2 : GUESS_END_MAX, RECOGNIZE_MAX_CHARS - n));
 	}
+	doubt_ends(out, n, cw);
 	doubt_light_ink(out, n);
 	struct rec_span span[RECOGNIZE_MAX_CHARS];
 	for (int k = 0; k < n; k++) {
