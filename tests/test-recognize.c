@@ -1575,6 +1575,8 @@ static void test_stacked_code(void)
 		free(im.px);
 	}
 	check_rates("stacked code", top1, topn, N_STACKED, 22, 36);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
 }
 
 /*
@@ -1687,6 +1689,8 @@ static void test_framed_ends(void)
 		free(im.px);
 	}
 	check_rates("framed ends", top1, topn, n, 52, 88);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
 }
 
 /*
