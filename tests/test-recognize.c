@@ -1593,15 +1593,18 @@ static void test_stacked_code(void)
  */
 #define N_BANDS 24
 
-static void test_dealer_band(void)
+/* N_BANDS such scenes from @seed, each registration's last character @last unless 0. */
+static void dealer_band_scenes(uint32_t seed, char last, int *top1, int *topn)
 {
-	struct rng g = {3127};
+	struct rng g = {seed};
 	L_BMF *bmf = new_font();
 	struct recognizer *r = new_recognizer(10);
-	int top1 = 0, topn = 0;
 	for (int i = 0; i < N_BANDS; i++) {
 		char text[16];
 		random_text(&g, text);
+		if (last) {
+			text[strlen(text) - 1] = last;
+		}
 		int ch = rnd_in(&g, 18, 24);
 		struct image t = render_text(bmf, text, ch, &g);
 		struct image im = {640, 360, NULL};
@@ -1634,13 +1637,34 @@ static void test_dealer_band(void)
 		box_blur(&im, 1);
 		char note[32];
 		snprintf(note, sizeof(note), " (%d px)", ch);
-		tally_read(r, &im, &g, text, note, &top1, &topn);
+		tally_read(r, &im, &g, text, note, top1, topn);
 		free(t.px);
 		free(im.px);
 	}
-	check_rates("dealer band", top1, topn, N_BANDS, 2, 9);
 	recognize_destroy(r);
 	bmfDestroy(&bmf);
+}
+
+static void test_dealer_band(void)
+{
+	int top1 = 0, topn = 0;
+	dealer_band_scenes(3127, 0, &top1, &topn);
+	check_rates("dealer band", top1, topn, N_BANDS, 2, 9);
+}
+
+/*
+ * Registrations ending in 1 over a dealer's band (us-dev's 5ZUC921): where the band joins the
+ * 1 to its neighbour, the blob is split and the 1 read unsurely from its band-cut patch,
+ * like an emblem's part at a row's end; but a bar is a character's shape and is not doubted
+ * as a character (end_doubtful()). Measured at this seed: top-1 4, top-10 7 of 24; with bars
+ * doubted like the other end pieces, top-1 3 (the one scene of the 24 where the band splits
+ * the last two characters' blob; the stated rates are the measured ones).
+ */
+static void test_band_final_one(void)
+{
+	int top1 = 0, topn = 0;
+	dealer_band_scenes(4, '1', &top1, &topn);
+	check_rates("band final one", top1, topn, N_BANDS, 4, 7);
 }
 
 /*
@@ -2416,6 +2440,7 @@ int main(int argc, char **argv)
 		{"stacked-code", test_stacked_code},
 		{"framed-ends", test_framed_ends},
 		{"dealer-band", test_dealer_band},
+		{"band-final-one", test_band_final_one},
 		{"slat-rows", test_slat_rows},
 		{"bad-input", test_bad_input},
 		{"classifier-file", test_classifier_file},
