@@ -67,7 +67,9 @@ int rec_states_load(struct rec_states *s, const char *path, char *err, size_t er
 
 /* A row's lettering is read by the plate-character classifier, which gives a letter and the
  * digit of its shape alike (a state name's O read 0, its I read 1): such a pair costs half an
- * error. Costs are counted in half errors. */
+ * error. So does a word's I missing from the row: in small lettering an I is a bar too thin
+ * to be kept as a character (VIRGINIA read VRGINA, CAROLINA read CAROLNA). Costs are
+ * counted in half errors. */
 static int sub_cost(char a, char b)
 {
 	static const char *const look[] = {"0OQD", "1IL", "5S", "8B", "2Z", "6G"};
@@ -110,7 +112,8 @@ static int edit_distance(const char *a, size_t al, const char *b, size_t bl, enu
 							 : 2 * (int)i;
 			} else {
 				int sub = d[i - 1][j - 1] + sub_cost(a[i - 1], b[j - 1]);
-				int del = d[i - 1][j] + 2, ins = d[i][j - 1] + 2;
+				int del = d[i - 1][j] + 2;
+				int ins = d[i][j - 1] + (b[j - 1] == 'I' ? 1 : 2);
 				v = ALPR_MIN(sub, ALPR_MIN(del, ins));
 			}
 			d[i][j] = v;
