@@ -524,6 +524,59 @@ static void test_painted_lettering(void)
 	bmfDestroy(&bmf);
 }
 
+/*
+ * A state's name longer than any registration (PENNSYLVANIA, NORTHDAKOTA, LIVEFREEORDIE)
+ * printed under the plate's characters, a third of their height: the plate is read, and the
+ * row, more than ten characters, names the plate's state. Before, a row read longer than a
+ * plate was dropped before the state was looked for. Measured at this seed: 8 of 12 scenes
+ * with the state read, none wrong; before, 2 (rows read short enough to be kept). The
+ * stated rate is 6.
+ */
+#define N_LONG_STATE 12
+
+static void test_long_state_row(void)
+{
+	static const char *const words[][2] = {
+		{"PENNSYLVANIA", "PA"},  {"NORTHDAKOTA", "ND"},  {"LIVEFREEORDIE", "NH"},
+		{"MASSACHUSETTS", "MA"}, {"WESTVIRGINIA", "WV"}, {"NEWHAMPSHIRE", "NH"},
+	};
+	struct rng g = {20261209};
+	L_BMF *bmf = new_font();
+	struct recognizer *r = new_recognizer(10);
+	static struct recognize_result res;
+	int read = 0, wrong = 0, n = 0;
+	while (n < N_LONG_STATE) {
+		struct scene_opts o = {30, 40, 0, 0, 0, false, false};
+		struct scene s = make_scene_opts(bmf, &g, &o);
+		int k = (int)(rnd(&g) % ALPR_ARRAY_SIZE(words));
+		int bh = (int)((float)s.char_h * rnd_f(&g, 0.33f, 0.4f));
+		struct image t = render_text(bmf, words[k][0], bh, &g);
+		int tx = s.cx - t.w / 2, ty = s.cy + (int)(1.4f * (float)s.char_h);
+		if (ty + t.h > s.im.h - 12 || tx < 12 || tx + t.w > s.im.w - 12) {
+			free(t.px);
+			free(s.im.px);
+			continue;
+		}
+		paste_text(&s.im, &t, tx, ty, rnd_in(&g, 10, 50), rnd_in(&g, 200, 235), bh / 2);
+		CHECK_OK(recognize_frame(r, s.im.px, s.im.w, s.im.h, (size_t)s.im.w,
+					 RECOGNIZE_GREY8, &res));
+		const char *got = res.nplates > 0 && plate_covers(&res.plates[0], s.cx, s.cy)
+					  ? res.plates[0].state
+					  : "";
+		printf("  %-8s over %s: state %s\n", s.text, words[k][0], got[0] ? got : "-");
+		read += strcmp(got, words[k][1]) == 0;
+		wrong += got[0] && strcmp(got, words[k][1]) != 0;
+		n++;
+		free(t.px);
+		free(s.im.px);
+	}
+	printf("long state rows: state read %d of %d, %d wrong\n", read, N_LONG_STATE, wrong);
+	CHECK_INT_EQ(wrong, 0);
+	CHECK_MSG(read >= 6, "state read %d of %d, stated 6", read, N_LONG_STATE);
+	recognize_destroy(r);
+	bmfDestroy(&bmf);
+}
+
 /* An encoded JPEG of a small synthetic scene (Leptonica's encoder). */
 static uint8_t *make_jpeg(size_t *len)
 {
@@ -2378,6 +2431,7 @@ int main(int argc, char **argv)
 		{"state-misread", test_state_misread},
 		{"state-slogans", test_state_slogans},
 		{"state-lost-i", test_state_lost_i},
+		{"long-state-row", test_long_state_row},
 		{"hidden-characters", test_hidden_characters},
 		{"faint-joins", test_faint_joins},
 		{"light-logo", test_light_logo},
