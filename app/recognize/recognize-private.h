@@ -219,7 +219,7 @@ int rec_dump_rows(struct recognizer *r, const uint8_t *g, int w, int h, size_t s
 #define REC_MAX_STATE_WORDS 256
 
 struct rec_state_word {
-	char text[24]; /* A-Z0-9, no spaces */
+	char text[32]; /* A-Z0-9, no spaces */
 	char state[3];
 };
 

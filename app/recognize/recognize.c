@@ -1416,16 +1416,37 @@ static bool fill_text(struct recognizer *r, const struct rec_position *pos, int 
 	return true;
 }
 
+/* A state name or slogan row may hold more characters than a registration
+ * (PENNSYLVANIA, NORTHDAKOTA, LIVEFREEORDIE): such a row is read for the state only. */
+#define STATE_ROW_MAX 24
+
 struct read_row {
 	const struct rec_region *reg;
+	bool is_long; /* read too long for a plate: its text is read by plate_state() */
 	char text[RECOGNIZE_MAX_CHARS + 1];
 };
+
+/* The characters of a row too long for a plate, as the classifier reads them one piece
+ * each, into @text (STATE_ROW_MAX + 1); empty when longer still. */
+static void read_long_row(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+			  const struct rec_region *reg, char *text)
+{
+	struct piece pcs[STATE_ROW_MAX];
+	int np = classify_row(r, g, w, h, stride, reg, pcs, STATE_ROW_MAX), n = 0;
+	for (int k = 0; k < np && np <= STATE_ROW_MAX; k++) {
+		if (pcs[k].is_char) {
+			text[n++] = pcs[k].pos.ch[0];
+		}
+	}
+	text[n] = '\0';
+}
 
 /* The issuing state, from rows of smaller lettering just above or below the registration
  * that name a state (data/plates/us-state-names.tsv). Leaves p->state empty when none does,
  * or when two rows name different states. */
-static void plate_state(const struct recognizer *r, const struct rec_region *plate,
-			const struct read_row *rows, int nrows, struct recognize_plate *p)
+static void plate_state(struct recognizer *r, const uint8_t *g, int w, int h, size_t stride,
+			const struct rec_region *plate, const struct read_row *rows, int nrows,
+			struct recognize_plate *p)
 {
 	p->state[0] = '\0';
 	p->state_confidence = 0;
@@ -1436,8 +1457,14 @@ static void plate_state(const struct recognizer *r, const struct rec_region *pla
 		    fabsf(a->cy - plate->cy) > 2.5f * plate->char_h) {
 			continue;
 		}
+		char long_text[STATE_ROW_MAX + 1];
+		const char *text = rows[i].text;
+		if (rows[i].is_long) {
+			read_long_row(r, g, w, h, stride, a, long_text);
+			text = long_text;
+		}
 		float score;
-		const char *st = rec_state_match(&r->states, rows[i].text, &score);
+		const char *st = rec_state_match(&r->states, text, &score);
 		if (!st) {
 			continue;
 		}
@@ -1678,10 +1705,15 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 		const struct rec_position *pos = rd[i].pos;
 		int n = rd[i].n;
 		if (n > RECOGNIZE_MAX_CHARS) {
+			/* no plate; perhaps a long state name, read only beside a chosen plate */
+			rows[nrows].reg = reg;
+			rows[nrows].is_long = r->chars != NULL;
+			rows[nrows++].text[0] = '\0';
 			continue;
 		}
 		/* every row's best reading, for the state name (plate_state()) */
 		rows[nrows].reg = reg;
+		rows[nrows].is_long = false;
 		for (int k = 0; k < n; k++) {
 			rows[nrows].text[k] = pos[k].ch[0];
 		}
@@ -1726,7 +1758,7 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 		}
 		if (!dup) {
 			struct recognize_plate *p = &found[bi];
-			plate_state(r, row[bi], rows, nrows, p);
+			plate_state(r, g, w, h, stride, row[bi], rows, nrows, p);
 			/* A plate whose state is read from its own lettering is ranked by that
 			 * state's syntaxes alone: fitting another state's is no evidence. */
 			if (!r->state[0] && p->state[0] && p->state_confidence >= STATE_SURE) {

@@ -38,7 +38,7 @@ int rec_states_load(struct rec_states *s, const char *path, char *err, size_t er
 		if (!tab) {
 			why = "expected TEXT<TAB>STATE";
 		} else if (tl < 4 || tl >= sizeof(s->w[0].text)) {
-			why = "text is not 4 to 23 characters";
+			why = "text is not 4 to 31 characters";
 		} else if (strlen(tab + 1) != 2 || !isupper((unsigned char)tab[1]) ||
 			   !isupper((unsigned char)tab[2])) {
 			why = "state is not a two-letter code";
@@ -65,26 +65,68 @@ int rec_states_load(struct rec_states *s, const char *path, char *err, size_t er
 	return 0;
 }
 
-/* Edit distance between a and b[0..bl). */
-static int edit_distance(const char *a, size_t al, const char *b, size_t bl)
+/* A row's lettering is read by the plate-character classifier, which gives a letter and the
+ * digit of its shape alike (a state name's O read 0, its I read 1): such a pair costs half an
+ * error. So does a word's I missing from the row: in small lettering an I is a bar too thin
+ * to be kept as a character (VIRGINIA read VRGINA, CAROLINA read CAROLNA). Costs are
+ * counted in half errors. */
+static int sub_cost(char a, char b)
 {
-	int d[2][32];
-	if (al >= 32 || bl >= 32) {
-		return 99;
+	static const char *const look[] = {"0OQD", "1IL", "5S", "8B", "2Z", "6G"};
+	if (a == b) {
+		return 0;
 	}
-	for (size_t j = 0; j <= bl; j++) {
-		d[0][j] = (int)j;
-	}
-	for (size_t i = 1; i <= al; i++) {
-		int *cur = d[i & 1], *prev = d[(i - 1) & 1];
-		cur[0] = (int)i;
-		for (size_t j = 1; j <= bl; j++) {
-			int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			int del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = ALPR_MIN(sub, ALPR_MIN(del, ins));
+	for (size_t i = 0; i < ALPR_ARRAY_SIZE(look); i++) {
+		if (strchr(look[i], a) && strchr(look[i], b)) {
+			return 1;
 		}
 	}
-	return d[al & 1][bl];
+	return 2;
+}
+
+/* How the row's text @a may lie against a word @b. */
+enum align_kind {
+	ALIGN_WHOLE,  /* the whole text against the whole word */
+	ALIGN_PART,   /* the text against a part of the word (the row holds a piece of it) */
+	ALIGN_INSIDE, /* the whole word against the text less up to two characters an end
+		       * (a sticker or a bolt read onto the row's ends) */
+};
+
+#define INSIDE_SKIP 2
+
+/* Edit distance between a[0..al) and b[0..bl), in half errors, aligned as @kind says. */
+static int edit_distance(const char *a, size_t al, const char *b, size_t bl, enum align_kind kind)
+{
+	enum { BIG = 999 };
+	int d[32][32];
+	if (al >= 32 || bl >= 32) {
+		return BIG;
+	}
+	for (size_t i = 0; i <= al; i++) {
+		for (size_t j = 0; j <= bl; j++) {
+			int v;
+			if (i == 0) {
+				v = kind == ALIGN_PART ? 0 : 2 * (int)j;
+			} else if (j == 0) {
+				v = kind == ALIGN_INSIDE ? (i <= INSIDE_SKIP ? 0 : BIG)
+							 : 2 * (int)i;
+			} else {
+				int sub = d[i - 1][j - 1] + sub_cost(a[i - 1], b[j - 1]);
+				int del = d[i - 1][j] + 2;
+				int ins = d[i][j - 1] + (b[j - 1] == 'I' ? 1 : 2);
+				v = ALPR_MIN(sub, ALPR_MIN(del, ins));
+			}
+			d[i][j] = v;
+		}
+	}
+	int best = BIG;
+	size_t i0 = kind == ALIGN_INSIDE && al > INSIDE_SKIP ? al - INSIDE_SKIP : al;
+	for (size_t i = i0; i <= al; i++) {
+		for (size_t j = kind == ALIGN_PART ? 0 : bl; j <= bl; j++) {
+			best = ALPR_MIN(best, d[i][j]);
+		}
+	}
+	return best;
 }
 
 const char *rec_state_match(const struct rec_states *s, const char *text, float *score)
@@ -100,17 +142,21 @@ const char *rec_state_match(const struct rec_states *s, const char *text, float 
 		const struct rec_state_word *w = &s->w[i];
 		size_t wl = strlen(w->text);
 		/* the whole word, a misread letter per five allowed */
-		int d = edit_distance(text, tl, w->text, wl);
-		int allowed = wl >= 10 ? 2 : 1;
-		float sc = d <= allowed ? 1.0f - (float)d / (float)wl : 0;
+		float d = 0.5f * (float)edit_distance(text, tl, w->text, wl, ALIGN_WHOLE);
+		float allowed = wl >= 10 ? 2 : 1;
+		float sc = d <= allowed ? 1.0f - d / (float)wl : 0;
 		/* or, for a long word a row cannot hold whole, a long part of it with one error */
 		if (tl >= 7 && wl > tl) {
-			for (size_t k = 0; k + tl <= wl + 1; k++) {
-				size_t n = ALPR_MIN(tl, wl - k);
-				int dp = edit_distance(text, tl, w->text + k, n);
-				if (dp <= 1) {
-					sc = ALPR_MAX(sc, 0.9f * (1.0f - (float)dp / (float)tl));
-				}
+			float dp = 0.5f * (float)edit_distance(text, tl, w->text, wl, ALIGN_PART);
+			if (dp <= 1) {
+				sc = ALPR_MAX(sc, 0.9f * (1.0f - dp / (float)tl));
+			}
+		}
+		/* or a word of six or more letters whole, inside a row read a little longer */
+		if (wl >= 6 && tl > wl) {
+			float di = 0.5f * (float)edit_distance(text, tl, w->text, wl, ALIGN_INSIDE);
+			if (di <= 1) {
+				sc = ALPR_MAX(sc, 0.9f * (1.0f - di / (float)wl));
 			}
 		}
 		if (sc <= 0) {
