@@ -1500,11 +1500,12 @@ static void plate_state(struct recognizer *r, const uint8_t *g, int w, int h, si
  * nothing about the plate's row (us-dev: two plates under such words were ranked down, at
  * 1.8 and 2.5 of the words' heights; the plates-dev state names and slogans lie within
  * 0.8). A row proposed by a plate rectangle is no taller row: its character height is
- * half the rectangle's, a guess.
+ * half the rectangle's, a guess. owner[i] is the taller row whose plate row i is on, or -1.
  */
-static void demote_stacked(const struct rec_region *const *row, float *rank, int n)
+static void demote_stacked(const struct rec_region *const *row, float *rank, int *owner, int n)
 {
 	for (int i = 0; i < n; i++) {
+		owner[i] = -1;
 		for (int j = 0; j < n; j++) {
 			const struct rec_region *a = row[i], *b = row[j];
 			float mid = 0.5f * (b->x0 + b->x1);
@@ -1516,6 +1517,7 @@ static void demote_stacked(const struct rec_region *const *row, float *rank, int
 			    b->char_h > 1.3f * a->char_h &&
 			    fabsf(a->cy - b->cy) < STACK_REACH * b->char_h) {
 				rank[i] *= 0.2f;
+				owner[i] = j;
 				break;
 			}
 		}
@@ -1737,9 +1739,16 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 		row[nfound] = reg;
 		nfound++;
 	}
-	demote_stacked(row, rank, nfound);
+	int owner[READ_MAX_ROWS];
+	bool shown[READ_MAX_ROWS] = {false};
+	demote_stacked(row, rank, owner, nfound);
 	prefer_blob_rows(row, found, rank, nfound);
-	/* best first; one result per plate (two rows of one plate overlap) */
+	/* Best first; one result per plate: two rows of one plate overlap, and the lettering
+	 * of a plate reported (its state name, a slogan, a logo's or a sticker's words beside
+	 * the registration: demote_stacked()) is that plate's, not a vehicle's. Reported, it
+	 * was a read of no vehicle, stored and matched as one, often surer than the
+	 * registration (plates-dev: a month sticker's 2007, Michigan's DONATE, FIRE FIGHTER;
+	 * 4 crops where a plate after the first read surer than the first). */
 	out->nplates = 0;
 	for (;;) {
 		int bi = -1;
@@ -1752,7 +1761,7 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 			break;
 		}
 		rank[bi] = -1;
-		bool dup = false;
+		bool dup = owner[bi] >= 0 && shown[owner[bi]];
 		for (int j = 0; j < out->nplates && !dup; j++) {
 			dup = box_overlap(&found[bi], &out->plates[j]) > 0.5f;
 		}
@@ -1768,6 +1777,7 @@ static int read_frame(struct recognizer *r, const uint8_t *g, int w, int h, size
 				}
 			}
 			out->plates[out->nplates++] = *p;
+			shown[bi] = true;
 		}
 	}
 	int64_t t2 = alpr_monotonic_us();
