@@ -2227,6 +2227,23 @@ static void test_candidates(void)
 	CHECK_STR_EQ(out[0].text, "7ABC123");
 	CHECK(out[0].syntax_match);
 
+	/* A state read from the plate: a string fitting another state's format (999AAA, not in
+	 * Maine's table) beats one fitting no format however its glyph reads (a Q's tail); a
+	 * string fitting the read state's own (Maine's 9999AA) beats both. */
+	struct rec_position me[6] = {pos1('1', 0.95f), pos1('0', 0.95f), pos1('Q', 0.5f),
+				     pos1('A', 0.95f), pos1('J', 0.95f), pos1('A', 0.95f)};
+	me[2].ch[1] = '0';
+	me[2].p[1] = 0.3f;
+	me[2].nalts = 2;
+	n = rec_candidates_ex(me, 6, &s, "ME", true, 3, out);
+	CHECK_STR_EQ(out[0].text, "100AJA");
+	me[3] = pos1('A', 0.5f);
+	me[3].ch[1] = '4';
+	me[3].p[1] = 0.45f;
+	me[3].nalts = 2;
+	n = rec_candidates_ex(me, 6, &s, "ME", true, 3, out);
+	CHECK_STR_EQ(out[0].text, "1004JA");
+
 	/* A look-alike whose two readings both fit a syntax: the commoner format wins when the
 	 * reader is unsure (999AAA is a format of most states; 9999AA of a few older issues),
 	 * and a sure reading still stands. */
