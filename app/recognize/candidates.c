@@ -73,6 +73,16 @@
 #define FORMAT_FLOOR  0.1f
 #define MIN_DROP      0.01f
 #define MAX_DROPS     2
+/* The look-alikes of a reading at 0.3 or less are capped at the reading's probability
+ * (above) and tie it, though the classifier gave no evidence for them, only none against. A
+ * round 0 expands to O, D, Q and U, a 7 to T and 1, each string at the reading's probability,
+ * and such ties crowded the top 10 with variants of one string, pushing out strings read
+ * differently. Among strings at equal probability, the one the classifier itself favours
+ * comes first, and a string that differs from it only by one look-alike is ranked at
+ * TIE_VARIANT of its probability: still listed for the hotlist (whose matcher also tries the
+ * look-alikes of the first candidates), after strings read otherwise that are nearly as
+ * likely (measured 0.3, 0.5 and 0.7: the same gain, docs/benchmarks.md). */
+#define TIE_VARIANT 0.5f
 
 static const char *lookalikes(char c)
 {
@@ -170,12 +180,65 @@ struct beam_entry {
 	int len;
 	int drops; /* positions left out */
 	float logp;
+	float raw;  /* log-probability by the reader's own alternatives (no look-alikes) */
+	float rank; /* logp, less the price of a tied look-alike variant */
 };
 
-static int cmp_beam(const void *a, const void *b)
+/* Equal probability first by the reader's own preference, then by text (a stable order). */
+static int cmp_tie(const void *a, const void *b)
 {
-	float x = ((const struct beam_entry *)a)->logp, y = ((const struct beam_entry *)b)->logp;
-	return (x < y) - (x > y);
+	const struct beam_entry *x = a, *y = b;
+	if (x->logp != y->logp) {
+		return (x->logp < y->logp) - (x->logp > y->logp);
+	}
+	if (x->raw != y->raw) {
+		return (x->raw < y->raw) - (x->raw > y->raw);
+	}
+	return strcmp(x->text, y->text);
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct beam_entry *x = a, *y = b;
+	if (x->rank != y->rank) {
+		return (x->rank < y->rank) - (x->rank > y->rank);
+	}
+	return cmp_tie(a, b);
+}
+
+/* Do @a and @b (of one length) differ at exactly one place, by a look-alike? */
+static bool one_lookalike_apart(const char *a, const char *b)
+{
+	int at = -1;
+	for (int i = 0; a[i] || b[i]; i++) {
+		if (a[i] != b[i]) {
+			if (at >= 0 || !a[i] || !b[i]) {
+				return false;
+			}
+			at = i;
+		}
+	}
+	return at >= 0 && (strchr(lookalikes(a[at]), b[at]) || strchr(lookalikes(b[at]), a[at]));
+}
+
+/* Ranks each of @beam (sorted by cmp_tie) that ties a better one and is one look-alike from
+ * it at TIE_VARIANT of its probability, and sorts by rank. */
+static void rank_tie_variants(struct beam_entry *beam, int n)
+{
+	int run = 0;
+	for (int b = 0; b < n; b++) {
+		beam[b].rank = beam[b].logp;
+		if (b > 0 && beam[b].logp != beam[b - 1].logp) {
+			run = b;
+		}
+		for (int a = run; a < b; a++) {
+			if (one_lookalike_apart(beam[a].text, beam[b].text)) {
+				beam[b].rank += logf(TIE_VARIANT);
+				break;
+			}
+		}
+	}
+	qsort(beam, (size_t)n, sizeof(beam[0]), cmp_rank);
 }
 
 /* Adds alternative @c with probability @p to @pos unless it is there already; when @pos is
@@ -218,6 +281,7 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 	}
 	n = ALPR_MIN(n, RECOGNIZE_MAX_CHARS);
 	struct rec_position pos[RECOGNIZE_MAX_CHARS];
+	float raw[RECOGNIZE_MAX_CHARS][REC_MAX_ALTS];
 	for (int i = 0; i < n; i++) {
 		pos[i] = in[i];
 		if (pos[i].nalts == 0) {
@@ -227,6 +291,7 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 		if (one) {
 			swap_best(&pos[i], '1');
 		}
+		struct rec_position own = pos[i];
 		float p0 = pos[i].p[0];
 		for (const char *l = lookalikes(pos[i].ch[0]); *l; l++) {
 			float pl = LOOKALIKE_FLOOR + LOOKALIKE_FACTOR * (1 - p0);
@@ -242,6 +307,15 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 		}
 		if (drop >= MIN_DROP) {
 			add_alt(&pos[i], '\0', drop);
+		}
+		for (int a = 0; a < pos[i].nalts; a++) {
+			float pr = pos[i].ch[a] ? 1e-4f : pos[i].p[a];
+			for (int o = 0; o < own.nalts; o++) {
+				if (own.ch[o] == pos[i].ch[a]) {
+					pr = own.p[o];
+				}
+			}
+			raw[i][a] = logf(fmaxf(pr, 1e-4f));
 		}
 	}
 
@@ -261,10 +335,11 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 					continue;
 				}
 				e.logp += logf(fmaxf(pos[i].p[a], 1e-4f));
+				e.raw += raw[i][a];
 				next[nn++] = e;
 			}
 		}
-		qsort(next, (size_t)nn, sizeof(next[0]), cmp_beam);
+		qsort(next, (size_t)nn, sizeof(next[0]), cmp_tie);
 		nbeam = ALPR_MIN(nn, BEAM);
 		memcpy(beam, next, (size_t)nbeam * sizeof(beam[0]));
 	}
@@ -298,7 +373,8 @@ int rec_candidates_ex(const struct rec_position *in, int n, const struct rec_syn
 			beam[b].logp += logf(NO_SYNTAX_FACTOR);
 		}
 	}
-	qsort(beam, (size_t)nbeam, sizeof(beam[0]), cmp_beam);
+	qsort(beam, (size_t)nbeam, sizeof(beam[0]), cmp_tie);
+	rank_tie_variants(beam, nbeam);
 	int k = 0;
 	for (int b = 0; b < nbeam && k < topn; b++) {
 		if (beam[b].logp < -1e8f) {
