@@ -537,14 +537,7 @@ def main():
                     help="share of samples (0-1) in the project's drawn plate lettering "
                          "(platefont.py) rather than a packaged font")
     ap.add_argument("--serif", action="store_true", help="roman faces (SERIF_FONTS), not FONTS")
-    ap.add_argument("--v2", action="store_true",
-                    help="plate lettering in platefont.style_v2() (run 10: the 1 with a flag "
-                         "and often a foot, the I mostly a bare bar, wider M and W)")
-    ap.add_argument("--v3q", action="store_true",
-                    help="platefont.style_v3q(): style_v3()'s Q tails, style_v2()'s M, W and V (run 11d)")
-    ap.add_argument("--v3", action="store_true",
-                    help="plate lettering in platefont.style_v3() (run 11: style_v2() with short Q "
-                         "tails, wide M and W, the M's V to the baseline)")
+    platefont.add_style_options(ap)
     ap.add_argument("--focus-chars", default=None,
                     help="the characters --focus draws from (default FOCUS_CHARS)")
     ap.add_argument("--graphics", type=float, default=0.0,
@@ -557,12 +550,7 @@ def main():
     GRAPHICS, FOCUS = a.graphics, a.focus
     if a.focus_chars:
         FOCUS_CHARS = a.focus_chars
-    if a.v2:
-        STYLE = platefont.style_v2
-    if a.v3:
-        STYLE = platefont.style_v3
-    if a.v3q:
-        STYLE = platefont.style_v3q
+    STYLE = platefont.chosen_style(a, STYLE)
     if a.serif:
         FONTS[:] = SERIF_FONTS
     global WIDE, PLATE

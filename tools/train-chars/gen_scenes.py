@@ -100,21 +100,11 @@ def main():
     ap.add_argument("--plate", type=float, default=0.0,
                     help="share of scenes (0-1) lettered with the project's drawn plate "
                          "lettering (platefont.py) rather than a packaged font")
-    ap.add_argument("--v2", action="store_true",
-                    help="the drawn lettering in platefont.style_v2() (run 10), not style()")
-    ap.add_argument("--v3q", action="store_true",
-                    help="platefont.style_v3q(): style_v3()'s Q tails, style_v2()'s M, W and V (run 11d)")
-    ap.add_argument("--v3", action="store_true",
-                    help="the drawn lettering in platefont.style_v3() (run 11), not style()")
+    platefont.add_style_options(ap)
     a = ap.parse_args()
     global PLATE, STYLE
     PLATE = a.plate
-    if a.v2:
-        STYLE = platefont.style_v2
-    if a.v3:
-        STYLE = platefont.style_v3
-    if a.v3q:
-        STYLE = platefont.style_v3q
+    STYLE = platefont.chosen_style(a, STYLE)
     os.makedirs(a.out, exist_ok=True)
     work = [(a.seed, i, a.out) for i in range(a.count)]
     if a.jobs > 1:

@@ -105,6 +105,30 @@ def style_v3q(rng):
     return style_v3(rng, mw=False)
 
 
+def add_style_options(ap):
+    """The generators' --v2, --v3q and --v3 options: which drawn lettering to use."""
+    ap.add_argument("--v2", action="store_true",
+                    help="plate lettering in style_v2() (run 10: the 1 with a flag and often a "
+                         "foot, the I mostly a bare bar, wider M and W), not style()")
+    ap.add_argument("--v3q", action="store_true",
+                    help="style_v3q(): style_v3()'s Q tails, style_v2()'s M, W and V (run 11d)")
+    ap.add_argument("--v3", action="store_true",
+                    help="plate lettering in style_v3() (run 11: style_v2() with short Q tails, "
+                         "M and W narrow to wide, the M's V to the baseline)")
+
+
+def chosen_style(a, default):
+    """The style function add_style_options()'s parsed options @a choose, else @default."""
+    st = default
+    if a.v2:
+        st = style_v2
+    if a.v3:
+        st = style_v3
+    if a.v3q:
+        st = style_v3q
+    return st
+
+
 def fillet(pts, rnd, r, closed):
     """The polyline with each vertex i for which rnd(i) is true replaced by a circular arc of
     radius r (at most half of either neighbouring segment)."""
